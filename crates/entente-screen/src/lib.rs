@@ -1,0 +1,20 @@
+//! Sanctions screening: official list parsers, an entity model shaped after
+//! FollowTheMoney, a cross-script name matcher with explained scores, and
+//! screening of names, CSV files and ISO 20022 payments.
+//!
+//! Data flow: list files → format parsers (`un`, `eu`, `uk`, `ofac_xml`,
+//! `ofac_csv`, `ftm`) → [`model::Entity`] → [`index::Index`] (names prepared
+//! once by [`normalize`], blocked by token / phonetic / prefix keys) →
+//! [`matcher`] scores candidates → [`screen`] renders results.
+
+pub mod cli;
+pub mod countries;
+pub mod eu;
+pub mod ftm;
+pub mod lists;
+pub mod model;
+pub mod ofac_csv;
+pub mod ofac_xml;
+pub mod uk;
+pub mod un;
+pub mod xml;
