@@ -1,0 +1,463 @@
+//! The in-memory candidate index and entity-level search.
+//!
+//! Every list name is prepared once ([`crate::normalize::prepare`]) and
+//! posted under blocking keys: token skeleton, phonetic key, 4-letter
+//! skeleton prefix, given-name variant group, and the whole joined skeleton.
+//! A query looks up its own keys, accumulates token weights per list name,
+//! and only the best-blocked names (at most [`MAX_CANDIDATES`]) are scored —
+//! no query ever scans all names. Keys shared by a large share of all names
+//! (generic words) are skipped unless nothing else is available.
+//! Identifiers (IMO, MMSI, INN, OGRN, BIC, LEI, wallets...) have their own
+//! exact-match map.
+
+use crate::lists::ParsedList;
+use crate::matcher::{compare_names, country_qualifier, dob_qualifier, ofac_score};
+use crate::model::{DateSpec, Entity, IdKind, Identifier, NameStrength, Schema};
+use crate::normalize::{prepare, PreparedName, TokenClass};
+use rustc_hash::{FxHashMap, FxHasher};
+use serde::Serialize;
+use std::hash::{Hash, Hasher};
+
+/// Most list names scored per query.
+pub const MAX_CANDIDATES: usize = 64;
+
+/// Scoring algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+pub enum Algorithm {
+    /// entente's explained, cross-script matcher with qualifiers.
+    Entente,
+    /// Reproduces OFAC Sanctions List Search scores (name only).
+    Ofac,
+}
+
+struct IndexedName {
+    entity: u32,
+    strength: NameStrength,
+    value_idx: u16,
+    prepared: PreparedName,
+}
+
+/// Summary of a loaded list, for `lists show` and result rendering.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListInfo {
+    pub list: String,
+    pub authority: String,
+    pub format: String,
+    pub source: String,
+    pub generated: Option<String>,
+    pub entities: usize,
+}
+
+/// The searchable collection of all loaded lists.
+pub struct Index {
+    pub entities: Vec<Entity>,
+    pub lists: Vec<ListInfo>,
+    names: Vec<IndexedName>,
+    postings: FxHashMap<u64, Vec<u32>>,
+    ids: FxHashMap<(IdKind, String), Vec<u32>>,
+    /// Posting lists longer than this are "generic" and skipped when possible.
+    generic_limit: usize,
+}
+
+/// A screening query: a name plus whatever qualifiers are known.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Query {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<Schema>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<DateSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub identifiers: Vec<Identifier>,
+}
+
+/// One matching list entity.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Index into [`Index::entities`].
+    #[serde(skip)]
+    pub entity: usize,
+    pub score: f32,
+    pub name_score: f32,
+    pub matched_name: String,
+    pub explanation: String,
+}
+
+/// Search settings.
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    pub algorithm: Algorithm,
+    /// Hits below this score are dropped.
+    pub threshold: f32,
+    pub limit: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions { algorithm: Algorithm::Entente, threshold: 0.8, limit: 10 }
+    }
+}
+
+/// Per-thread scratch buffers so a search allocates little.
+pub struct Scratch {
+    acc: Vec<f32>,
+    mark: Vec<u32>,
+    touched: Vec<u32>,
+    epoch: u32,
+}
+
+fn key(tag: u8, s: &str) -> u64 {
+    let mut h = FxHasher::default();
+    tag.hash(&mut h);
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Blocking keys of one token (tag, text).
+fn token_keys(t: &crate::normalize::Token, out: &mut Vec<u64>) {
+    out.push(key(1, &t.skel));
+    if t.class == TokenClass::Number {
+        return;
+    }
+    if t.phon.len() >= 2 {
+        out.push(key(2, &t.phon));
+    }
+    if t.skel.len() >= 5 {
+        out.push(key(3, &t.skel[..4]));
+        out.push(key(5, &t.skel[t.skel.len() - 4..]));
+    }
+    if let Some(g) = t.group {
+        out.push(key(4, &g.to_string()));
+    }
+}
+
+impl Index {
+    /// Builds the index from parsed lists.
+    pub fn build(lists: Vec<ParsedList>) -> Index {
+        let mut entities = Vec::new();
+        let mut infos = Vec::new();
+        for l in lists {
+            infos.push(ListInfo {
+                list: l.list.clone(),
+                authority: l.authority.clone(),
+                format: l.format.clone(),
+                source: l.source.clone(),
+                generated: l.generated.clone(),
+                entities: l.entities.len(),
+            });
+            entities.extend(l.entities);
+        }
+        use rayon::prelude::*;
+        let names: Vec<IndexedName> = entities
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(ei, e)| {
+                let person = e.schema.is_person();
+                e.names.iter().enumerate().map(move |(ni, n)| IndexedName {
+                    entity: ei as u32,
+                    strength: n.strength,
+                    value_idx: ni.min(u16::MAX as usize) as u16,
+                    prepared: prepare(&n.value, person),
+                })
+            })
+            .collect();
+        let mut postings: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+        let mut keys = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            keys.clear();
+            for t in &n.prepared.tokens {
+                token_keys(t, &mut keys);
+            }
+            keys.push(key(6, &n.prepared.joined));
+            keys.sort_unstable();
+            keys.dedup();
+            for k in &keys {
+                postings.entry(*k).or_default().push(i as u32);
+            }
+        }
+        let mut ids: FxHashMap<(IdKind, String), Vec<u32>> = FxHashMap::default();
+        for (ei, e) in entities.iter().enumerate() {
+            for id in &e.identifiers {
+                if id.kind == IdKind::Other || id.kind == IdKind::Email {
+                    continue;
+                }
+                let v = ids.entry((id_family(id.kind), id.key())).or_default();
+                if !v.contains(&(ei as u32)) {
+                    v.push(ei as u32);
+                }
+            }
+        }
+        let generic_limit = (names.len() / 50).max(500);
+        Index { entities, lists: infos, names, postings, ids, generic_limit }
+    }
+
+    /// Number of indexed names.
+    pub fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Fresh scratch buffers for [`Index::search`].
+    pub fn scratch(&self) -> Scratch {
+        Scratch { acc: vec![0.0; self.names.len()], mark: vec![0; self.names.len()], touched: Vec::new(), epoch: 0 }
+    }
+
+    /// Candidate list-name indices for a prepared query, best-blocked first.
+    fn candidates(&self, qs: &[&PreparedName], scratch: &mut Scratch) -> Vec<u32> {
+        scratch.touched.clear();
+        let mut keys = Vec::new();
+        let mut token_sets: Vec<(f32, Vec<u64>)> = Vec::new();
+        for q in qs {
+            for t in &q.tokens {
+                keys.clear();
+                token_keys(t, &mut keys);
+                if token_sets.iter().any(|(_, k)| k == &keys) {
+                    continue;
+                }
+                token_sets.push((t.weight().max(0.1), keys.clone()));
+            }
+            token_sets.push((1.0, vec![key(6, &q.joined)]));
+        }
+        let any_specific = token_sets.iter().any(|(_, ks)| {
+            ks.iter().any(|k| self.postings.get(k).map(|p| p.len() <= self.generic_limit).unwrap_or(false))
+        });
+        for (w, ks) in &token_sets {
+            scratch.epoch = scratch.epoch.wrapping_add(1);
+            if scratch.epoch == 0 {
+                scratch.mark.iter_mut().for_each(|m| *m = 0);
+                scratch.epoch = 1;
+            }
+            let epoch = scratch.epoch;
+            for k in ks {
+                let Some(p) = self.postings.get(k) else { continue };
+                if p.len() > self.generic_limit && any_specific {
+                    continue;
+                }
+                let p = if p.len() > 4 * self.generic_limit { &p[..4 * self.generic_limit] } else { &p[..] };
+                for &n in p {
+                    let n = n as usize;
+                    if scratch.mark[n] == epoch {
+                        continue;
+                    }
+                    scratch.mark[n] = epoch;
+                    if scratch.acc[n] == 0.0 {
+                        scratch.touched.push(n as u32);
+                    }
+                    scratch.acc[n] += *w;
+                }
+            }
+        }
+        let mut cands: Vec<(f32, u32)> = scratch.touched.iter().map(|&n| (scratch.acc[n as usize], n)).collect();
+        for &n in &scratch.touched {
+            scratch.acc[n as usize] = 0.0;
+        }
+        if cands.len() > MAX_CANDIDATES {
+            cands.select_nth_unstable_by(MAX_CANDIDATES, |a, b| {
+                b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal)
+            });
+            cands.truncate(MAX_CANDIDATES);
+        }
+        cands.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// Screens one query; hits at or above `opts.threshold`, best first.
+    pub fn search(&self, q: &Query, opts: &SearchOptions, scratch: &mut Scratch) -> Vec<Hit> {
+        let as_person = prepare(&q.name, true);
+        let as_org = prepare(&q.name, false);
+        let qs: Vec<&PreparedName> = match q.schema {
+            Some(s) if s.is_person() => vec![&as_person],
+            Some(_) => vec![&as_org],
+            None => vec![&as_person, &as_org],
+        };
+        let mut best: FxHashMap<u32, Hit> = FxHashMap::default();
+        if !q.name.trim().is_empty() {
+            for n in self.candidates(&qs, scratch) {
+                let name = &self.names[n as usize];
+                let e = &self.entities[name.entity as usize];
+                if let Some(s) = q.schema {
+                    if !s.compatible(e.schema) {
+                        continue;
+                    }
+                }
+                let value = &e.names[name.value_idx as usize].value;
+                let (mut score, mut ex) = match opts.algorithm {
+                    Algorithm::Ofac => {
+                        let s = ofac_score(&q.name, value);
+                        (s, format!("OFAC-style Jaro-Winkler {:.2}", s))
+                    }
+                    Algorithm::Entente => {
+                        let qp = if e.schema.is_person() { &as_person } else { &as_org };
+                        let m = compare_names(qp, &name.prepared, e.schema);
+                        (m.score, m.explanation)
+                    }
+                };
+                if name.strength == NameStrength::Weak {
+                    score *= 0.9;
+                    ex.push_str("; weak alias ×0.9 (needs corroboration)");
+                }
+                let slot = best.entry(name.entity).or_insert_with(|| Hit {
+                    entity: name.entity as usize,
+                    score: -1.0,
+                    name_score: -1.0,
+                    matched_name: String::new(),
+                    explanation: String::new(),
+                });
+                // Prefer strong names on ties.
+                if score > slot.name_score {
+                    slot.name_score = score;
+                    slot.matched_name = value.clone();
+                    slot.explanation = format!("name '{}' vs '{}': {}", q.name.trim(), value, ex);
+                    slot.score = score;
+                    if name.strength == NameStrength::Weak {
+                        slot.explanation.insert(0, '!');
+                    }
+                }
+            }
+        }
+        // Identifier matches: near-certain evidence.
+        for id in &q.identifiers {
+            let k = (id_family(id.kind), id.key());
+            if let Some(list) = self.ids.get(&k) {
+                for &ei in list {
+                    let e = &self.entities[ei as usize];
+                    let slot = best.entry(ei).or_insert_with(|| Hit {
+                        entity: ei as usize,
+                        score: 0.0,
+                        name_score: 0.0,
+                        matched_name: e.caption().to_string(),
+                        explanation: String::new(),
+                    });
+                    let was = slot.name_score.max(0.0);
+                    let s = if was >= 0.7 { 1.0 } else { 0.97 };
+                    if !slot.explanation.is_empty() {
+                        slot.explanation.push_str("; ");
+                    }
+                    slot.explanation
+                        .push_str(&format!("{} {} matches the listed {} (→{:.2})", id.kind, id.value, id.kind, s));
+                    slot.explanation = slot.explanation.trim_start_matches('!').to_string();
+                    slot.score = slot.score.max(s);
+                    if slot.name_score < 0.0 {
+                        slot.name_score = 0.0;
+                    }
+                }
+            }
+        }
+        let mut hits: Vec<Hit> = Vec::new();
+        for (_, mut h) in best {
+            let e = &self.entities[h.entity];
+            let weak = h.explanation.starts_with('!');
+            if weak {
+                h.explanation.remove(0);
+            }
+            let mut corroborated = false;
+            if opts.algorithm == Algorithm::Entente {
+                if let Some(d) = &q.birth_date {
+                    if let Some((delta, ex)) = dob_qualifier(d, &e.birth_dates) {
+                        corroborated |= delta > 0.0;
+                        h.score += delta;
+                        h.explanation.push_str("; ");
+                        h.explanation.push_str(&ex);
+                    }
+                }
+                if let Some(c) = &q.country {
+                    if let Some((delta, ex)) = country_qualifier(c, &e.countries) {
+                        h.score += delta;
+                        h.explanation.push_str("; ");
+                        h.explanation.push_str(&ex);
+                    }
+                }
+                if e.topics.iter().any(|t| t == "sanction.linked") {
+                    h.explanation.push_str("; entity is owned by a sanctioned party (sanction.linked)");
+                }
+            }
+            if weak && !corroborated {
+                // OFAC FAQ: weak aliases are not screened on their own.
+                continue;
+            }
+            h.score = h.score.clamp(0.0, 1.0);
+            if h.score >= opts.threshold {
+                hits.push(h);
+            }
+        }
+        hits.sort_by(|a, b| {
+            b.score
+                .partial_cmp(&a.score)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| self.entities[a.entity].id.cmp(&self.entities[b.entity].id))
+        });
+        hits.truncate(opts.limit);
+        hits
+    }
+}
+
+/// Identifier kinds compared with each other (a registration number may be
+/// published as OGRN by one list and as "Registration Number" by another).
+fn id_family(k: IdKind) -> IdKind {
+    match k {
+        IdKind::Registration | IdKind::Ogrn => IdKind::Registration,
+        IdKind::TaxId | IdKind::Inn => IdKind::TaxId,
+        IdKind::NationalId | IdKind::Passport => IdKind::Passport,
+        o => o,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Entity;
+
+    fn idx() -> Index {
+        let mut l = ParsedList::new("t", "T", "test", "mem");
+        let mut e = Entity::new("t:1".into(), Schema::Person, "t", "T");
+        e.add_name("PUTIN, Vladimir Vladimirovich", NameStrength::Primary, None);
+        e.add_name("Владимир Путин", NameStrength::Alias, None);
+        e.add_birth_date("1952-10-07");
+        l.entities.push(e);
+        let mut v = Entity::new("t:2".into(), Schema::Vessel, "t", "T");
+        v.add_name("NS LEADER", NameStrength::Primary, None);
+        v.add_id(IdKind::Imo, "IMO 9339301", None);
+        l.entities.push(v);
+        let mut c = Entity::new("t:3".into(), Schema::Organization, "t", "T");
+        c.add_name("11420 CORP.", NameStrength::Primary, None);
+        c.add_name("ELEVEN", NameStrength::Weak, None);
+        l.entities.push(c);
+        Index::build(vec![l])
+    }
+
+    #[test]
+    fn finds_and_explains() {
+        let ix = idx();
+        let mut s = ix.scratch();
+        let q = Query { name: "Vladimir Putin".into(), birth_date: DateSpec::parse("1952"), ..Default::default() };
+        let hits = ix.search(&q, &SearchOptions::default(), &mut s);
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].score > 0.95, "{:?}", hits[0]);
+        assert!(hits[0].explanation.contains("agrees"));
+    }
+
+    #[test]
+    fn identifier_hits() {
+        let ix = idx();
+        let mut s = ix.scratch();
+        let q = Query {
+            name: "Some Tanker".into(),
+            identifiers: vec![Identifier::new(IdKind::Imo, "9339301", None)],
+            ..Default::default()
+        };
+        let hits = ix.search(&q, &SearchOptions::default(), &mut s);
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].score >= 0.97);
+        assert!(hits[0].explanation.contains("IMO"));
+    }
+
+    #[test]
+    fn generic_and_weak_do_not_hit() {
+        let ix = idx();
+        let mut s = ix.scratch();
+        let q = Query { name: "BELLETECH CORP".into(), ..Default::default() };
+        assert!(ix.search(&q, &SearchOptions::default(), &mut s).is_empty());
+        let q = Query { name: "Eleven".into(), ..Default::default() };
+        assert!(ix.search(&q, &SearchOptions::default(), &mut s).is_empty());
+    }
+}

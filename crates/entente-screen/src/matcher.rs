@@ -1,0 +1,455 @@
+//! Name comparison with explained scores, the OFAC-compatible score, and the
+//! entity-level qualifiers (identifiers, date of birth, country).
+//!
+//! Name score (default algorithm): tokens are paired greedily by similarity
+//! (so word order does not matter — "PUTIN, Vladimir" = "Vladimir Putin"),
+//! then `score = Σ sim·w / (Σ matched w + Σ unmatched query w + k·Σ unmatched
+//! list w)`, where `w` is the token weight (generic words and particles count
+//! little, legal forms and titles nothing) and `k < 1` so extra middle names or
+//! patronymics on the list side hurt less than unexplained query words.
+//! Guards against the known false-positive classes then cap or scale it:
+//! only generic tokens matched (the "CORP" problem) → ≤ 0.30; a lone name
+//! against a multi-part person name → ≤ 0.60; differing numbers ("Snow Storm
+//! 1" vs "2") → × 0.5; very short names must match exactly; incompatible legal
+//! forms → × 0.9.
+
+use crate::model::{DateSpec, Schema};
+use crate::normalize::{org_classes_compatible, PreparedName, Token, TokenClass};
+use std::fmt::Write;
+
+/// Why two tokens were considered equal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Exact,
+    Spelling,
+    Variant,
+    Phonetic,
+    Fuzzy,
+    Initial,
+    Joined,
+}
+
+impl Reason {
+    fn label(self) -> &'static str {
+        match self {
+            Reason::Exact => "=",
+            Reason::Spelling => "≈ spelling",
+            Reason::Variant => "≈ name variant",
+            Reason::Phonetic => "≈ sounds alike",
+            Reason::Fuzzy => "≈ typo",
+            Reason::Initial => "≈ initial",
+            Reason::Joined => "≈ joined",
+        }
+    }
+}
+
+/// Levenshtein distance on bytes (names are ASCII after preparation).
+pub fn levenshtein(a: &[u8], b: &[u8]) -> usize {
+    if a == b {
+        return 0;
+    }
+    if a.is_empty() {
+        return b.len();
+    }
+    if b.is_empty() {
+        return a.len();
+    }
+    let mut prev: [usize; 65] = [0; 65];
+    let mut cur: [usize; 65] = [0; 65];
+    if b.len() >= 64 {
+        return strsim::levenshtein(&String::from_utf8_lossy(a), &String::from_utf8_lossy(b));
+    }
+    for (j, p) in prev.iter_mut().enumerate().take(b.len() + 1) {
+        *p = j;
+    }
+    for (i, &ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev[..=b.len()].copy_from_slice(&cur[..=b.len()]);
+    }
+    prev[b.len()]
+}
+
+/// Similarity of two tokens in [0, 1] and the reason.
+pub fn token_sim(a: &Token, b: &Token, person: bool, object: bool) -> (f32, Reason) {
+    if a.text == b.text {
+        return (1.0, Reason::Exact);
+    }
+    let num_a = a.class == TokenClass::Number;
+    let num_b = b.class == TokenClass::Number;
+    if num_a || num_b {
+        return (0.0, Reason::Exact);
+    }
+    if a.skel == b.skel {
+        return (0.95, Reason::Spelling);
+    }
+    if a.group.is_some() && a.group == b.group {
+        return (0.92, Reason::Variant);
+    }
+    let (la, lb) = (a.text.len(), b.text.len());
+    if person && (la == 1 || lb == 1) {
+        let (short, long) = if la == 1 { (a, b) } else { (b, a) };
+        if long.text.len() > 1 && long.text.as_bytes()[0] == short.text.as_bytes()[0] {
+            return (0.6, Reason::Initial);
+        }
+        return (0.0, Reason::Exact);
+    }
+    let maxlen = a.skel.len().max(b.skel.len());
+    if a.skel.len().min(b.skel.len()) < 3 {
+        return (0.0, Reason::Exact);
+    }
+    let d = levenshtein(a.skel.as_bytes(), b.skel.as_bytes());
+    let budget = if object { (maxlen / 5).max(1) } else { (maxlen / 3).max(1) };
+    let mut best = (0.0f32, Reason::Fuzzy);
+    if d <= budget {
+        let s = 1.0 - d as f32 / maxlen as f32;
+        // A single edit in a short token is a weaker signal than in a long one.
+        best = (s.min(0.93), Reason::Fuzzy);
+    }
+    if !object && a.phon.len() >= 2 && a.phon == b.phon && a.skel.as_bytes()[0] == b.skel.as_bytes()[0] && maxlen >= 4 {
+        let s = 0.86f32;
+        if s > best.0 {
+            best = (s, Reason::Phonetic);
+        }
+    }
+    best
+}
+
+/// Result of comparing two names.
+#[derive(Debug, Clone)]
+pub struct NameMatch {
+    pub score: f32,
+    pub explanation: String,
+}
+
+/// Compares a query name with a list name. `schema` is the list entity's.
+pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> NameMatch {
+    let person = schema.is_person();
+    let object = schema.is_object();
+    let nq = q.tokens.len();
+    let nc = c.tokens.len();
+    if nq == 0 || nc == 0 {
+        return NameMatch { score: 0.0, explanation: "no comparable name tokens".into() };
+    }
+    // Very short names must match exactly: fuzzy matching 2-3 letters is noise.
+    if q.joined.len() <= 3 || c.joined.len() <= 3 {
+        let ok = q.joined == c.joined;
+        return NameMatch {
+            score: if ok { 1.0 } else { 0.0 },
+            explanation: if ok { format!("short name '{}' identical", q.ascii) } else { "short name differs".into() },
+        };
+    }
+    // Candidate pairs.
+    let mut pairs: Vec<(f32, usize, usize, Reason)> = Vec::with_capacity(nq * nc);
+    for (i, a) in q.tokens.iter().enumerate() {
+        for (j, b) in c.tokens.iter().enumerate() {
+            let (s, r) = token_sim(a, b, person, object);
+            if s >= 0.5 {
+                pairs.push((s, i, j, r));
+            }
+        }
+    }
+    pairs.sort_by(|x, y| {
+        y.0.partial_cmp(&x.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then((x.1 as isize - x.2 as isize).abs().cmp(&(y.1 as isize - y.2 as isize).abs()))
+    });
+    let mut qa = [usize::MAX; 32];
+    let mut ca = [usize::MAX; 32];
+    if nq > 32 || nc > 32 {
+        return NameMatch { score: 0.0, explanation: "name too long to compare".into() };
+    }
+    let mut matched: Vec<(f32, usize, usize, Reason)> = Vec::new();
+    for p in pairs {
+        if qa[p.1] == usize::MAX && ca[p.2] == usize::MAX {
+            qa[p.1] = p.2;
+            ca[p.2] = p.1;
+            matched.push(p);
+        }
+    }
+    // Joined / split words: "jongun" vs "jong un".
+    join_split(q, c, &mut qa[..nq], &mut ca[..nc], &mut matched, false);
+    join_split(c, q, &mut ca[..nc], &mut qa[..nq], &mut matched, true);
+
+    let k_unmatched_list = if object {
+        1.0
+    } else if person {
+        0.3
+    } else {
+        0.5
+    };
+    let mut num = 0.0f32;
+    let mut den = 0.0f32;
+    let mut strong = false;
+    for &(s, i, j, _) in &matched {
+        let w = (q.tokens[i].weight() + c.tokens[j].weight()) / 2.0;
+        num += s * w;
+        den += w;
+        let cls = q.tokens[i].class;
+        if s >= 0.7 && matches!(cls, TokenClass::Normal | TokenClass::Number | TokenClass::Patronymic) {
+            strong = true;
+        }
+    }
+    let mut unmatched_q = Vec::new();
+    for (i, t) in q.tokens.iter().enumerate() {
+        if qa[i] == usize::MAX {
+            den += t.weight();
+            unmatched_q.push(t.text.as_str());
+        }
+    }
+    let mut unmatched_c = Vec::new();
+    for (j, t) in c.tokens.iter().enumerate() {
+        if ca[j] == usize::MAX {
+            den += t.weight() * k_unmatched_list;
+            unmatched_c.push(t.text.as_str());
+        }
+    }
+    let mut score = if den > 0.0 { num / den } else { 0.0 };
+    let mut notes: Vec<String> = Vec::new();
+    if q.joined == c.joined && q.joined.len() >= 5 && score < 0.97 {
+        score = 0.97;
+        notes.push("same letters, different spacing".into());
+    }
+    if !strong && score > 0.3 {
+        score = 0.3;
+        notes.push("only generic words match (capped 0.30)".into());
+    }
+    let normal = |n: &PreparedName| n.tokens.iter().filter(|t| matches!(t.class, TokenClass::Normal)).count();
+    let (qn, cn) = (normal(q), normal(c));
+    if person && ((qn == 1 && cn >= 2) || (cn == 1 && qn >= 2)) && score > 0.6 {
+        score = 0.6;
+        notes.push("lone name against a multi-part person name (capped 0.60)".into());
+    }
+    fn nums(n: &PreparedName) -> Vec<&str> {
+        let mut v: Vec<&str> =
+            n.tokens.iter().filter(|t| t.class == TokenClass::Number).map(|t| t.text.as_str()).collect();
+        v.sort_unstable();
+        v
+    }
+    let (qnum, cnum) = (nums(q), nums(c));
+    if !qnum.is_empty() && !cnum.is_empty() && qnum != cnum {
+        score *= 0.5;
+        notes.push(format!("numbers differ ({} vs {}) ×0.5", qnum.join(" "), cnum.join(" ")));
+    } else if qnum.is_empty() != cnum.is_empty() && !person {
+        score *= 0.85;
+        notes.push("number on one side only ×0.85".into());
+    }
+    if !q.org_classes.is_empty()
+        && !c.org_classes.is_empty()
+        && !q.org_classes.iter().any(|a| c.org_classes.iter().any(|b| org_classes_compatible(a, b)))
+    {
+        score *= 0.9;
+        notes.push(format!("legal forms differ ({} vs {}) ×0.9", q.org_classes.join("/"), c.org_classes.join("/")));
+    }
+    // Explanation.
+    let mut ex = String::new();
+    matched.sort_by_key(|m| m.1);
+    let mut reordered = false;
+    let mut last_j = None;
+    for (n, &(s, i, j, r)) in matched.iter().enumerate() {
+        if n > 0 {
+            ex.push_str(", ");
+        }
+        if r == Reason::Exact {
+            let _ = write!(ex, "{}", q.tokens[i].text);
+        } else if r == Reason::Joined {
+            let _ = write!(ex, "{} {} ({:.2})", q.tokens[i].text, r.label(), s);
+        } else {
+            let _ = write!(ex, "{} {} {} ({:.2})", q.tokens[i].text, r.label(), c.tokens[j].text, s);
+        }
+        if let Some(l) = last_j {
+            if j < l {
+                reordered = true;
+            }
+        }
+        last_j = Some(j);
+    }
+    if reordered {
+        ex.push_str("; word order differs");
+    }
+    if !unmatched_q.is_empty() {
+        let _ = write!(ex, "; unmatched query words: {}", unmatched_q.join(" "));
+    }
+    if !unmatched_c.is_empty() {
+        let _ = write!(ex, "; extra list words: {}", unmatched_c.join(" "));
+    }
+    for n in notes {
+        let _ = write!(ex, "; {n}");
+    }
+    NameMatch { score: score.clamp(0.0, 1.0), explanation: ex }
+}
+
+/// Pairs an unmatched token of `a` with two adjacent unmatched tokens of `b`
+/// whose skeletons concatenate to it.
+fn join_split(
+    a: &PreparedName,
+    b: &PreparedName,
+    aa: &mut [usize],
+    ba: &mut [usize],
+    matched: &mut Vec<(f32, usize, usize, Reason)>,
+    swapped: bool,
+) {
+    for i in 0..a.tokens.len() {
+        if aa[i] != usize::MAX {
+            continue;
+        }
+        for j in 0..b.tokens.len().saturating_sub(1) {
+            if ba[j] != usize::MAX || ba[j + 1] != usize::MAX {
+                continue;
+            }
+            let s = &a.tokens[i].skel;
+            let (x, y) = (&b.tokens[j].skel, &b.tokens[j + 1].skel);
+            if s.len() == x.len() + y.len() && s.starts_with(x.as_str()) && s.ends_with(y.as_str()) {
+                aa[i] = j;
+                ba[j] = i;
+                ba[j + 1] = i;
+                if swapped {
+                    matched.push((0.95, j, i, Reason::Joined));
+                } else {
+                    matched.push((0.95, i, j, Reason::Joined));
+                }
+                break;
+            }
+        }
+    }
+}
+
+/// Normalises a name the way OFAC's Sanctions List Search appears to:
+/// upper-case ASCII letters and digits, other characters as spaces.
+fn ofac_norm(s: &str) -> String {
+    let a = crate::normalize::to_ascii(s);
+    let mut out = String::with_capacity(a.len());
+    for c in a.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_uppercase());
+        } else if c == '\'' {
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    out.trim().to_string()
+}
+
+/// OFAC-compatible name score in [0, 1], reproducing the behaviour of OFAC's
+/// Sanctions List Search (FAQ 249): the maximum of a whole-string
+/// Jaro-Winkler (only when first letters agree) and the mean over query
+/// words longer than two letters of their best Jaro-Winkler against any list
+/// word (words below 0.5 count as 0). Name-only, as OFAC's tool is.
+pub fn ofac_score(query: &str, list_name: &str) -> f32 {
+    let q = ofac_norm(query);
+    let c = ofac_norm(list_name);
+    if q.is_empty() || c.is_empty() {
+        return 0.0;
+    }
+    let whole = if q.as_bytes()[0] == c.as_bytes()[0] { strsim::jaro_winkler(&q, &c) } else { 0.0 };
+    let ctoks: Vec<&str> = c.split(' ').collect();
+    let qtoks: Vec<&str> = q.split(' ').filter(|t| t.len() > 2).collect();
+    let per_token = if qtoks.is_empty() {
+        0.0
+    } else {
+        let sum: f64 = qtoks
+            .iter()
+            .map(|qt| {
+                let best = ctoks.iter().map(|ct| strsim::jaro_winkler(qt, ct)).fold(0.0, f64::max);
+                if best < 0.5 {
+                    0.0
+                } else {
+                    best
+                }
+            })
+            .sum();
+        sum / qtoks.len() as f64
+    };
+    whole.max(per_token) as f32
+}
+
+/// Date-of-birth qualifier: +0.05 when any date agrees, −0.15 when the query
+/// date contradicts every listed date; explanation included.
+pub fn dob_qualifier(query: &DateSpec, listed: &[DateSpec]) -> Option<(f32, String)> {
+    if listed.is_empty() {
+        return None;
+    }
+    if let Some(d) = listed.iter().find(|d| d.agrees(query)) {
+        Some((0.05, format!("date of birth {query} agrees with {d} (+0.05)")))
+    } else {
+        let l: Vec<String> = listed.iter().map(|d| d.to_string()).collect();
+        Some((-0.15, format!("date of birth {query} contradicts {} (−0.15)", l.join(", "))))
+    }
+}
+
+/// Country qualifier: +0.02 on agreement, −0.10 when the listed countries
+/// are all different.
+pub fn country_qualifier(query: &str, listed: &[String]) -> Option<(f32, String)> {
+    if listed.is_empty() || query.is_empty() {
+        return None;
+    }
+    let q = crate::countries::to_code(query);
+    if listed.iter().any(|c| *c == q) {
+        Some((0.02, format!("country {q} agrees (+0.02)")))
+    } else {
+        Some((-0.10, format!("country {q} not among {} (−0.10)", listed.join(", "))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::prepare;
+
+    fn s(a: &str, b: &str, schema: Schema) -> f32 {
+        let p = schema.is_person();
+        compare_names(&prepare(a, p), &prepare(b, p), schema).score
+    }
+
+    #[test]
+    fn word_order_and_patronymic() {
+        assert!(s("Vladimir Putin", "PUTIN, Vladimir Vladimirovich", Schema::Person) > 0.9);
+        assert!(s("Putin Vladimir", "Vladimir Putin", Schema::Person) > 0.99);
+    }
+
+    #[test]
+    fn cross_script() {
+        assert!(s("Владимир Путин", "Vladimir Putin", Schema::Person) > 0.99);
+        assert!(s("Шойгу Сергей", "Sergei Shoigu", Schema::Person) > 0.9);
+        assert!(s("김정은", "Kim Jong Un", Schema::Person) > 0.99);
+        assert!(s("Kim Jong-un", "Kim Jongun", Schema::Person) > 0.9);
+        assert!(s("Gim Jeong-eun", "Kim Jong Un", Schema::Person) > 0.85);
+    }
+
+    #[test]
+    fn typos() {
+        assert!(s("Olaf Scholze", "Olaf Scholz", Schema::Person) > 0.85);
+        assert!(s("Octavian Scholz", "Olaf Scholz", Schema::Person) < 0.7);
+    }
+
+    #[test]
+    fn generic_tokens_do_not_match() {
+        assert!(s("BELLETECH CORP", "11420 CORP.", Schema::Company) < 0.5);
+        assert!(s("Global Trading LLC", "Global Trading International Ltd", Schema::Company) <= 0.3);
+    }
+
+    #[test]
+    fn legal_form_equivalence() {
+        assert!(s("ООО Ромашка", "Romashka LLC", Schema::Company) > 0.95);
+    }
+
+    #[test]
+    fn lone_given_name_capped() {
+        assert!(s("Vladimir", "Vladimir Putin", Schema::Person) <= 0.6);
+    }
+
+    #[test]
+    fn vessel_numbers() {
+        assert!(s("Snow Storm 1", "Snow Storm 2", Schema::Vessel) < 0.6);
+        assert!(s("Petrel 8", "PETREL 8", Schema::Vessel) > 0.99);
+    }
+
+    #[test]
+    fn ofac_mode_examples() {
+        assert!((ofac_score("PUTIN", "PUTIN, Vladimir Vladimirovich") - 1.0).abs() < 0.01);
+        assert!((ofac_score("KIM JONG UN", "KIM, Jong Un") - 1.0).abs() < 0.01);
+    }
+}

@@ -1,0 +1,758 @@
+//! Name normalisation: Unicode folding, transliteration, tokenisation and the
+//! comparison keys the index and matcher use.
+//!
+//! Pipeline for one name string:
+//! 1. NFKC, then script-aware transliteration to ASCII: Cyrillic by a table
+//!    (Russian BGN-style; words with і/ї/є/ґ use Ukrainian values, so
+//!    Володимир → volodymyr), Hangul syllable by syllable in the McCune–
+//!    Reischauer-without-diacritics style DPRK names are published in
+//!    (김정은 → kim jong un), Han one syllable per character, everything else
+//!    (Latin diacritics, Greek, Arabic, Armenian, Georgian, kana...) through
+//!    `any_ascii`.
+//! 2. Lower-case; apostrophes dropped (O'Neil → oneil); other punctuation
+//!    splits tokens.
+//! 3. Each token gets a *skeleton* (spelling-variant-insensitive form:
+//!    kh→h, w→v, y→i, z→s, ou→u, eo→o, doubled letters collapsed...) and a
+//!    *phonetic key* (first letter + consonant skeleton), and a class:
+//!    legal form (ООО = OOO = LLC), title, particle, patronymic, number,
+//!    generic word. Number words and Roman numerals become digits so
+//!    "Snow Storm II" and "Snow Storm 2" agree and "…1" vs "…2" can be caught.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// What a token is, for weighting and guards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenClass {
+    Normal,
+    /// A legal form, mapped to a canonical symbol (see [`ORG_CLASSES`]).
+    OrgClass(&'static str),
+    /// Honorifics and titles; ignored for matching.
+    Title,
+    /// Name particles (al, bin, de, van...) and stopwords (of, the, and).
+    Particle,
+    /// East-Slavic patronymic (…ovich, …ovna).
+    Patronymic,
+    /// Contains digits (after number-word conversion).
+    Number,
+    /// Words common in organisation names (international, trading, group...).
+    Generic,
+}
+
+/// A prepared token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// ASCII lower-case form.
+    pub text: String,
+    /// Spelling-variant-insensitive form.
+    pub skel: String,
+    /// First letter + consonant skeleton.
+    pub phon: String,
+    /// Given-name / Korean-syllable variant group, if any.
+    pub group: Option<u16>,
+    pub class: TokenClass,
+}
+
+impl Token {
+    /// Weight of the token in name scores: meaningful tokens 1.0, generic
+    /// words and particles much less, titles nothing.
+    pub fn weight(&self) -> f32 {
+        match self.class {
+            TokenClass::Normal | TokenClass::Number => 1.0,
+            TokenClass::Patronymic => 0.5,
+            TokenClass::Generic => 0.35,
+            TokenClass::Particle => 0.25,
+            TokenClass::OrgClass(_) | TokenClass::Title => 0.0,
+        }
+    }
+}
+
+/// A prepared name: its tokens and whole-name keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedName {
+    /// The ASCII, lower-case, space-joined form.
+    pub ascii: String,
+    /// Tokens that take part in matching (legal forms and titles removed).
+    pub tokens: Vec<Token>,
+    /// Canonical legal-form symbols found in the name.
+    pub org_classes: Vec<&'static str>,
+    /// Skeletons of all matching tokens concatenated without spaces, to
+    /// catch joined/split words (Jong Un / Jongun).
+    pub joined: String,
+}
+
+/// Transliterates any string to ASCII (see module docs).
+pub fn to_ascii(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let nfkc: String = s.nfkc().collect();
+    // Decide per word whether Cyrillic is Ukrainian.
+    for (wi, word) in nfkc.split_inclusive(|c: char| c.is_whitespace()).enumerate() {
+        let _ = wi;
+        let ukr = word.chars().any(|c| matches!(c, 'і' | 'ї' | 'є' | 'ґ' | 'І' | 'Ї' | 'Є' | 'Ґ'));
+        for c in word.chars() {
+            let lc = c.to_lowercase().next().unwrap_or(c);
+            if ('\u{0400}'..='\u{04FF}').contains(&lc) {
+                out.push_str(cyrillic(lc, ukr));
+            } else if ('\u{AC00}'..='\u{D7A3}').contains(&c) {
+                hangul(c, &mut out);
+                out.push(' ');
+            } else if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+                out.push(' ');
+                out.push_str(any_ascii::any_ascii_char(c));
+                out.push(' ');
+            } else if c.is_ascii() {
+                out.push(c);
+            } else {
+                out.push_str(any_ascii::any_ascii_char(c));
+            }
+        }
+    }
+    out
+}
+
+fn cyrillic(c: char, ukr: bool) -> &'static str {
+    match c {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => {
+            if ukr {
+                "h"
+            } else {
+                "g"
+            }
+        }
+        'ґ' => "g",
+        'д' => "d",
+        'е' => "e",
+        'ё' => "e",
+        'є' => "ye",
+        'ж' => "zh",
+        'з' => "z",
+        'и' => {
+            if ukr {
+                "y"
+            } else {
+                "i"
+            }
+        }
+        'і' => "i",
+        'ї' => "yi",
+        'й' => "y",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ў' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' | 'ь' => "",
+        'ы' => "y",
+        'э' => "e",
+        'ю' => "yu",
+        'я' => "ya",
+        'ј' => "j",
+        'љ' => "lj",
+        'њ' => "nj",
+        'ћ' => "c",
+        'ђ' => "dj",
+        'џ' => "dz",
+        'ѓ' => "gj",
+        'ќ' => "kj",
+        'ѕ' => "dz",
+        _ => "",
+    }
+}
+
+/// Romanises one Hangul syllable (DPRK / McCune–Reischauer style without
+/// breves or apostrophes).
+fn hangul(c: char, out: &mut String) {
+    const INI: [&str; 19] =
+        ["k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"];
+    const VOW: [&str; 21] = [
+        "a", "ae", "ya", "yae", "o", "e", "yo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "u",
+        "ui", "i",
+    ];
+    const FIN: [&str; 28] = [
+        "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p", "t", "t", "ng",
+        "t", "t", "k", "t", "p", "t",
+    ];
+    let s = c as u32 - 0xAC00;
+    let (l, v, t) = ((s / 588) as usize, ((s % 588) / 28) as usize, (s % 28) as usize);
+    out.push_str(INI[l]);
+    out.push_str(VOW[v]);
+    out.push_str(FIN[t]);
+}
+
+/// Legal forms: phrase (token sequence) → canonical symbol. Equivalent forms
+/// across languages share a symbol (ООО = OOO = LLC = GmbH ≈ limited liability).
+pub const ORG_CLASSES: &[(&str, &str)] = &[
+    ("limited liability company", "LLC"),
+    ("limited liability partnership", "LLP"),
+    ("obshchestvo s ogranichennoi otvetstvennostiu", "LLC"),
+    ("obshchestvo s ogranichennoy otvetstvennostyu", "LLC"),
+    ("tovarystvo z obmezhenoiu vidpovidalnistiu", "LLC"),
+    ("public joint stock company", "JSC"),
+    ("closed joint stock company", "JSC"),
+    ("open joint stock company", "JSC"),
+    ("joint stock company", "JSC"),
+    ("aktsionernoe obshchestvo", "JSC"),
+    ("sp z o o", "LLC"),
+    ("sp z oo", "LLC"),
+    ("co ltd", "LTD"),
+    ("pte ltd", "LTD"),
+    ("pty ltd", "LTD"),
+    ("private limited", "LTD"),
+    ("public limited company", "PLC"),
+    ("sociedad anonima", "SA"),
+    ("societe anonyme", "SA"),
+    ("s a", "SA"),
+    ("llc", "LLC"),
+    ("ooo", "LLC"),
+    ("tov", "LLC"),
+    ("gmbh", "LLC"),
+    ("sarl", "LLC"),
+    ("srl", "LLC"),
+    ("kft", "LLC"),
+    ("doo", "LLC"),
+    ("bv", "LLC"),
+    ("jsc", "JSC"),
+    ("ojsc", "JSC"),
+    ("cjsc", "JSC"),
+    ("pjsc", "JSC"),
+    ("ao", "JSC"),
+    ("oao", "JSC"),
+    ("zao", "JSC"),
+    ("pao", "JSC"),
+    ("pat", "JSC"),
+    ("prat", "JSC"),
+    ("ag", "JSC"),
+    ("sa", "SA"),
+    ("spa", "SA"),
+    ("nv", "SA"),
+    ("ltd", "LTD"),
+    ("limited", "LTD"),
+    ("plc", "PLC"),
+    ("inc", "INC"),
+    ("incorporated", "INC"),
+    ("corp", "CORP"),
+    ("corporation", "CORP"),
+    ("co", "CO"),
+    ("company", "CO"),
+    ("cie", "CO"),
+    ("llp", "LLP"),
+    ("lp", "LP"),
+    ("fze", "FZE"),
+    ("fzco", "FZE"),
+    ("fzc", "FZE"),
+    ("rue", "SOE"),
+    ("fgup", "SOE"),
+    ("gup", "SOE"),
+    ("mup", "SOE"),
+    ("oy", "LLC"),
+    ("ab", "JSC"),
+    ("as", "JSC"),
+    ("sdn bhd", "LTD"),
+    ("bhd", "LTD"),
+];
+
+/// Legal-form symbols that are close enough to count as the same form.
+pub fn org_classes_compatible(a: &str, b: &str) -> bool {
+    let fam = |s: &str| match s {
+        "LLC" | "LTD" | "LLP" | "LP" | "INC" | "CORP" | "CO" | "FZE" | "PLC" => 1,
+        "JSC" | "SA" => 2,
+        _ => 3,
+    };
+    a == b || fam(a) == fam(b)
+}
+
+const TITLES: &[&str] = &[
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "prof",
+    "professor",
+    "sir",
+    "lord",
+    "dame",
+    "president",
+    "presidente",
+    "prasident",
+    "praesident",
+    "presiden",
+    "predsjednik",
+    "presedintele",
+    "presedinte",
+    "prezydent",
+    "prezident",
+    "elnok",
+    "general",
+    "colonel",
+    "col",
+    "lt",
+    "major",
+    "captain",
+    "capt",
+    "admiral",
+    "mullah",
+    "mulla",
+    "haji",
+    "hajji",
+    "alhaj",
+    "sheikh",
+    "shaykh",
+    "shaikh",
+    "maulavi",
+    "mawlawi",
+    "maulvi",
+    "qari",
+    "imam",
+    "emir",
+    "amir",
+    "excellency",
+    "his",
+    "her",
+    "hon",
+    "honourable",
+    "minister",
+    "senator",
+    "deputy",
+    "gen",
+    "brig",
+    "rev",
+];
+
+const PARTICLES: &[&str] = &[
+    "of", "the", "and", "for", "de", "del", "della", "der", "den", "van", "von", "la", "le", "les", "da", "do", "dos",
+    "das", "di", "du", "bin", "ibn", "bint", "al", "el", "ul", "ud", "y", "e", "et", "und", "i",
+];
+
+const GENERIC: &[&str] = &[
+    "international",
+    "trading",
+    "trade",
+    "group",
+    "holding",
+    "holdings",
+    "industries",
+    "industry",
+    "industrial",
+    "enterprise",
+    "enterprises",
+    "services",
+    "service",
+    "shipping",
+    "global",
+    "general",
+    "national",
+    "investment",
+    "investments",
+    "development",
+    "management",
+    "import",
+    "export",
+    "commercial",
+    "bank",
+    "foundation",
+    "organization",
+    "organisation",
+    "association",
+    "partners",
+    "ventures",
+    "resources",
+    "solutions",
+    "systems",
+    "technologies",
+    "technology",
+    "logistics",
+    "marine",
+    "maritime",
+    "petroleum",
+    "oil",
+    "gas",
+    "energy",
+    "construction",
+    "engineering",
+    "consulting",
+    "agency",
+    "center",
+    "centre",
+    "institute",
+    "society",
+    "union",
+    "office",
+    "branch",
+    "network",
+    "charity",
+    "fund",
+    "plant",
+    "factory",
+    "works",
+    "exchange",
+    "money",
+    "finance",
+    "financial",
+    "capital",
+    "airlines",
+    "air",
+    "line",
+    "lines",
+    "transport",
+    "first",
+    "new",
+    "state",
+    "republic",
+    "federal",
+    "scientific",
+    "research",
+    "production",
+    "manufacturing",
+    "joint",
+    "venture",
+    "tech",
+    "pharma",
+];
+
+/// Variant groups: spellings of the same given name / Korean syllable that
+/// transliteration skeletons alone do not unify.
+const GROUPS: &[&[&str]] = &[
+    &["vladimir", "wladimir", "volodymyr", "volodimir", "uladzimir", "vladimer", "wlodzimierz"],
+    &[
+        "aleksandr",
+        "alexander",
+        "alexandr",
+        "oleksandr",
+        "aleksander",
+        "alexandre",
+        "aliaksandr",
+        "alyaksandr",
+        "alessandro",
+        "alejandro",
+        "sasha",
+    ],
+    &["sergei", "sergey", "serhiy", "serhii", "sergej", "siarhei", "sergiy", "sergio"],
+    &["dmitry", "dmitri", "dmytro", "dzmitry", "dimitri", "dmitrii", "dmitriy"],
+    &["yuri", "yury", "iurii", "yuriy", "jurij", "juri", "yurii", "iouri", "georgy", "georgiy", "heorhiy"],
+    &["mikhail", "michael", "mykhailo", "michail", "mikhal", "michal", "michel", "miguel"],
+    &["alexei", "aleksey", "alexey", "oleksiy", "oleksii", "aliaksei", "aleksei", "alexej"],
+    &["nikolai", "nikolay", "mykola", "nicholas", "nikolaj", "nicolas", "nicola"],
+    &["pyotr", "petr", "petro", "peter", "pietro", "pierre", "pedro"],
+    &["andrei", "andrey", "andriy", "andrii", "andrew", "andreas", "andrej", "andre"],
+    &["evgeny", "yevgeny", "yevgeniy", "evgenii", "yevhen", "eugene", "evgeni", "jewgeni"],
+    &["igor", "ihor"],
+    &["grigory", "hryhoriy", "gregory", "grigori", "grigoriy"],
+    &["ivan", "ivan", "john", "johann", "juan", "giovanni", "jean", "ioannis"],
+    &["joseph", "iosif", "josef", "jose", "giuseppe", "yosef", "yusuf", "youssef", "yousef", "yusef"],
+    &[
+        "muhammad",
+        "mohammed",
+        "mohammad",
+        "mohamed",
+        "muhammed",
+        "mohamad",
+        "mehmet",
+        "mokhammed",
+        "mohamud",
+        "mahomed",
+        "mhmd",
+    ],
+    &["ahmed", "ahmad", "akhmed", "ahmet"],
+    &["abdul", "abdel", "abd", "abdoul", "abdal", "abdol"],
+    &["osama", "usama", "ousama"],
+    &["hussein", "husain", "hussain", "husayn", "hossein", "huseyn"],
+    &["ali", "aly"],
+    &["omar", "umar", "omer"],
+    &["kim", "gim"],
+    &["ri", "lee", "yi", "rhee", "li"],
+    &["pak", "park", "bak"],
+    &["choe", "choi", "chwe"],
+    &["jong", "jeong", "chong", "jung", "chung"],
+    &["un", "eun"],
+    &["song", "seong", "sung"],
+    &["kang", "gang"],
+    &["jang", "chang"],
+    &["jo", "cho"],
+    &["hyon", "hyeon", "hyun"],
+    &["yong", "yeong", "young"],
+    &["chol", "cheol", "chul"],
+    &["myong", "myeong", "myung"],
+    &["yun", "yoon"],
+    &["kwang", "gwang"],
+    &["sok", "seok", "suk"],
+    &["ku", "gu", "koo"],
+    &["kil", "gil"],
+    &["kyong", "kyeong", "kyung", "gyeong"],
+    &["tae", "dae"],
+];
+
+/// Number words and Roman numerals → digits.
+fn number_word(t: &str) -> Option<&'static str> {
+    Some(match t {
+        "one" | "first" | "1st" => "1",
+        "two" | "second" | "2nd" | "ii" => "2",
+        "three" | "third" | "3rd" | "iii" => "3",
+        "four" | "fourth" | "4th" | "iv" => "4",
+        "five" | "fifth" | "5th" => "5",
+        "six" | "sixth" | "6th" | "vi" => "6",
+        "seven" | "seventh" | "7th" | "vii" => "7",
+        "eight" | "eighth" | "8th" | "viii" => "8",
+        "nine" | "ninth" | "9th" | "ix" => "9",
+        "ten" | "tenth" | "10th" => "10",
+        "eleven" | "xi" => "11",
+        "twelve" | "xii" => "12",
+        _ => return None,
+    })
+}
+
+/// Spelling-variant-insensitive form of an ASCII lower-case token.
+pub fn skeleton(t: &str) -> String {
+    let b = t.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &b[i..];
+        let (emit, adv): (&[u8], usize) = if rest.starts_with(b"shch") {
+            (b"sh", 4)
+        } else if rest.starts_with(b"sch") {
+            (b"sh", 3)
+        } else if rest.starts_with(b"tch") || rest.starts_with(b"tsch") {
+            (b"ch", if rest[1] == b's' { 4 } else { 3 })
+        } else if rest.starts_with(b"dzh") {
+            (b"j", 3)
+        } else if rest.starts_with(b"zh") || rest.starts_with(b"dj") {
+            (b"j", 2)
+        } else if rest.starts_with(b"kh") || rest.starts_with(b"gh") {
+            (b"h", 2)
+        } else if rest.starts_with(b"ph") {
+            (b"f", 2)
+        } else if rest.starts_with(b"th") {
+            (b"t", 2)
+        } else if rest.starts_with(b"ck") {
+            (b"k", 2)
+        } else if rest.starts_with(b"ou") || rest.starts_with(b"oo") {
+            (b"u", 2)
+        } else if rest.starts_with(b"ee") || rest.starts_with(b"ie") && rest.len() == 2 {
+            (b"i", 2)
+        } else if rest.starts_with(b"eo") {
+            (b"o", 2)
+        } else if rest.starts_with(b"eu") {
+            (b"u", 2)
+        } else if rest.starts_with(b"ts") && i > 0 {
+            (b"s", 2)
+        } else {
+            let c = rest[0];
+            let m: &[u8] = match c {
+                b'w' => b"v",
+                b'y' | b'j' => b"i",
+                b'z' => b"s",
+                b'c' => b"k",
+                b'q' => b"k",
+                b'x' => b"ks",
+                _ => std::slice::from_ref(&rest[0]),
+            };
+            (m, 1)
+        };
+        for &e in emit {
+            if out.last() != Some(&e) {
+                out.push(e);
+            }
+        }
+        i += adv;
+    }
+    // "iy"/"ii" endings already collapsed by y→i + dedupe.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// First letter plus the consonants of the skeleton (h and vowels dropped).
+pub fn phonetic(skel: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in skel.chars().enumerate() {
+        if i == 0 {
+            out.push(c);
+            continue;
+        }
+        if matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'h') {
+            continue;
+        }
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn group_of(t: &str) -> Option<u16> {
+    GROUPS.iter().position(|g| g.contains(&t)).map(|i| i as u16)
+}
+
+fn is_patronymic(t: &str) -> bool {
+    t.len() > 6
+        && ["ovich", "evich", "ovna", "evna", "ichna", "ovych", "evych", "ivna", "yevich", "ievich", "ovitch"]
+            .iter()
+            .any(|s| t.ends_with(s))
+}
+
+/// Splits ASCII text into lower-case word tokens.
+pub fn words(ascii: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            cur.push(c.to_ascii_lowercase());
+        } else if matches!(c, '\'' | '`' | '’' | '"') {
+            // O'Neil, Ma'ruf: drop apostrophes inside words.
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Prepares a name for matching. `person` enables patronymic/title handling
+/// and disables legal-form extraction.
+pub fn prepare(name: &str, person: bool) -> PreparedName {
+    let ascii = to_ascii(name);
+    let mut ws = words(&ascii);
+    // Split letter/digit boundaries: "storm1" → "storm 1".
+    ws = ws
+        .into_iter()
+        .flat_map(|w| {
+            let mut parts = Vec::new();
+            let mut cur = String::new();
+            let mut last_digit = None;
+            for c in w.chars() {
+                let d = c.is_ascii_digit();
+                if last_digit.is_some() && last_digit != Some(d) && !cur.is_empty() && cur.len() > 1 {
+                    parts.push(std::mem::take(&mut cur));
+                }
+                cur.push(c);
+                last_digit = Some(d);
+            }
+            if !cur.is_empty() {
+                parts.push(cur);
+            }
+            parts
+        })
+        .collect();
+    let mut org_classes = Vec::new();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    'outer: while i < ws.len() {
+        if !person && ws.len() > 1 {
+            for (phrase, sym) in ORG_CLASSES {
+                let n = phrase.split(' ').count();
+                if i + n <= ws.len() && ws[i..i + n].iter().map(String::as_str).eq(phrase.split(' ')) {
+                    // Keep a lone legal-form word if it is the whole name.
+                    org_classes.push(*sym);
+                    i += n;
+                    continue 'outer;
+                }
+            }
+        }
+        let w = &ws[i];
+        i += 1;
+        let (text, class) = if let Some(n) = number_word(w) {
+            (n.to_string(), TokenClass::Number)
+        } else if w.chars().any(|c| c.is_ascii_digit()) {
+            (w.trim_start_matches('0').to_string(), TokenClass::Number)
+        } else if TITLES.contains(&w.as_str()) && ws.len() > 1 {
+            (w.clone(), TokenClass::Title)
+        } else if PARTICLES.contains(&w.as_str()) {
+            (w.clone(), TokenClass::Particle)
+        } else if person && is_patronymic(w) {
+            (w.clone(), TokenClass::Patronymic)
+        } else if !person && GENERIC.contains(&w.as_str()) {
+            (w.clone(), TokenClass::Generic)
+        } else {
+            (w.clone(), TokenClass::Normal)
+        };
+        let text = if text.is_empty() { "0".to_string() } else { text };
+        if class == TokenClass::Title {
+            continue;
+        }
+        let skel = if class == TokenClass::Number { text.clone() } else { skeleton(&text) };
+        let phon = phonetic(&skel);
+        tokens.push(Token { group: group_of(&text), text, skel, phon, class });
+    }
+    if tokens.is_empty() && !org_classes.is_empty() {
+        // The name is only a legal form ("Company"): keep it as a generic token.
+        for w in &ws {
+            let skel = skeleton(w);
+            tokens.push(Token {
+                text: w.clone(),
+                phon: phonetic(&skel),
+                skel,
+                group: None,
+                class: TokenClass::Generic,
+            });
+        }
+        org_classes.clear();
+    }
+    let joined = tokens.iter().map(|t| t.skel.as_str()).collect::<String>();
+    PreparedName { ascii: ws.join(" "), tokens, org_classes, joined }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(n: &PreparedName) -> Vec<&str> {
+        n.tokens.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn transliterates_cyrillic_russian_and_ukrainian() {
+        assert_eq!(to_ascii("Владимир Путин"), "vladimir putin");
+        assert_eq!(to_ascii("Шойгу"), "shoygu");
+        assert_eq!(to_ascii("Олексій Гончаренко"), "oleksiy goncharenko");
+        assert_eq!(to_ascii("Гліб"), "hlib");
+    }
+
+    #[test]
+    fn transliterates_hangul_by_syllable() {
+        assert_eq!(prepare("김정은", true).ascii, "kim jong un");
+        assert_eq!(prepare("리병철", true).ascii, "ri pyong chol");
+    }
+
+    #[test]
+    fn skeleton_unifies_spellings() {
+        assert_eq!(skeleton("shoigu"), skeleton("shoygu"));
+        assert_eq!(skeleton("jeong"), skeleton("jong"));
+        assert_eq!(skeleton("khodorkovsky"), skeleton("hodorkovskiy"));
+        assert_eq!(skeleton("yuriy"), skeleton("yuri"));
+        assert_eq!(phonetic(&skeleton("muhammad")), phonetic(&skeleton("mohamed")));
+    }
+
+    #[test]
+    fn legal_forms_are_symbols() {
+        let a = prepare("ООО Ромашка", false);
+        let b = prepare("Romashka LLC", false);
+        assert_eq!(a.org_classes, vec!["LLC"]);
+        assert_eq!(b.org_classes, vec!["LLC"]);
+        assert_eq!(texts(&a), texts(&b));
+        let c = prepare("Sberbank Public Joint Stock Company", false);
+        assert_eq!(c.org_classes, vec!["JSC"]);
+    }
+
+    #[test]
+    fn titles_dropped_numbers_canonical() {
+        assert_eq!(texts(&prepare("Presidente Vladimir Putin", true)), vec!["vladimir", "putin"]);
+        assert_eq!(texts(&prepare("Snow Storm II", false)), vec!["snow", "storm", "2"]);
+        assert_eq!(texts(&prepare("Petrel8", false)), vec!["petrel", "8"]);
+        assert_eq!(prepare("Vladimirovich", true).tokens[0].class, TokenClass::Patronymic);
+    }
+}
