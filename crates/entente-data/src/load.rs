@@ -1,0 +1,734 @@
+//! Turns the dataset's files into a validated [`Dataset`]. Two passes: the first collects the ids each file
+//! declares (and finds duplicates), the second reads every entry and checks each reference, unit and date
+//! against them. All errors of all files are gathered before anything is returned.
+
+use crate::error::{DataError, DataErrors};
+use crate::reader::{line_of, valid_id, Entry, FileReader};
+use chrono::NaiveDate;
+use entente_core::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
+use toml_edit::{ImDocument, Item};
+
+/// The dataset's files by name, as text. Optional files may be absent.
+pub struct Files {
+    pub files: BTreeMap<String, String>,
+}
+
+pub const TOML_FILES: [&str; 6] =
+    ["sources.toml", "claims.toml", "variables.toml", "items.toml", "scenarios.toml", "reference.toml"];
+
+/// Where an entry stands, for errors found after reading.
+#[derive(Clone)]
+struct Loc {
+    file: &'static str,
+    line: Option<usize>,
+    path: String,
+}
+
+struct Parsed {
+    name: &'static str,
+    text: String,
+    doc: Option<ImDocument<String>>,
+}
+
+/// Loads and validates a dataset from its files.
+pub fn load(files: &Files) -> Result<Dataset, DataErrors> {
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    for name in TOML_FILES {
+        let Some(text) = files.files.get(name) else {
+            errors.push(DataError {
+                file: name.into(),
+                line: None,
+                path: String::new(),
+                field: String::new(),
+                message: "file is missing".into(),
+            });
+            parsed.push(Parsed { name, text: String::new(), doc: None });
+            continue;
+        };
+        let doc = match ImDocument::parse(text.clone()) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(DataError {
+                    file: name.into(),
+                    line: e.span().map(|s| line_of(text, s.start)),
+                    path: String::new(),
+                    field: String::new(),
+                    message: format!("not valid TOML: {}", e.message()),
+                });
+                None
+            }
+        };
+        parsed.push(Parsed { name, text: text.clone(), doc });
+    }
+    let mut ds = Dataset::default();
+    let mut st = State::default();
+    for p in &parsed {
+        let Some(doc) = &p.doc else { continue };
+        let mut r = FileReader { file: p.name, text: &p.text, errors: &mut errors };
+        match p.name {
+            "sources.toml" => read_sources(&mut r, doc, &mut ds),
+            "claims.toml" => read_claims(&mut r, doc, &mut ds, &mut st),
+            "variables.toml" => read_variables(&mut r, doc, &mut ds, &mut st),
+            "items.toml" => read_items(&mut r, doc, &mut ds, &mut st),
+            "scenarios.toml" => read_scenarios(&mut r, doc, &mut ds, &mut st),
+            "reference.toml" => read_reference(&mut r, doc, &mut ds, &mut st),
+            _ => unreachable!(),
+        }
+    }
+    if let Some(text) = files.files.get("trade.csv") {
+        ds.trade = crate::csvfiles::read_trade("trade.csv", text, &ds.sources, &mut errors);
+    }
+    if let Some(text) = files.files.get("meetings.csv") {
+        ds.meetings = crate::csvfiles::read_meetings("meetings.csv", text, &ds.sources, &mut errors);
+    }
+    cross_check(&ds, &st, &mut errors);
+    if errors.is_empty() {
+        Ok(ds)
+    } else {
+        errors.sort_by(|a, b| {
+            let order = |f: &str| TOML_FILES.iter().position(|x| *x == f).unwrap_or(99);
+            (order(&a.file), &a.file, a.line).cmp(&(order(&b.file), &b.file, b.line))
+        });
+        errors.dedup();
+        Err(DataErrors(errors))
+    }
+}
+
+/// References and expressions whose check needs every file read first.
+#[derive(Default)]
+struct State {
+    /// (claim id referenced, where)
+    claim_refs: Vec<(String, Loc, String)>,
+    source_refs: Vec<(String, Loc, String)>,
+    variable_locs: HashMap<String, Loc>,
+    item_locs: Vec<(Loc, Loc)>,
+    scenario_refs: Vec<(String, Loc)>,
+    override_refs: Vec<(String, Loc, String)>,
+}
+
+fn loc(r: &FileReader, span: Option<Range<usize>>, path: &str) -> Loc {
+    Loc { file: leak(r.file), line: span.map(|s| line_of(r.text, s.start)), path: path.to_string() }
+}
+
+fn leak(s: &str) -> &'static str {
+    TOML_FILES.iter().copied().find(|f| *f == s).unwrap_or("dataset")
+}
+
+/// The entries of an array of tables `[[key]]`, with paths `key[i]`; an error if `key` is something else.
+fn entries<'d>(r: &mut FileReader, doc: &'d ImDocument<String>, key: &str, required: bool) -> Vec<Entry<'d>> {
+    let root = doc.as_table();
+    for (k, item) in root.iter() {
+        let allowed = match r.file {
+            "scenarios.toml" => ["scenario", "default"].contains(&k),
+            "reference.toml" => ["gdp", "study"].contains(&k),
+            _ => k == key,
+        };
+        if !allowed {
+            r.error(item.span().or_else(|| root.key(k).and_then(|x| x.span())), "", k, "unknown top-level key");
+        }
+    }
+    match root.get(key) {
+        None => {
+            if required {
+                r.error(None, "", key, format!("no [[{key}]] entries"));
+            }
+            Vec::new()
+        }
+        Some(Item::ArrayOfTables(aot)) => {
+            aot.iter().enumerate().map(|(i, t)| Entry::new(t, format!("{key}[{i}]"))).collect()
+        }
+        Some(other) => {
+            r.error(other.span(), "", key, format!("expected [[{key}]] entries, found {}", other.type_name()));
+            Vec::new()
+        }
+    }
+}
+
+/// Reads `id`, checks its form and uniqueness, and names the entry after it in later messages.
+fn read_id(r: &mut FileReader, e: &mut Entry, seen: &mut BTreeSet<String>, allow_hyphen: bool) -> Option<String> {
+    let id = r.string(e, "id", true)?;
+    let span = r.span_of(e, "id");
+    if !valid_id(&id, allow_hyphen) {
+        let form = if allow_hyphen { "[a-z][a-z0-9_-]*" } else { "[a-z][a-z0-9_]* (no hyphens: ids are used in expressions)" };
+        r.error(span.clone(), &e.path, "id", format!("`{id}` is not a valid id ({form})"));
+    }
+    if !seen.insert(id.clone()) {
+        r.error(span, &e.path, "id", format!("duplicate id `{id}`"));
+    }
+    e.path = format!("{} ({id})", e.path);
+    Some(id)
+}
+
+fn read_sources(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset) {
+    let mut seen = BTreeSet::new();
+    for mut e in entries(r, doc, "source", true) {
+        r.unknown_keys(&e, &["id", "title", "publisher", "url", "published", "reliability", "credibility", "note"]);
+        let id = read_id(r, &mut e, &mut seen, true);
+        let title = r.string(&e, "title", true);
+        let publisher = r.string(&e, "publisher", true);
+        let url = r.text(&e, "url");
+        let published = r.date(&e, "published", false);
+        let reliability = r.string(&e, "reliability", true).and_then(|s| {
+            let mut cs = s.chars();
+            let rel = match (cs.next(), cs.next()) {
+                (Some(c), None) => Reliability::from_letter(c),
+                _ => None,
+            };
+            if rel.is_none() {
+                let span = r.span_of(&e, "reliability");
+                r.error(span, &e.path, "reliability", format!("`{s}` is not a reliability grade A–F"));
+            }
+            rel
+        });
+        let credibility = r.integer(&e, "credibility", true).and_then(|n| {
+            let c = u8::try_from(n).ok().and_then(Credibility::new);
+            if c.is_none() {
+                let span = r.span_of(&e, "credibility");
+                r.error(span, &e.path, "credibility", format!("{n} is not a credibility grade 1–6"));
+            }
+            c
+        });
+        if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
+            let span = r.span_of(&e, "url");
+            r.error(span, &e.path, "url", format!("`{url}` is not an http(s) URL"));
+        }
+        let note = r.text(&e, "note");
+        if let (Some(id), Some(title), Some(publisher), Some(reliability), Some(credibility)) =
+            (id, title, publisher, reliability, credibility)
+        {
+            let grade = Grade { reliability, credibility };
+            ds.sources.insert(id.clone(), Source { id, title, publisher, url, published, grade, note });
+        }
+    }
+}
+
+fn read_claims(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
+    let mut seen = BTreeSet::new();
+    for mut e in entries(r, doc, "claim", true) {
+        r.unknown_keys(
+            &e,
+            &["id", "sources", "measure", "value", "unit", "as_of", "period", "public", "derived", "note"],
+        );
+        let id = read_id(r, &mut e, &mut seen, true);
+        let sources = r.string_list(&e, "sources");
+        let here = loc(r, r.span_of(&e, "sources"), &e.path);
+        if sources.is_empty() {
+            r.error(r.span_of(&e, "sources").or(e.span.clone()), &e.path, "sources", "a claim needs at least one source");
+        }
+        for s in &sources {
+            st.source_refs.push((s.clone(), here.clone(), "sources".into()));
+        }
+        let measure = r.string(&e, "measure", true);
+        let unit = r.string(&e, "unit", true);
+        if let Some(u) = &unit {
+            if let Err(m) = Unit::parse(u) {
+                r.error(r.span_of(&e, "unit"), &e.path, "unit", m);
+            }
+        }
+        let value = read_claim_value(r, &e);
+        let public = r.date(&e, "public", true);
+        let as_of = r.date(&e, "as_of", false);
+        let period = read_period(r, &e, "period", false);
+        let refers_to = match (as_of, period) {
+            (Some(d), None) => Some(RefersTo::AsOf(d)),
+            (None, Some((Some(from), to))) => Some(RefersTo::Period { from, to }),
+            (Some(_), Some(_)) => {
+                r.error(r.span_of(&e, "period"), &e.path, "period", "give either `as_of` or `period`, not both");
+                None
+            }
+            (None, Some((None, _))) => None,
+            (None, None) => {
+                if !e.table.contains_key("as_of") && !e.table.contains_key("period") {
+                    r.error(e.span.clone(), &e.path, "as_of", "missing: give `as_of` (a stock) or `period` (a flow)");
+                }
+                None
+            }
+        };
+        if let (Some(public), Some(RefersTo::AsOf(d) | RefersTo::Period { from: d, .. })) = (public, refers_to) {
+            if d > public {
+                r.error(
+                    r.span_of(&e, "public"),
+                    &e.path,
+                    "public",
+                    format!("public date {public} is before the date the claim refers to ({d})"),
+                );
+            }
+        }
+        let derived = r.boolean(&e, "derived");
+        let note = r.text(&e, "note");
+        if let (Some(id), Some(measure), Some(value), Some(unit), Some(refers_to), Some(public)) =
+            (id, measure, value, unit, refers_to, public)
+        {
+            ds.claims.insert(id.clone(), Claim { id, sources, measure, value, unit, refers_to, public, derived, note });
+        }
+    }
+}
+
+fn read_claim_value(r: &mut FileReader, e: &Entry) -> Option<ClaimValue> {
+    let v = match e.table.get("value") {
+        None => {
+            r.error(e.span.clone(), &e.path, "value", "missing");
+            return None;
+        }
+        Some(Item::Value(toml_edit::Value::InlineTable(_))) | Some(Item::Table(_)) => r.sub_entry(e, "value")?,
+        Some(_) => return r.number(e, "value", true).map(ClaimValue::Point),
+    };
+    r.unknown_keys(&v, &["point", "low", "high", "at_least", "at_most"]);
+    let keys: Vec<&str> = ["point", "low", "high", "at_least", "at_most"].into_iter().filter(|k| v.table.contains_key(k)).collect();
+    let value = match keys.as_slice() {
+        ["point"] => ClaimValue::Point(r.number(&v, "point", true)?),
+        ["low", "high"] => {
+            let (low, high) = (r.number(&v, "low", true)?, r.number(&v, "high", true)?);
+            if low > high {
+                r.error(r.span_of(&v, "low"), &v.path, "low", format!("low {low} is greater than high {high}"));
+                return None;
+            }
+            ClaimValue::Range { low, high }
+        }
+        ["at_least"] => ClaimValue::AtLeast(r.number(&v, "at_least", true)?),
+        ["at_most"] => ClaimValue::AtMost(r.number(&v, "at_most", true)?),
+        _ => {
+            r.error(v.span.clone(), &v.path, "", "give exactly one of { point }, { low, high }, { at_least }, { at_most }");
+            return None;
+        }
+    };
+    Some(value)
+}
+
+/// `period = { from = …, to = … }`: checks that it does not end before it starts.
+fn read_period(r: &mut FileReader, e: &Entry, key: &str, need_from: bool) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
+    let p = r.sub_entry(e, key)?;
+    r.unknown_keys(&p, &["from", "to"]);
+    let from = r.date(&p, "from", need_from || !p.table.contains_key("to"));
+    let to = r.date(&p, "to", false);
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            r.error(r.span_of(&p, "to"), &p.path, "to", format!("period ends ({t}) before it starts ({f})"));
+            return None;
+        }
+    }
+    Some((from, to))
+}
+
+fn read_estimate(r: &mut FileReader, e: &Entry, st: &mut State, dated: bool) -> Option<Estimate> {
+    let dist = r.distribution(e);
+    let public = if dated { r.date(e, "public", true) } else { None };
+    let claims = r.string_list(e, "claims");
+    let here = loc(r, r.span_of(e, "claims"), &e.path);
+    for c in &claims {
+        st.claim_refs.push((c.clone(), here.clone(), "claims".into()));
+    }
+    let note = r.text(e, "note");
+    let (dist, truncation) = dist?;
+    if dated && public.is_none() {
+        return None;
+    }
+    Some(Estimate { public, dist, truncation, claims, note })
+}
+
+const DIST_KEYS: [&str; 10] = ["dist", "value", "low", "mode", "high", "mean", "sd", "min", "max", "claims"];
+
+fn read_variables(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
+    let mut seen = BTreeSet::new();
+    for mut e in entries(r, doc, "variable", true) {
+        let mut known = vec!["id", "unit", "description", "expr", "estimate", "note"];
+        known.extend(DIST_KEYS);
+        r.unknown_keys(&e, &known);
+        let id = read_id(r, &mut e, &mut seen, false);
+        let unit = r.string(&e, "unit", true).and_then(|u| match Unit::parse(&u) {
+            Ok(u) => Some(u),
+            Err(m) => {
+                r.error(r.span_of(&e, "unit"), &e.path, "unit", m);
+                None
+            }
+        });
+        let description = r.text(&e, "description");
+        let has_dist = e.table.contains_key("dist") || e.table.contains_key("value");
+        let has_expr = e.table.contains_key("expr");
+        let has_est = e.table.contains_key("estimate");
+        let kind = match (has_dist, has_expr, has_est) {
+            (true, false, false) => read_estimate(r, &e, st, false).map(|est| VariableKind::Estimates(vec![est])),
+            (false, true, false) => r.string(&e, "expr", true).and_then(|s| match Expr::parse(&s) {
+                Ok(x) => Some(VariableKind::Expr(x)),
+                Err(m) => {
+                    r.error(r.span_of(&e, "expr"), &e.path, "expr", m);
+                    None
+                }
+            }),
+            (false, false, true) => read_dated_estimates(r, &e, st).map(VariableKind::Estimates),
+            (false, false, false) => {
+                r.error(e.span.clone(), &e.path, "dist", "missing: give a distribution, an `expr` or [[variable.estimate]] entries");
+                None
+            }
+            _ => {
+                r.error(e.span.clone(), &e.path, "", "give only one of: a distribution, an `expr`, or [[variable.estimate]] entries");
+                None
+            }
+        };
+        if let Some(id) = &id {
+            st.variable_locs.insert(id.clone(), loc(r, e.span.clone(), &e.path));
+        }
+        if let (Some(id), Some(unit), Some(kind)) = (id, unit, kind) {
+            ds.variables.push(Variable { id, unit, description, kind });
+        }
+    }
+}
+
+fn read_dated_estimates(r: &mut FileReader, e: &Entry, st: &mut State) -> Option<Vec<Estimate>> {
+    let Some(Item::ArrayOfTables(aot)) = e.table.get("estimate") else {
+        r.error(r.span_of(e, "estimate"), &e.path, "estimate", "expected [[variable.estimate]] entries");
+        return None;
+    };
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, t) in aot.iter().enumerate() {
+        let est_entry = Entry::new(t, format!("{}.estimate[{i}]", e.path));
+        let mut known = vec!["public", "note"];
+        known.extend(DIST_KEYS);
+        r.unknown_keys(&est_entry, &known);
+        match read_estimate(r, &est_entry, st, true) {
+            Some(est) => {
+                if out.iter().any(|o: &Estimate| o.public == est.public) {
+                    r.error(r.span_of(&est_entry, "public"), &est_entry.path, "public", "two estimates have the same public date");
+                    ok = false;
+                }
+                out.push(est);
+            }
+            None => ok = false,
+        }
+    }
+    out.sort_by_key(|x| x.public);
+    (ok && !out.is_empty()).then_some(out)
+}
+
+fn read_items(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
+    let mut seen = BTreeSet::new();
+    for mut e in entries(r, doc, "item", true) {
+        r.unknown_keys(&e, &["id", "name", "flow", "category", "unit", "quantity", "unit_price", "period", "note"]);
+        let id = read_id(r, &mut e, &mut seen, true);
+        let name = r.string(&e, "name", true);
+        let flow = r.string(&e, "flow", true).and_then(|f| {
+            let flow = Flow::parse(&f);
+            if flow.is_none() {
+                r.error(r.span_of(&e, "flow"), &e.path, "flow", format!("`{f}` is not a flow (KP->RU or RU->KP)"));
+            }
+            flow
+        });
+        let category = r.string(&e, "category", true);
+        if let Some(c) = &category {
+            if !valid_id(c, true) {
+                r.error(r.span_of(&e, "category"), &e.path, "category", format!("`{c}` is not a valid category name"));
+            }
+        }
+        let unit = r.string(&e, "unit", true).and_then(|u| match Unit::parse(&u) {
+            Ok(u) => Some(u),
+            Err(m) => {
+                r.error(r.span_of(&e, "unit"), &e.path, "unit", m);
+                None
+            }
+        });
+        let mut expr = |r: &mut FileReader, key: &str| {
+            r.string(&e, key, true).and_then(|s| match Expr::parse(&s) {
+                Ok(x) => Some(x),
+                Err(m) => {
+                    r.error(r.span_of(&e, key), &e.path, key, m);
+                    None
+                }
+            })
+        };
+        let quantity = expr(r, "quantity");
+        let unit_price = expr(r, "unit_price");
+        let period = if e.table.contains_key("period") { read_period(r, &e, "period", false) } else { Some((None, None)) };
+        let note = r.text(&e, "note");
+        st.item_locs.push((loc(r, r.span_of(&e, "quantity"), &e.path), loc(r, r.span_of(&e, "unit_price"), &e.path)));
+        if let (Some(id), Some(name), Some(flow), Some(category), Some(unit), Some(quantity), Some(unit_price), Some((from, to))) =
+            (id, name, flow, category, unit, quantity, unit_price, period)
+        {
+            ds.items.push(Item { id, name, flow, category, unit, quantity, unit_price, from, to, note });
+        } else {
+            st.item_locs.pop();
+        }
+    }
+}
+
+fn read_scenarios(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
+    let root = Entry::new(doc.as_table(), String::new());
+    let default = r.string(&root, "default", true);
+    let mut seen = BTreeSet::new();
+    for mut e in entries(r, doc, "scenario", true) {
+        r.unknown_keys(&e, &["id", "title", "description", "as_of", "gdp_year", "override"]);
+        let id = read_id(r, &mut e, &mut seen, true);
+        let title = r.string(&e, "title", true);
+        let description = r.text(&e, "description");
+        let as_of = r.date(&e, "as_of", true);
+        let gdp_year = r.integer(&e, "gdp_year", false).map(|y| y as i32);
+        if let Some(y) = gdp_year {
+            st.scenario_refs.push((format!("gdp:{y}"), loc(r, r.span_of(&e, "gdp_year"), &e.path)));
+        }
+        let mut overrides = BTreeMap::new();
+        match e.table.get("override") {
+            None => {}
+            Some(Item::ArrayOfTables(aot)) => {
+                for (i, t) in aot.iter().enumerate() {
+                    let oe = Entry::new(t, format!("{}.override[{i}]", e.path));
+                    let mut known = vec!["variable", "note", "public"];
+                    known.extend(DIST_KEYS);
+                    r.unknown_keys(&oe, &known);
+                    let var = r.string(&oe, "variable", true);
+                    if let Some(v) = &var {
+                        st.override_refs.push((v.clone(), loc(r, r.span_of(&oe, "variable"), &oe.path), "variable".into()));
+                    }
+                    if let (Some(v), Some(est)) = (var, read_estimate(r, &oe, st, false)) {
+                        if overrides.insert(v.clone(), est).is_some() {
+                            r.error(r.span_of(&oe, "variable"), &oe.path, "variable", format!("`{v}` is overridden twice"));
+                        }
+                    }
+                }
+            }
+            Some(other) => r.error(other.span(), &e.path, "override", "expected [[scenario.override]] entries"),
+        }
+        if let (Some(id), Some(title), Some(as_of)) = (id, title, as_of) {
+            ds.scenarios.push(Scenario { id, title, description, as_of, gdp_year, overrides });
+        }
+    }
+    if let Some(d) = default {
+        if !seen.contains(&d) {
+            r.error(r.span_of(&root, "default"), "", "default", format!("unknown scenario `{d}`"));
+        }
+        ds.default_scenario = d;
+    }
+}
+
+fn read_reference(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
+    let mut years = BTreeSet::new();
+    for e in entries(r, doc, "gdp", true) {
+        r.unknown_keys(&e, &["year", "usd", "basis", "claims", "note"]);
+        let year = r.integer(&e, "year", true).map(|y| y as i32);
+        let usd = r.number(&e, "usd", true);
+        if let Some(u) = usd {
+            if u <= 0.0 {
+                r.error(r.span_of(&e, "usd"), &e.path, "usd", format!("GDP {u} must be positive"));
+            }
+        }
+        let basis = r.string(&e, "basis", true);
+        let claims = r.string_list(&e, "claims");
+        let here = loc(r, r.span_of(&e, "claims"), &e.path);
+        for c in &claims {
+            st.claim_refs.push((c.clone(), here.clone(), "claims".into()));
+        }
+        if let Some(y) = year {
+            if !years.insert(y) {
+                r.error(r.span_of(&e, "year"), &e.path, "year", format!("GDP for {y} given twice"));
+            }
+        }
+        if let (Some(year), Some(usd), Some(basis)) = (year, usd, basis) {
+            ds.gdp.push(Gdp { year, usd, basis, claims });
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let doc_entries = {
+        let root = doc.as_table();
+        match root.get("study") {
+            Some(Item::ArrayOfTables(aot)) => aot.iter().enumerate().map(|(i, t)| Entry::new(t, format!("study[{i}]"))).collect(),
+            _ => Vec::new(),
+        }
+    };
+    for mut e in doc_entries {
+        r.unknown_keys(&e, &["id", "title", "scenario", "flow", "include", "exclude", "low", "high", "claims", "note"]);
+        let id = read_id(r, &mut e, &mut seen, true);
+        let title = r.string(&e, "title", true);
+        let scenario = r.string(&e, "scenario", true);
+        if let Some(s) = &scenario {
+            st.scenario_refs.push((s.clone(), loc(r, r.span_of(&e, "scenario"), &e.path)));
+        }
+        let flow = r.string(&e, "flow", false).and_then(|f| {
+            let flow = Flow::parse(&f);
+            if flow.is_none() {
+                r.error(r.span_of(&e, "flow"), &e.path, "flow", format!("`{f}` is not a flow (KP->RU or RU->KP)"));
+            }
+            flow
+        });
+        let include = r.string_list(&e, "include");
+        let exclude = r.string_list(&e, "exclude");
+        let (low, high) = (r.number(&e, "low", true), r.number(&e, "high", true));
+        if let (Some(l), Some(h)) = (low, high) {
+            if l > h {
+                r.error(r.span_of(&e, "low"), &e.path, "low", format!("low {l} is greater than high {h}"));
+            }
+        }
+        let claims = r.string_list(&e, "claims");
+        let here = loc(r, r.span_of(&e, "claims"), &e.path);
+        for c in &claims {
+            st.claim_refs.push((c.clone(), here.clone(), "claims".into()));
+        }
+        let note = r.text(&e, "note");
+        if let (Some(id), Some(title), Some(scenario), Some(low), Some(high)) = (id, title, scenario, low, high) {
+            ds.studies.push(Study { id, title, scenario, coverage: Coverage { flow, include, exclude }, low, high, claims, note });
+        }
+    }
+}
+
+fn push(errors: &mut Vec<DataError>, at: &Loc, field: &str, message: String) {
+    errors.push(DataError { file: at.file.into(), line: at.line, path: at.path.clone(), field: field.into(), message });
+}
+
+/// Checks that need the whole dataset: references, units, cycles, negative quantities.
+fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
+    for (id, at, field) in &st.source_refs {
+        if !ds.sources.contains_key(id) {
+            push(errors, at, field, format!("unknown source `{id}`"));
+        }
+    }
+    for (id, at, field) in &st.claim_refs {
+        if !ds.claims.contains_key(id) {
+            push(errors, at, field, format!("unknown claim `{id}`"));
+        }
+    }
+    for (id, at) in &st.scenario_refs {
+        if let Some(year) = id.strip_prefix("gdp:") {
+            if !ds.gdp.iter().any(|g| g.year.to_string() == year) {
+                push(errors, at, "gdp_year", format!("no [[gdp]] entry for {year} in reference.toml"));
+            }
+        } else if ds.scenario(id).is_none() {
+            push(errors, at, "scenario", format!("unknown scenario `{id}`"));
+        }
+    }
+    // An estimate may only rest on evidence that was public when it was made, or `--as-of` would leak the future.
+    for v in &ds.variables {
+        if let VariableKind::Estimates(es) = &v.kind {
+            for (k, est) in es.iter().enumerate() {
+                let Some(public) = est.public else { continue };
+                for c in est.claims.iter().filter_map(|c| ds.claims.get(c)) {
+                    if c.public > public {
+                        push(
+                            errors,
+                            &st.variable_locs[&v.id],
+                            &format!("estimate[{k}].public"),
+                            format!("estimate is dated {public} but rests on claim `{}`, public only on {}", c.id, c.public),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let units: HashMap<&str, &Unit> = ds.variables.iter().map(|v| (v.id.as_str(), &v.unit)).collect();
+    let unit_of = |name: &str| units.get(name).map(|u| (*u).clone());
+    for (id, at, field) in &st.override_refs {
+        if !units.contains_key(id.as_str()) {
+            push(errors, at, field, format!("unknown variable `{id}`"));
+        } else if matches!(ds.variable(id).map(|v| &v.kind), Some(VariableKind::Expr(_))) {
+            push(errors, at, field, format!("`{id}` is computed by an expression and cannot be overridden"));
+        }
+    }
+    for v in &ds.variables {
+        let at = &st.variable_locs[&v.id];
+        if let VariableKind::Expr(x) = &v.kind {
+            match x.unit(&unit_of) {
+                Ok(u) if u != v.unit => push(errors, at, "expr", format!("expression has unit {u}, but the variable's unit is {}", v.unit)),
+                Ok(_) => {}
+                Err(m) => push(errors, at, "expr", m),
+            }
+        }
+    }
+    check_cycles(ds, st, errors);
+    for (item, (qloc, ploc)) in ds.items.iter().zip(&st.item_locs) {
+        let qu = item.quantity.unit(&unit_of);
+        match &qu {
+            Ok(u) if *u != item.unit => {
+                push(errors, qloc, "quantity", format!("quantity has unit {u}, but the item's unit is {}", item.unit))
+            }
+            Err(m) => push(errors, qloc, "quantity", m.clone()),
+            _ => {}
+        }
+        match item.unit_price.unit(&unit_of) {
+            Ok(pu) => {
+                let total = item.unit.mul(&pu);
+                if total != Unit::usd() {
+                    push(
+                        errors,
+                        ploc,
+                        "unit_price",
+                        format!(
+                            "unit {pu} does not combine with quantity unit {} (need {}): {} × {pu} = {total}, not USD",
+                            item.unit,
+                            Unit::usd().div(&item.unit),
+                            item.unit
+                        ),
+                    );
+                }
+            }
+            Err(m) => push(errors, ploc, "unit_price", m),
+        }
+        // Negative quantities: a leaf that can be negative feeding a quantity is an error.
+        for var in item.quantity.variables().into_iter().chain(item.unit_price.variables()) {
+            if let Some(VariableKind::Estimates(es)) = ds.variable(var).map(|v| &v.kind) {
+                for (k, est) in es.iter().enumerate() {
+                    let lb = est.truncation.min.map_or(est.dist.lower_bound(), |m| m.max(est.dist.lower_bound()));
+                    if lb < 0.0 {
+                        let at = &st.variable_locs[var];
+                        let field = if es.len() > 1 { format!("estimate[{k}]") } else { "dist".to_string() };
+                        push(
+                            errors,
+                            at,
+                            &field,
+                            format!("can be negative ({}), but it feeds item `{}`: quantities and prices must not be negative (add `min = 0`)", est.dist, item.id),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_cycles(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
+    let deps: HashMap<&str, Vec<&str>> = ds
+        .variables
+        .iter()
+        .map(|v| (v.id.as_str(), if let VariableKind::Expr(x) = &v.kind { x.variables() } else { Vec::new() }))
+        .collect();
+    // 0 = unvisited, 1 = on stack, 2 = done
+    let mut state: HashMap<&str, u8> = HashMap::new();
+    let mut reported = BTreeSet::new();
+    fn visit<'a>(
+        n: &'a str,
+        deps: &HashMap<&'a str, Vec<&'a str>>,
+        state: &mut HashMap<&'a str, u8>,
+        stack: &mut Vec<&'a str>,
+        cycles: &mut Vec<Vec<&'a str>>,
+    ) {
+        match state.get(n) {
+            Some(2) => return,
+            Some(1) => {
+                let start = stack.iter().position(|x| *x == n).unwrap_or(0);
+                cycles.push(stack[start..].to_vec());
+                return;
+            }
+            _ => {}
+        }
+        state.insert(n, 1);
+        stack.push(n);
+        for d in deps.get(n).into_iter().flatten() {
+            if deps.contains_key(d) {
+                visit(d, deps, state, stack, cycles);
+            }
+        }
+        stack.pop();
+        state.insert(n, 2);
+    }
+    let mut cycles = Vec::new();
+    for v in &ds.variables {
+        visit(&v.id, &deps, &mut state, &mut Vec::new(), &mut cycles);
+    }
+    for c in cycles {
+        let mut key = c.clone();
+        key.sort();
+        if reported.insert(key) {
+            let at = &st.variable_locs[c[0]];
+            let path: Vec<&str> = c.iter().copied().chain([c[0]]).collect();
+            push(errors, at, "expr", format!("cycle: {}", path.join(" -> ")));
+        }
+    }
+}

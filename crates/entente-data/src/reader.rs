@@ -1,0 +1,278 @@
+//! Typed access to the fields of a TOML table with spans, so each mistake is reported with its line and field
+//! and reading carries on to find the next one.
+
+use crate::error::DataError;
+use chrono::NaiveDate;
+use entente_core::{Distribution, Truncation};
+use std::ops::Range;
+use toml_edit::{Item, TableLike, Value};
+
+/// One file being read: its name, text and the errors found so far.
+pub struct FileReader<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub errors: &'a mut Vec<DataError>,
+}
+
+/// An entry (a table) being read, with its key path for messages.
+#[derive(Clone)]
+pub struct Entry<'t> {
+    pub table: &'t dyn TableLike,
+    /// Where the entry stands in the file; field errors fall back to it when the field is absent.
+    pub span: Option<Range<usize>>,
+    pub path: String,
+}
+
+impl<'t> Entry<'t> {
+    pub fn new(table: &'t toml_edit::Table, path: String) -> Self {
+        Entry { table, span: table.span(), path }
+    }
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+impl<'a> FileReader<'a> {
+    pub fn error(&mut self, span: Option<Range<usize>>, path: &str, field: &str, message: impl Into<String>) {
+        self.errors.push(DataError {
+            file: self.file.to_string(),
+            line: span.map(|s| line_of(self.text, s.start)),
+            path: path.to_string(),
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// The span of a field's value, or of the entry when the field is absent.
+    pub fn span_of(&self, e: &Entry, key: &str) -> Option<Range<usize>> {
+        e.table.get(key).and_then(|i| i.span()).or_else(|| e.table.key(key).and_then(|k| k.span())).or_else(|| e.span.clone())
+    }
+
+    /// Reports keys the format does not know, which are almost always typos (`unit_prce`).
+    pub fn unknown_keys(&mut self, e: &Entry, known: &[&str]) {
+        for (k, _) in e.table.iter() {
+            if !known.contains(&k) {
+                let span = self.span_of(e, k);
+                self.error(span, &e.path, k, format!("unknown field (known: {})", known.join(", ")));
+            }
+        }
+    }
+
+    fn value<'t>(&mut self, e: &Entry<'t>, key: &str, required: bool) -> Option<&'t Value> {
+        match e.table.get(key) {
+            None => {
+                if required {
+                    let span = e.span.clone();
+                    self.error(span, &e.path, key, "missing");
+                }
+                None
+            }
+            Some(Item::Value(v)) => Some(v),
+            Some(other) => {
+                self.error(other.span(), &e.path, key, format!("expected a value, found {}", other.type_name()));
+                None
+            }
+        }
+    }
+
+    pub fn string(&mut self, e: &Entry, key: &str, required: bool) -> Option<String> {
+        let v = self.value(e, key, required)?;
+        match v.as_str() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.error(v.span(), &e.path, key, format!("expected a string, found {}", v.type_name()));
+                None
+            }
+        }
+    }
+
+    /// A string field defaulting to empty.
+    pub fn text(&mut self, e: &Entry, key: &str) -> String {
+        self.string(e, key, false).unwrap_or_default()
+    }
+
+    pub fn number(&mut self, e: &Entry, key: &str, required: bool) -> Option<f64> {
+        let v = self.value(e, key, required)?;
+        let n = match v {
+            Value::Integer(i) => Some(*i.value() as f64),
+            Value::Float(f) => Some(*f.value()),
+            _ => None,
+        };
+        match n {
+            Some(x) if x.is_finite() => Some(x),
+            Some(_) => {
+                self.error(v.span(), &e.path, key, "is not a finite number");
+                None
+            }
+            None => {
+                self.error(v.span(), &e.path, key, format!("expected a number, found {}", v.type_name()));
+                None
+            }
+        }
+    }
+
+    pub fn integer(&mut self, e: &Entry, key: &str, required: bool) -> Option<i64> {
+        let v = self.value(e, key, required)?;
+        match v.as_integer() {
+            Some(i) => Some(i),
+            None => {
+                self.error(v.span(), &e.path, key, format!("expected an integer, found {}", v.type_name()));
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, e: &Entry, key: &str) -> bool {
+        let Some(v) = self.value(e, key, false) else { return false };
+        match v.as_bool() {
+            Some(b) => b,
+            None => {
+                self.error(v.span(), &e.path, key, format!("expected true or false, found {}", v.type_name()));
+                false
+            }
+        }
+    }
+
+    /// A date: a TOML local date (`2024-08-27`) or a string of that form. Impossible dates are errors.
+    pub fn date(&mut self, e: &Entry, key: &str, required: bool) -> Option<NaiveDate> {
+        let v = self.value(e, key, required)?;
+        let parsed = match v {
+            Value::Datetime(dt) => {
+                let dt = dt.value();
+                match (dt.date, dt.time) {
+                    (Some(d), None) => NaiveDate::from_ymd_opt(d.year as i32, d.month as u32, d.day as u32)
+                        .ok_or_else(|| format!("{d} is not a date that exists")),
+                    _ => Err(format!("expected a date (YYYY-MM-DD), found `{dt}`")),
+                }
+            }
+            Value::String(s) => parse_date(s.value()),
+            other => Err(format!("expected a date, found {}", other.type_name())),
+        };
+        match parsed {
+            Ok(d) => Some(d),
+            Err(m) => {
+                self.error(v.span(), &e.path, key, m);
+                None
+            }
+        }
+    }
+
+    pub fn string_list(&mut self, e: &Entry, key: &str) -> Vec<String> {
+        let Some(v) = self.value(e, key, false) else { return Vec::new() };
+        let Some(arr) = v.as_array() else {
+            self.error(v.span(), &e.path, key, format!("expected a list of strings, found {}", v.type_name()));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for x in arr.iter() {
+            match x.as_str() {
+                Some(s) => out.push(s.to_string()),
+                None => self.error(x.span(), &e.path, key, format!("expected a string, found {}", x.type_name())),
+            }
+        }
+        out
+    }
+
+    /// A sub-table written inline (`period = { from = … }`) or as a table; `None` when absent.
+    pub fn sub_entry<'t>(&mut self, e: &Entry<'t>, key: &str) -> Option<Entry<'t>> {
+        let path = format!("{}.{key}", e.path);
+        match e.table.get(key)? {
+            Item::Value(Value::InlineTable(t)) => Some(Entry { table: t, span: t.span(), path }),
+            Item::Table(t) => Some(Entry::new(t, path)),
+            other => {
+                self.error(other.span(), &e.path, key, format!("expected a table, found {}", other.type_name()));
+                None
+            }
+        }
+    }
+
+    /// Reads a distribution from the fields `dist`, `value`, `low`, `mode`, `high`, `mean`, `sd`, `min`, `max`.
+    /// `value = 5` is a point, `value = "a to b"` a lognormal 90 % interval.
+    pub fn distribution(&mut self, e: &Entry) -> Option<(Distribution, Truncation)> {
+        let dist_name = self.string(e, "dist", false);
+        let dist = match dist_name.as_deref() {
+            None => match e.table.get("value") {
+                Some(Item::Value(Value::String(s))) => match Distribution::parse_to(s.value()) {
+                    Ok(d) => Some(d),
+                    Err(m) => {
+                        self.error(s.span(), &e.path, "value", m);
+                        return None;
+                    }
+                },
+                Some(_) => self.number(e, "value", true).map(|value| Distribution::Point { value }),
+                None => {
+                    let span = e.span.clone();
+                    self.error(span, &e.path, "dist", "missing: give `dist` with its parameters, or `value`");
+                    return None;
+                }
+            },
+            Some("point") => self.number(e, "value", true).map(|value| Distribution::Point { value }),
+            Some("uniform") => {
+                let (low, high) = (self.number(e, "low", true), self.number(e, "high", true));
+                Some(Distribution::Uniform { low: low?, high: high? })
+            }
+            Some(k @ ("triangular" | "pert")) => {
+                let (low, mode, high) = (self.number(e, "low", true), self.number(e, "mode", true), self.number(e, "high", true));
+                let (low, mode, high) = (low?, mode?, high?);
+                Some(if k == "pert" {
+                    Distribution::Pert { low, mode, high }
+                } else {
+                    Distribution::Triangular { low, mode, high }
+                })
+            }
+            Some("normal") => {
+                let (mean, sd) = (self.number(e, "mean", true), self.number(e, "sd", true));
+                Some(Distribution::Normal { mean: mean?, sd: sd? })
+            }
+            Some("lognormal") => {
+                let (low, high) = (self.number(e, "low", true), self.number(e, "high", true));
+                match Distribution::lognormal_90(low?, high?) {
+                    Ok(d) => Some(d),
+                    Err(m) => {
+                        let span = self.span_of(e, "low");
+                        self.error(span, &e.path, "low", m);
+                        return None;
+                    }
+                }
+            }
+            Some(other) => {
+                let span = self.span_of(e, "dist");
+                self.error(
+                    span,
+                    &e.path,
+                    "dist",
+                    format!("unknown distribution `{other}` (known: point, uniform, triangular, pert, normal, lognormal)"),
+                );
+                return None;
+            }
+        }?;
+        if let Err((field, msg)) = dist.check() {
+            let span = self.span_of(e, field);
+            self.error(span, &e.path, field, msg);
+            return None;
+        }
+        let truncation = Truncation { min: self.number(e, "min", false), max: self.number(e, "max", false) };
+        if let (Some(lo), Some(hi)) = (truncation.min, truncation.max) {
+            if lo >= hi {
+                let span = self.span_of(e, "min");
+                self.error(span, &e.path, "min", format!("min {lo} is not below max {hi}"));
+                return None;
+            }
+        }
+        Some((dist, truncation))
+    }
+}
+
+/// Parses `YYYY-MM-DD`, rejecting dates that do not exist.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| format!("`{s}` is not a valid date (YYYY-MM-DD)"))
+}
+
+/// Lower-case words joined by `-` or `_`, starting with a letter.
+pub fn valid_id(s: &str, allow_hyphen: bool) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || (allow_hyphen && c == '-'))
+}

@@ -1,0 +1,309 @@
+//! Compiling a dataset and a scenario into a plan: the variables in force on the as-of date, in dependency
+//! order, each item's quantity, unit price and value, and the sums per category, per flow and in total.
+//! Everything the engine samples is a node of this plan, so one sample index runs through the whole model.
+
+use crate::sample::{stream_id, Sampler};
+use chrono::NaiveDate;
+use entente_core::{Dataset, Estimate, Expr, Flow, Grade, Item, Scenario, Unit, VariableKind};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How a plan is made from a dataset.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Scenario id; the dataset's default when `None`.
+    pub scenario: Option<String>,
+    /// Use only evidence public on or before this date (defaults to the scenario's as-of date).
+    pub as_of: Option<NaiveDate>,
+    /// Ignore estimates none of whose claims meets this grade.
+    pub min_grade: Option<Grade>,
+}
+
+/// An expression whose variables are node indices.
+#[derive(Debug, Clone)]
+pub enum CExpr {
+    Num(f64),
+    Node(usize),
+    Neg(Box<CExpr>),
+    Bin(entente_core::expr::Op, Box<CExpr>, Box<CExpr>),
+    Min(Box<CExpr>, Box<CExpr>),
+    Max(Box<CExpr>, Box<CExpr>),
+}
+
+/// What a node computes.
+#[derive(Debug, Clone)]
+pub enum NodeDef {
+    /// An uncertain input drawn from its distribution.
+    Leaf { sampler: Sampler, estimate: Estimate, stream: u64, overridden: bool },
+    Expr(CExpr),
+    /// Sum of other nodes (categories, flows, total).
+    Sum(Vec<usize>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeRole {
+    Variable,
+    Quantity,
+    UnitPrice,
+    ItemValue,
+    Category,
+    Flow,
+    Total,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Variable id, or `item:<id>:quantity` and the like for model-made nodes.
+    pub name: String,
+    pub unit: Unit,
+    pub role: NodeRole,
+    pub def: NodeDef,
+}
+
+/// An item in the plan with its three nodes.
+#[derive(Debug, Clone)]
+pub struct PlannedItem {
+    pub item: Item,
+    pub quantity: usize,
+    pub unit_price: usize,
+    pub value: usize,
+    /// Variables the item reads, directly or through expressions, in dependency order.
+    pub inputs: Vec<usize>,
+}
+
+/// The compiled model.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub scenario: Scenario,
+    pub as_of: NaiveDate,
+    pub min_grade: Option<Grade>,
+    pub nodes: Vec<Node>,
+    pub index: HashMap<String, usize>,
+    pub items: Vec<PlannedItem>,
+    /// Items left out, with the reason (no evidence public yet, period not begun, grade filter).
+    pub excluded: Vec<(String, String)>,
+    /// (category, flow) → node
+    pub categories: Vec<(String, Flow, usize)>,
+    pub flows: Vec<(Flow, usize)>,
+    pub total: usize,
+}
+
+fn compile(e: &Expr, index: &HashMap<String, usize>) -> Option<CExpr> {
+    use entente_core::expr::Func;
+    Some(match e {
+        Expr::Num(v) => CExpr::Num(*v),
+        Expr::Var(v) => CExpr::Node(*index.get(v)?),
+        Expr::Neg(a) => CExpr::Neg(Box::new(compile(a, index)?)),
+        Expr::Bin(op, a, b) => CExpr::Bin(*op, Box::new(compile(a, index)?), Box::new(compile(b, index)?)),
+        Expr::Call(Func::Min, a, b) => CExpr::Min(Box::new(compile(a, index)?), Box::new(compile(b, index)?)),
+        Expr::Call(Func::Max, a, b) => CExpr::Max(Box::new(compile(a, index)?), Box::new(compile(b, index)?)),
+    })
+}
+
+impl Plan {
+    /// Builds the plan. Errors name the scenario or variable at fault; the dataset is already validated.
+    pub fn new(ds: &Dataset, opts: &PlanOptions) -> Result<Plan, String> {
+        let sid = opts.scenario.as_deref().unwrap_or(&ds.default_scenario);
+        let scenario = ds.scenario(sid).ok_or_else(|| {
+            let known: Vec<&str> = ds.scenarios.iter().map(|s| s.id.as_str()).collect();
+            format!("unknown scenario `{sid}` (known: {})", known.join(", "))
+        })?;
+        let as_of = opts.as_of.unwrap_or(scenario.as_of);
+        let grade_ok = |est: &Estimate| match opts.min_grade {
+            None => true,
+            Some(min) => est.claims.iter().any(|c| ds.claim_grade(c).is_some_and(|g| g.meets(min))),
+        };
+
+        // Variables in dependency order; those with no usable evidence are left out (and so is what uses them).
+        let mut order = Vec::new();
+        let mut seen = BTreeSet::new();
+        fn topo<'a>(ds: &'a Dataset, id: &'a str, seen: &mut BTreeSet<&'a str>, order: &mut Vec<&'a str>) {
+            if !seen.insert(id) {
+                return;
+            }
+            if let Some(VariableKind::Expr(x)) = ds.variable(id).map(|v| &v.kind) {
+                for d in x.variables() {
+                    topo(ds, d, seen, order);
+                }
+            }
+            order.push(id);
+        }
+        for v in &ds.variables {
+            topo(ds, &v.id, &mut seen, &mut order);
+        }
+        let mut nodes = Vec::new();
+        let mut index = HashMap::new();
+        let mut missing: BTreeMap<&str, String> = BTreeMap::new();
+        for id in order {
+            let v = ds.variable(id).expect("validated");
+            let def = match &v.kind {
+                VariableKind::Estimates(es) => {
+                    let (est, overridden) = match scenario.overrides.get(id) {
+                        Some(o) => (Some(o), true),
+                        None => (es.iter().rev().find(|e| e.public.is_none_or(|p| p <= as_of) && grade_ok(e)), false),
+                    };
+                    match est {
+                        Some(est) => NodeDef::Leaf {
+                            sampler: Sampler::new(&est.dist).map_err(|m| format!("variable `{id}`: {m}"))?,
+                            estimate: est.clone(),
+                            stream: stream_id(id),
+                            overridden,
+                        },
+                        None => {
+                            let why = if es.iter().any(|e| e.public.is_none_or(|p| p <= as_of)) {
+                                format!("no estimate of `{id}` rests on evidence graded {} or better", opts.min_grade.map(|g| g.to_string()).unwrap_or_default())
+                            } else {
+                                format!("no estimate of `{id}` was public by {as_of}")
+                            };
+                            missing.insert(id, why);
+                            continue;
+                        }
+                    }
+                }
+                VariableKind::Expr(x) => match compile(x, &index) {
+                    Some(c) => NodeDef::Expr(c),
+                    None => {
+                        let dep = x.variables().into_iter().find(|d| !index.contains_key(*d)).unwrap_or("?");
+                        let why = missing.get(dep).cloned().unwrap_or_else(|| format!("`{dep}` is unknown"));
+                        missing.insert(id, why);
+                        continue;
+                    }
+                },
+            };
+            index.insert(id.to_string(), nodes.len());
+            nodes.push(Node { name: id.to_string(), unit: v.unit.clone(), role: NodeRole::Variable, def });
+        }
+
+        let mut items = Vec::new();
+        let mut excluded = Vec::new();
+        for item in &ds.items {
+            if !item.active_at(as_of) {
+                excluded.push((item.id.clone(), format!("its period starts after {as_of}")));
+                continue;
+            }
+            let (q, p) = match (compile(&item.quantity, &index), compile(&item.unit_price, &index)) {
+                (Some(q), Some(p)) => (q, p),
+                _ => {
+                    let dep = item
+                        .quantity
+                        .variables()
+                        .into_iter()
+                        .chain(item.unit_price.variables())
+                        .find(|d| !index.contains_key(*d))
+                        .unwrap_or("?");
+                    excluded.push((item.id.clone(), missing.get(dep).cloned().unwrap_or_else(|| format!("`{dep}` is unknown"))));
+                    continue;
+                }
+            };
+            let qn = nodes.len();
+            nodes.push(Node { name: format!("item:{}:quantity", item.id), unit: item.unit.clone(), role: NodeRole::Quantity, def: NodeDef::Expr(q) });
+            let pn = nodes.len();
+            nodes.push(Node {
+                name: format!("item:{}:unit_price", item.id),
+                unit: Unit::usd().div(&item.unit),
+                role: NodeRole::UnitPrice,
+                def: NodeDef::Expr(p),
+            });
+            let vn = nodes.len();
+            nodes.push(Node {
+                name: format!("item:{}", item.id),
+                unit: Unit::usd(),
+                role: NodeRole::ItemValue,
+                def: NodeDef::Expr(CExpr::Bin(entente_core::expr::Op::Mul, Box::new(CExpr::Node(qn)), Box::new(CExpr::Node(pn)))),
+            });
+            let inputs = inputs_of(ds, item, &index);
+            items.push(PlannedItem { item: item.clone(), quantity: qn, unit_price: pn, value: vn, inputs });
+        }
+
+        // Sums: per (flow, category) in order of first appearance, per flow, and in total.
+        let mut categories: Vec<(String, Flow, usize)> = Vec::new();
+        let mut cat_members: Vec<Vec<usize>> = Vec::new();
+        for it in &items {
+            match categories.iter().position(|(c, f, _)| *c == it.item.category && *f == it.item.flow) {
+                Some(k) => cat_members[k].push(it.value),
+                None => {
+                    categories.push((it.item.category.clone(), it.item.flow, 0));
+                    cat_members.push(vec![it.value]);
+                }
+            }
+        }
+        for (k, members) in cat_members.into_iter().enumerate() {
+            categories[k].2 = nodes.len();
+            let (c, f, _) = &categories[k];
+            nodes.push(Node { name: format!("category:{f}:{c}"), unit: Unit::usd(), role: NodeRole::Category, def: NodeDef::Sum(members) });
+        }
+        let mut flows = Vec::new();
+        for f in Flow::ALL {
+            let members: Vec<usize> = items.iter().filter(|i| i.item.flow == f).map(|i| i.value).collect();
+            flows.push((f, nodes.len()));
+            nodes.push(Node { name: format!("flow:{f}"), unit: Unit::usd(), role: NodeRole::Flow, def: NodeDef::Sum(members) });
+        }
+        // The total is what North Korea delivered: the headline figure. Compensation is its own flow.
+        let total = flows[0].1;
+        Ok(Plan {
+            scenario: scenario.clone(),
+            as_of,
+            min_grade: opts.min_grade,
+            nodes,
+            index,
+            items,
+            excluded,
+            categories,
+            flows,
+            total,
+        })
+    }
+
+    /// The leaf variables a node depends on, in dependency order.
+    pub fn leaves_of(&self, node: usize) -> Vec<usize> {
+        let mut out = BTreeSet::new();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            match &self.nodes[n].def {
+                NodeDef::Leaf { .. } => {
+                    out.insert(n);
+                }
+                NodeDef::Expr(e) => collect_nodes(e, &mut stack),
+                NodeDef::Sum(m) => stack.extend(m),
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Claim ids behind a node: every claim cited by the estimates of the leaves it depends on.
+    pub fn claims_of(&self, node: usize) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for l in self.leaves_of(node) {
+            if let NodeDef::Leaf { estimate, .. } = &self.nodes[l].def {
+                out.extend(estimate.claims.iter().cloned());
+            }
+        }
+        out.into_iter().collect()
+    }
+}
+
+fn collect_nodes(e: &CExpr, out: &mut Vec<usize>) {
+    match e {
+        CExpr::Num(_) => {}
+        CExpr::Node(n) => out.push(*n),
+        CExpr::Neg(a) => collect_nodes(a, out),
+        CExpr::Bin(_, a, b) | CExpr::Min(a, b) | CExpr::Max(a, b) => {
+            collect_nodes(a, out);
+            collect_nodes(b, out);
+        }
+    }
+}
+
+fn inputs_of(ds: &Dataset, item: &Item, index: &HashMap<String, usize>) -> Vec<usize> {
+    let mut out = BTreeSet::new();
+    let mut stack: Vec<&str> = item.quantity.variables().into_iter().chain(item.unit_price.variables()).collect();
+    while let Some(v) = stack.pop() {
+        if let Some(n) = index.get(v) {
+            if out.insert(*n) {
+                if let Some(VariableKind::Expr(x)) = ds.variable(v).map(|x| &x.kind) {
+                    stack.extend(x.variables());
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}

@@ -1,0 +1,96 @@
+//! `entente assess`: categories × low / median / high per flow, totals, share of GDP, Monte Carlo error.
+
+use super::{money, share};
+use crate::doc::{Doc, Row, Section, Table};
+use crate::num::{p_label, pct, sig3, usd};
+use entente_core::Flow;
+use entente_engine::{Assessment, Figure, FigureKind};
+
+fn header(a: &Assessment, extra: &[f64]) -> Vec<String> {
+    let mut h = vec!["".to_string(), "P5 (low)".into(), "median".into(), "P95 (high)".into(), "mean".into()];
+    h.extend(extra.iter().map(|p| p_label(*p)));
+    if a.gdp.is_some() {
+        h.push("median % GDP".into());
+    }
+    h
+}
+
+fn cells(a: &Assessment, label: String, f: &Figure, extra: &[f64], human: bool) -> Vec<String> {
+    let s = &f.summary;
+    let mut c = vec![label, money(s.p5(), human), money(s.p50(), human), money(s.p95(), human), money(s.mean, human)];
+    c.extend(extra.iter().map(|p| money(s.q(*p), human)));
+    if a.gdp.is_some() {
+        let med = f.share_of_gdp.as_ref().and_then(|q| q.iter().find(|(p, _)| *p == 0.5)).map(|(_, v)| *v);
+        c.push(med.map(|v| share(v, human)).unwrap_or_default());
+    }
+    c
+}
+
+/// Probabilities requested beyond the standard P5 / P50 / P95.
+pub fn extra_quantiles(a: &Assessment) -> Vec<f64> {
+    a.total().summary.quantiles.iter().map(|(p, _)| *p).filter(|p| ![0.05, 0.5, 0.95].iter().any(|s| (s - p).abs() < 1e-12)).collect()
+}
+
+pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
+    let extra = extra_quantiles(a);
+    let mut d = Doc {
+        title: format!("entente assessment — {}", a.scenario_title),
+        meta: vec![
+            ("scenario".into(), a.scenario.clone()),
+            ("evidence as of".into(), a.as_of.to_string()),
+            ("samples".into(), format!("{} (seed {})", entente_core::group(a.samples as f64), a.seed)),
+        ],
+        sections: Vec::new(),
+    };
+    if let Some(g) = &a.min_grade {
+        d.meta.push(("minimum grade".into(), format!("{g} (estimates resting only on weaker evidence are ignored)")));
+    }
+    if let Some(g) = &a.gdp {
+        d.meta.push(("NK GDP".into(), format!("{} ({}; {})", usd(g.usd), g.year, g.basis)));
+    }
+    for flow in Flow::ALL {
+        let mut t = Table::numeric(&header(a, &extra).iter().map(String::as_str).collect::<Vec<_>>());
+        let cats: Vec<&Figure> = a.figures.iter().filter(|f| f.kind == FigureKind::Category && f.flow == Some(flow)).collect();
+        for c in &cats {
+            t.push(cells(a, c.label.clone(), c, &extra, human));
+            if show_items {
+                for it in a.figures.iter().filter(|f| f.kind == FigureKind::Item && f.flow == Some(flow) && f.category == c.category) {
+                    t.push(cells(a, format!("  {}", it.label), it, &extra, human));
+                }
+            }
+        }
+        let Some(total) = a.figure(&format!("flow:{flow}")) else { continue };
+        if cats.is_empty() {
+            continue;
+        }
+        t.rows.push(Row::strong(cells(a, "Total".into(), total, &extra, human)));
+        d.sections.push(Section { heading: flow.label().into(), table: Some(t), notes: Vec::new() });
+    }
+    if let Some(r) = a.figures.iter().find(|f| f.kind == FigureKind::Ratio) {
+        let s = &r.summary;
+        let note = format!(
+            "For every dollar of compensation, North Korea delivered USD {} (90 % interval {}–{}).",
+            sig3(s.p50()),
+            sig3(s.p5()),
+            sig3(s.p95())
+        );
+        let mut t = Table::numeric(&["", "P5", "median", "P95"]);
+        let f = |v: f64| if human { sig3(v) } else { format!("{v:.6}") };
+        t.push(vec!["Deliveries ÷ compensation".into(), f(s.p5()), f(s.p50()), f(s.p95())]);
+        d.sections.push(Section { heading: "Balance of the partnership".into(), table: Some(t), notes: vec![note] });
+    }
+    let total = a.total();
+    let mut notes = vec![format!(
+        "Monte Carlo error of the deliveries total: mean ± {} (standard error), P95 ± {} (batch standard error, {} batches); P5/P95 are stable to {}.",
+        usd(total.summary.se_mean),
+        usd(total.summary.se_p95),
+        entente_engine::stats::BATCHES,
+        pct(total.summary.se_p95 / total.summary.p95())
+    )];
+    for e in &a.excluded {
+        notes.push(format!("Left out: {} — {}.", e.item, e.reason));
+    }
+    notes.push("Every figure traces to its claims and graded sources: `entente explain ITEM`, or `--format json`.".into());
+    d.sections.push(Section { heading: String::new(), table: None, notes });
+    d
+}

@@ -1,0 +1,123 @@
+//! Every flag, defined once with its documentation; `--help` is generated from here.
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use entente_core::Grade;
+use entente_report::OutputFormat;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "entente", version, about = "Evidence-based estimates of North Korea–Russia arms and money flows, with graded sources, honest uncertainty and sanctions screening.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Value North Korea's deliveries and Russia's compensation, by category, with uncertainty.
+    Assess(AssessArgs),
+    /// Show how an item's value is composed: expression, inputs, claims and graded sources.
+    Explain(ExplainArgs),
+    /// Check a dataset folder and print every error.
+    Validate(ValidateArgs),
+    /// Put the published studies' figures beside ours, with the unit prices their totals imply.
+    Compare(CompareArgs),
+    /// Screen names, CSV files or ISO 20022 payments against sanctions lists.
+    Screen(entente_screen::cli::ScreenArgs),
+    /// Fetch, show and compare sanctions lists.
+    Lists(entente_screen::cli::ListsArgs),
+}
+
+/// Where the dataset comes from and which scenario and evidence to use.
+#[derive(Debug, Args, Clone)]
+pub struct ModelArgs {
+    /// A dataset folder to use instead of the embedded default dataset.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Scenario to evaluate (default: the dataset's default scenario).
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+    /// Use only evidence public on or before this date (default: the scenario's as-of date).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<NaiveDate>,
+    /// Ignore estimates that rest only on evidence graded below this (e.g. B3: reliability A–B and credibility 1–3).
+    #[arg(long, value_name = "GRADE")]
+    pub min_grade: Option<Grade>,
+    /// Number of Monte Carlo samples.
+    #[arg(long, default_value_t = entente_engine::DEFAULT_SAMPLES, value_parser = parse_samples)]
+    pub samples: usize,
+    /// Random seed; the same data and seed give byte-identical output.
+    #[arg(long, default_value_t = 20241028)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FormatArgs {
+    /// Output format.
+    #[arg(long, default_value = "table", value_parser = parse_format)]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    /// Extra quantiles to report, as probabilities (e.g. 0.25,0.75).
+    #[arg(long, value_delimiter = ',', value_parser = parse_probability)]
+    pub quantiles: Vec<f64>,
+    /// Show each item under its category.
+    #[arg(long)]
+    pub items: bool,
+    /// Also print the comparison with the published studies.
+    #[arg(long)]
+    pub compare: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Item id (see `entente assess --items`).
+    pub item: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Dataset folder (default: the embedded dataset).
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+fn parse_format(s: &str) -> Result<OutputFormat, String> {
+    s.parse()
+}
+
+fn parse_probability(s: &str) -> Result<f64, String> {
+    let p: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if p > 0.0 && p < 1.0 {
+        Ok(p)
+    } else {
+        Err(format!("{p} is not a probability strictly between 0 and 1"))
+    }
+}
+
+fn parse_samples(s: &str) -> Result<usize, String> {
+    let n: usize = s.replace('_', "").parse().map_err(|_| format!("`{s}` is not a whole number"))?;
+    if (100..=100_000_000).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("{n} samples: choose between 100 and 100,000,000"))
+    }
+}
