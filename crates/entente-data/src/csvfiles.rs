@@ -3,8 +3,8 @@
 
 use crate::error::DataError;
 use crate::reader::parse_date;
-use entente_core::{Level, Meeting, Source, TradeFigure, TradeMeasure};
-use std::collections::BTreeMap;
+use entente_core::{Level, Meeting, TradeFigure, TradeMeasure};
+use std::collections::BTreeSet;
 
 struct Rows<'a> {
     file: &'a str,
@@ -64,7 +64,7 @@ impl Rows<'_> {
     }
 }
 
-pub fn read_trade(file: &str, text: &str, sources: &BTreeMap<String, Source>, errors: &mut Vec<DataError>) -> Vec<TradeFigure> {
+pub fn read_trade(file: &str, text: &str, sources: &BTreeSet<String>, errors: &mut Vec<DataError>) -> Vec<TradeFigure> {
     const HEADER: [&str; 8] = ["from", "to", "value_usd", "measure", "source", "public", "derived", "note"];
     let mut rows = Rows { file, errors };
     let mut out = Vec::new();
@@ -96,7 +96,7 @@ pub fn read_trade(file: &str, text: &str, sources: &BTreeMap<String, Source>, er
         let source = rec[4].trim().to_string();
         if source.is_empty() {
             rows.err(line, "source", "missing source id".into());
-        } else if !sources.is_empty() && !sources.contains_key(&source) {
+        } else if !sources.is_empty() && !sources.contains(&source) {
             rows.err(line, "source", format!("unknown source `{source}`"));
         }
         let public = rows.date(line, &rec, 5, "public");
@@ -122,7 +122,7 @@ pub fn read_trade(file: &str, text: &str, sources: &BTreeMap<String, Source>, er
 pub fn read_meetings(
     file: &str,
     text: &str,
-    sources: &BTreeMap<String, Source>,
+    sources: &BTreeSet<String>,
     errors: &mut Vec<DataError>,
 ) -> Vec<Meeting> {
     const HEADER: [&str; 8] = ["start", "end", "participants", "level", "place", "direction", "source", "note"];
@@ -153,7 +153,7 @@ pub fn read_meetings(
         let source = rec[6].trim().to_string();
         if source.is_empty() {
             rows.err(line, "source", "missing source id".into());
-        } else if !sources.is_empty() && !sources.contains_key(&source) {
+        } else if !sources.is_empty() && !sources.contains(&source) {
             rows.err(line, "source", format!("unknown source `{source}`"));
         }
         if let (Some(start), Some(end), Some(level)) = (start, end, level) {

@@ -56,7 +56,7 @@ pub fn load(files: &Files) -> Result<Dataset, DataErrors> {
                     line: e.span().map(|s| line_of(text, s.start)),
                     path: String::new(),
                     field: String::new(),
-                    message: format!("not valid TOML: {}", e.message()),
+                    message: format!("not valid TOML: {}", e.message().trim().replace('\n', "; ")),
                 });
                 None
             }
@@ -66,10 +66,13 @@ pub fn load(files: &Files) -> Result<Dataset, DataErrors> {
     let mut ds = Dataset::default();
     let mut st = State::default();
     for p in &parsed {
-        let Some(doc) = &p.doc else { continue };
+        let Some(doc) = &p.doc else {
+            st.broken.insert(p.name);
+            continue;
+        };
         let mut r = FileReader { file: p.name, text: &p.text, errors: &mut errors };
         match p.name {
-            "sources.toml" => read_sources(&mut r, doc, &mut ds),
+            "sources.toml" => read_sources(&mut r, doc, &mut ds, &mut st),
             "claims.toml" => read_claims(&mut r, doc, &mut ds, &mut st),
             "variables.toml" => read_variables(&mut r, doc, &mut ds, &mut st),
             "items.toml" => read_items(&mut r, doc, &mut ds, &mut st),
@@ -79,10 +82,10 @@ pub fn load(files: &Files) -> Result<Dataset, DataErrors> {
         }
     }
     if let Some(text) = files.files.get("trade.csv") {
-        ds.trade = crate::csvfiles::read_trade("trade.csv", text, &ds.sources, &mut errors);
+        ds.trade = crate::csvfiles::read_trade("trade.csv", text, &st.source_ids, &mut errors);
     }
     if let Some(text) = files.files.get("meetings.csv") {
-        ds.meetings = crate::csvfiles::read_meetings("meetings.csv", text, &ds.sources, &mut errors);
+        ds.meetings = crate::csvfiles::read_meetings("meetings.csv", text, &st.source_ids, &mut errors);
     }
     cross_check(&ds, &st, &mut errors);
     if errors.is_empty() {
@@ -107,6 +110,14 @@ struct State {
     item_locs: Vec<(Loc, Loc)>,
     scenario_refs: Vec<(String, Loc)>,
     override_refs: Vec<(String, Loc, String)>,
+    /// Ids declared in each file, even by entries that failed to read, so one mistake is reported once and
+    /// not again at every place that refers to the broken entry.
+    source_ids: BTreeSet<String>,
+    claim_ids: BTreeSet<String>,
+    var_ids: BTreeSet<String>,
+    scenario_ids: BTreeSet<String>,
+    /// Files that are not valid TOML (or missing): references into them are not checked.
+    broken: BTreeSet<&'static str>,
 }
 
 fn loc(r: &FileReader, span: Option<Range<usize>>, path: &str) -> Loc {
@@ -151,6 +162,7 @@ fn entries<'d>(r: &mut FileReader, doc: &'d ImDocument<String>, key: &str, requi
 fn read_id(r: &mut FileReader, e: &mut Entry, seen: &mut BTreeSet<String>, allow_hyphen: bool) -> Option<String> {
     let id = r.string(e, "id", true)?;
     let span = r.span_of(e, "id");
+    e.path = format!("{} ({id})", e.path);
     if !valid_id(&id, allow_hyphen) {
         let form = if allow_hyphen { "[a-z][a-z0-9_-]*" } else { "[a-z][a-z0-9_]* (no hyphens: ids are used in expressions)" };
         r.error(span.clone(), &e.path, "id", format!("`{id}` is not a valid id ({form})"));
@@ -158,15 +170,14 @@ fn read_id(r: &mut FileReader, e: &mut Entry, seen: &mut BTreeSet<String>, allow
     if !seen.insert(id.clone()) {
         r.error(span, &e.path, "id", format!("duplicate id `{id}`"));
     }
-    e.path = format!("{} ({id})", e.path);
     Some(id)
 }
 
-fn read_sources(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset) {
+fn read_sources(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
     let mut seen = BTreeSet::new();
     for mut e in entries(r, doc, "source", true) {
-        r.unknown_keys(&e, &["id", "title", "publisher", "url", "published", "reliability", "credibility", "note"]);
         let id = read_id(r, &mut e, &mut seen, true);
+        r.unknown_keys(&e, &["id", "title", "publisher", "url", "published", "reliability", "credibility", "note"]);
         let title = r.string(&e, "title", true);
         let publisher = r.string(&e, "publisher", true);
         let url = r.text(&e, "url");
@@ -203,16 +214,17 @@ fn read_sources(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset) 
             ds.sources.insert(id.clone(), Source { id, title, publisher, url, published, grade, note });
         }
     }
+    st.source_ids = seen;
 }
 
 fn read_claims(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
     let mut seen = BTreeSet::new();
     for mut e in entries(r, doc, "claim", true) {
+        let id = read_id(r, &mut e, &mut seen, true);
         r.unknown_keys(
             &e,
             &["id", "sources", "measure", "value", "unit", "as_of", "period", "public", "derived", "note"],
         );
-        let id = read_id(r, &mut e, &mut seen, true);
         let sources = r.string_list(&e, "sources");
         let here = loc(r, r.span_of(&e, "sources"), &e.path);
         if sources.is_empty() {
@@ -265,6 +277,7 @@ fn read_claims(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, s
             ds.claims.insert(id.clone(), Claim { id, sources, measure, value, unit, refers_to, public, derived, note });
         }
     }
+    st.claim_ids = seen;
 }
 
 fn read_claim_value(r: &mut FileReader, e: &Entry) -> Option<ClaimValue> {
@@ -336,8 +349,8 @@ fn read_variables(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
     for mut e in entries(r, doc, "variable", true) {
         let mut known = vec!["id", "unit", "description", "expr", "estimate", "note"];
         known.extend(DIST_KEYS);
-        r.unknown_keys(&e, &known);
         let id = read_id(r, &mut e, &mut seen, false);
+        r.unknown_keys(&e, &known);
         let unit = r.string(&e, "unit", true).and_then(|u| match Unit::parse(&u) {
             Ok(u) => Some(u),
             Err(m) => {
@@ -375,6 +388,7 @@ fn read_variables(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
             ds.variables.push(Variable { id, unit, description, kind });
         }
     }
+    st.var_ids = seen;
 }
 
 fn read_dated_estimates(r: &mut FileReader, e: &Entry, st: &mut State) -> Option<Vec<Estimate>> {
@@ -407,8 +421,8 @@ fn read_dated_estimates(r: &mut FileReader, e: &Entry, st: &mut State) -> Option
 fn read_items(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
     let mut seen = BTreeSet::new();
     for mut e in entries(r, doc, "item", true) {
-        r.unknown_keys(&e, &["id", "name", "flow", "category", "unit", "quantity", "unit_price", "period", "note"]);
         let id = read_id(r, &mut e, &mut seen, true);
+        r.unknown_keys(&e, &["id", "name", "flow", "category", "unit", "quantity", "unit_price", "period", "note"]);
         let name = r.string(&e, "name", true);
         let flow = r.string(&e, "flow", true).and_then(|f| {
             let flow = Flow::parse(&f);
@@ -430,7 +444,7 @@ fn read_items(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st
                 None
             }
         });
-        let mut expr = |r: &mut FileReader, key: &str| {
+        let expr = |r: &mut FileReader, key: &str| {
             r.string(&e, key, true).and_then(|s| match Expr::parse(&s) {
                 Ok(x) => Some(x),
                 Err(m) => {
@@ -447,7 +461,7 @@ fn read_items(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st
         if let (Some(id), Some(name), Some(flow), Some(category), Some(unit), Some(quantity), Some(unit_price), Some((from, to))) =
             (id, name, flow, category, unit, quantity, unit_price, period)
         {
-            ds.items.push(Item { id, name, flow, category, unit, quantity, unit_price, from, to, note });
+            ds.items.push(entente_core::Item { id, name, flow, category, unit, quantity, unit_price, from, to, note });
         } else {
             st.item_locs.pop();
         }
@@ -459,8 +473,8 @@ fn read_scenarios(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
     let default = r.string(&root, "default", true);
     let mut seen = BTreeSet::new();
     for mut e in entries(r, doc, "scenario", true) {
-        r.unknown_keys(&e, &["id", "title", "description", "as_of", "gdp_year", "override"]);
         let id = read_id(r, &mut e, &mut seen, true);
+        r.unknown_keys(&e, &["id", "title", "description", "as_of", "gdp_year", "override"]);
         let title = r.string(&e, "title", true);
         let description = r.text(&e, "description");
         let as_of = r.date(&e, "as_of", true);
@@ -494,6 +508,7 @@ fn read_scenarios(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
             ds.scenarios.push(Scenario { id, title, description, as_of, gdp_year, overrides });
         }
     }
+    st.scenario_ids = seen.clone();
     if let Some(d) = default {
         if !seen.contains(&d) {
             r.error(r.span_of(&root, "default"), "", "default", format!("unknown scenario `{d}`"));
@@ -537,8 +552,8 @@ fn read_reference(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
         }
     };
     for mut e in doc_entries {
-        r.unknown_keys(&e, &["id", "title", "scenario", "flow", "include", "exclude", "low", "high", "claims", "note"]);
         let id = read_id(r, &mut e, &mut seen, true);
+        r.unknown_keys(&e, &["id", "title", "scenario", "flow", "include", "exclude", "low", "high", "claims", "note"]);
         let title = r.string(&e, "title", true);
         let scenario = r.string(&e, "scenario", true);
         if let Some(s) = &scenario {
@@ -578,12 +593,12 @@ fn push(errors: &mut Vec<DataError>, at: &Loc, field: &str, message: String) {
 /// Checks that need the whole dataset: references, units, cycles, negative quantities.
 fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
     for (id, at, field) in &st.source_refs {
-        if !ds.sources.contains_key(id) {
+        if !st.source_ids.contains(id) && !st.broken.contains("sources.toml") {
             push(errors, at, field, format!("unknown source `{id}`"));
         }
     }
     for (id, at, field) in &st.claim_refs {
-        if !ds.claims.contains_key(id) {
+        if !st.claim_ids.contains(id) && !st.broken.contains("claims.toml") {
             push(errors, at, field, format!("unknown claim `{id}`"));
         }
     }
@@ -592,7 +607,7 @@ fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
             if !ds.gdp.iter().any(|g| g.year.to_string() == year) {
                 push(errors, at, "gdp_year", format!("no [[gdp]] entry for {year} in reference.toml"));
             }
-        } else if ds.scenario(id).is_none() {
+        } else if !st.scenario_ids.contains(id) && !st.broken.contains("scenarios.toml") {
             push(errors, at, "scenario", format!("unknown scenario `{id}`"));
         }
     }
@@ -616,8 +631,14 @@ fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
     }
     let units: HashMap<&str, &Unit> = ds.variables.iter().map(|v| (v.id.as_str(), &v.unit)).collect();
     let unit_of = |name: &str| units.get(name).map(|u| (*u).clone());
+    // An expression is unit-checked only when all its variables were read; otherwise the variable's own error
+    // has been reported already.
+    let vars_ok = |x: &Expr| {
+        !st.broken.contains("variables.toml")
+            && x.variables().iter().all(|v| units.contains_key(v) || !st.var_ids.contains(*v))
+    };
     for (id, at, field) in &st.override_refs {
-        if !units.contains_key(id.as_str()) {
+        if !st.var_ids.contains(id) && !st.broken.contains("variables.toml") {
             push(errors, at, field, format!("unknown variable `{id}`"));
         } else if matches!(ds.variable(id).map(|v| &v.kind), Some(VariableKind::Expr(_))) {
             push(errors, at, field, format!("`{id}` is computed by an expression and cannot be overridden"));
@@ -626,6 +647,9 @@ fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
     for v in &ds.variables {
         let at = &st.variable_locs[&v.id];
         if let VariableKind::Expr(x) = &v.kind {
+            if !vars_ok(x) {
+                continue;
+            }
             match x.unit(&unit_of) {
                 Ok(u) if u != v.unit => push(errors, at, "expr", format!("expression has unit {u}, but the variable's unit is {}", v.unit)),
                 Ok(_) => {}
@@ -635,6 +659,9 @@ fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
     }
     check_cycles(ds, st, errors);
     for (item, (qloc, ploc)) in ds.items.iter().zip(&st.item_locs) {
+        if !vars_ok(&item.quantity) || !vars_ok(&item.unit_price) {
+            continue;
+        }
         let qu = item.quantity.unit(&unit_of);
         match &qu {
             Ok(u) if *u != item.unit => {
@@ -644,6 +671,7 @@ fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
             _ => {}
         }
         match item.unit_price.unit(&unit_of) {
+            Ok(_) if qu.is_err() => {}
             Ok(pu) => {
                 let total = item.unit.mul(&pu);
                 if total != Unit::usd() {
