@@ -102,15 +102,16 @@ pub fn token_sim(a: &Token, b: &Token, person: bool, object: bool) -> (f32, Reas
         return (0.0, Reason::Exact);
     }
     let d = levenshtein(a.skel.as_bytes(), b.skel.as_bytes());
-    let budget = if object { (maxlen / 5).max(1) } else { (maxlen / 3).max(1) };
+    let budget = if object { (maxlen / 5).max(1) } else { (maxlen / 4).max(1) };
     let mut best = (0.0f32, Reason::Fuzzy);
     if d <= budget {
-        let s = 1.0 - d as f32 / maxlen as f32;
-        // A single edit in a short token is a weaker signal than in a long one.
+        // Each edit costs 1.5× its share of the length: a 2-edit change in a
+        // 6-letter surname is more often a different person than a typo.
+        let s = 1.0 - 1.5 * d as f32 / maxlen as f32;
         best = (s.min(0.93), Reason::Fuzzy);
     }
     if !object && a.phon.len() >= 2 && a.phon == b.phon && a.skel.as_bytes()[0] == b.skel.as_bytes()[0] && maxlen >= 4 {
-        let s = 0.86f32;
+        let s = if maxlen >= 6 { 0.86f32 } else { 0.78 };
         if s > best.0 {
             best = (s, Reason::Phonetic);
         }
@@ -174,13 +175,13 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
     join_split(q, c, &mut qa[..nq], &mut ca[..nc], &mut matched, false);
     join_split(c, q, &mut ca[..nc], &mut qa[..nq], &mut matched, true);
 
-    let k_unmatched_list = if object {
-        1.0
-    } else if person {
-        0.3
-    } else {
-        0.5
-    };
+    // Unexplained words on one side only (a middle name, a branch suffix)
+    // are weak evidence against; a word on *each* side that did not pair
+    // (Gas vs Oil, AL-DULAIMI vs AL-TIKRITI) is a substitution and counts fully.
+    let any_unmatched_q = (0..nq).any(|i| qa[i] == usize::MAX && q.tokens[i].weight() > 0.0 && !is_dup(q, i, &qa));
+    let any_unmatched_c = (0..nc).any(|j| ca[j] == usize::MAX && c.tokens[j].weight() > 0.0);
+    let substitution = any_unmatched_q && any_unmatched_c;
+    let k_extra = if object || substitution { 1.0 } else { 0.3 };
     let mut num = 0.0f32;
     let mut den = 0.0f32;
     let mut strong = false;
@@ -195,23 +196,38 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
     }
     let mut unmatched_q = Vec::new();
     for (i, t) in q.tokens.iter().enumerate() {
-        if qa[i] == usize::MAX {
-            den += t.weight();
+        if qa[i] == usize::MAX && !is_dup(q, i, &qa) {
+            den += t.weight() * k_extra;
             unmatched_q.push(t.text.as_str());
         }
     }
     let mut unmatched_c = Vec::new();
     for (j, t) in c.tokens.iter().enumerate() {
         if ca[j] == usize::MAX {
-            den += t.weight() * k_unmatched_list;
+            den += t.weight() * k_extra;
             unmatched_c.push(t.text.as_str());
         }
     }
     let mut score = if den > 0.0 { num / den } else { 0.0 };
     let mut notes: Vec<String> = Vec::new();
-    if q.joined == c.joined && q.joined.len() >= 5 && score < 0.97 {
-        score = 0.97;
-        notes.push("same letters, different spacing".into());
+    let same_letters = q.joined == c.joined && q.joined.len() >= 5;
+    if same_letters {
+        strong = true;
+        if score < 0.97 {
+            score = 0.97;
+            notes.push("same letters, different spacing".into());
+        }
+    }
+    if substitution {
+        notes.push("words differ on both sides".into());
+    }
+    // Contradicting patronymics: Sergey Viktorovich vs Sergey Borisovich.
+    let pat = |n: &PreparedName, assigned: &[usize]| {
+        n.tokens.iter().enumerate().any(|(i, t)| t.class == TokenClass::Patronymic && assigned[i] == usize::MAX)
+    };
+    if person && pat(q, &qa[..nq]) && pat(c, &ca[..nc]) {
+        score *= 0.8;
+        notes.push("patronymics differ ×0.8".into());
     }
     if !strong && score > 0.3 {
         score = 0.3;
@@ -219,7 +235,7 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
     }
     let normal = |n: &PreparedName| n.tokens.iter().filter(|t| matches!(t.class, TokenClass::Normal)).count();
     let (qn, cn) = (normal(q), normal(c));
-    if person && ((qn == 1 && cn >= 2) || (cn == 1 && qn >= 2)) && score > 0.6 {
+    if person && !same_letters && ((qn == 1 && cn >= 2) || (cn == 1 && qn >= 2)) && score > 0.6 {
         score = 0.6;
         notes.push("lone name against a multi-part person name (capped 0.60)".into());
     }
@@ -269,6 +285,11 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
     }
     if reordered {
         ex.push_str("; word order differs");
+        // In Arabic nasab names the order around bin/ibn is who is whose son.
+        if person && q.tokens.iter().any(|t| matches!(t.text.as_str(), "bin" | "ibn" | "ben" | "bint")) {
+            score *= 0.8;
+            ex.push_str(" around bin/ibn ×0.8");
+        }
     }
     if !unmatched_q.is_empty() {
         let _ = write!(ex, "; unmatched query words: {}", unmatched_q.join(" "));
@@ -282,8 +303,15 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
     NameMatch { score: score.clamp(0.0, 1.0), explanation: ex }
 }
 
-/// Pairs an unmatched token of `a` with two adjacent unmatched tokens of `b`
-/// whose skeletons concatenate to it.
+/// True when query token `i` repeats an already matched token ("Sergey
+/// Sergey Shoigu"); duplicates carry no extra information.
+fn is_dup(q: &PreparedName, i: usize, qa: &[usize]) -> bool {
+    q.tokens.iter().enumerate().any(|(k, t)| k != i && t.text == q.tokens[i].text && qa[k] != usize::MAX)
+}
+
+/// Pairs an unmatched token of `a` with two or three adjacent unmatched
+/// tokens of `b` whose skeletons concatenate to it ("vanderbilt" = "van der
+/// bilt", "jongun" = "jong un").
 fn join_split(
     a: &PreparedName,
     b: &PreparedName,
@@ -296,22 +324,31 @@ fn join_split(
         if aa[i] != usize::MAX {
             continue;
         }
-        for j in 0..b.tokens.len().saturating_sub(1) {
-            if ba[j] != usize::MAX || ba[j + 1] != usize::MAX {
-                continue;
-            }
-            let s = &a.tokens[i].skel;
-            let (x, y) = (&b.tokens[j].skel, &b.tokens[j + 1].skel);
-            if s.len() == x.len() + y.len() && s.starts_with(x.as_str()) && s.ends_with(y.as_str()) {
-                aa[i] = j;
-                ba[j] = i;
-                ba[j + 1] = i;
-                if swapped {
-                    matched.push((0.95, j, i, Reason::Joined));
-                } else {
-                    matched.push((0.95, i, j, Reason::Joined));
+        let s = a.tokens[i].skel.as_str();
+        'span: for k in 2..=3usize {
+            for j in 0..b.tokens.len().saturating_sub(k - 1) {
+                if (j..j + k).any(|x| ba[x] != usize::MAX) {
+                    continue;
                 }
-                break;
+                let total: usize = (j..j + k).map(|x| b.tokens[x].skel.len()).sum();
+                if total != s.len() {
+                    continue;
+                }
+                let mut at = 0;
+                let ok = (j..j + k).all(|x| {
+                    let part = b.tokens[x].skel.as_str();
+                    let r = s[at..].starts_with(part);
+                    at += part.len();
+                    r
+                });
+                if ok {
+                    aa[i] = j;
+                    for x in j..j + k {
+                        ba[x] = i;
+                    }
+                    matched.push(if swapped { (0.95, j, i, Reason::Joined) } else { (0.95, i, j, Reason::Joined) });
+                    break 'span;
+                }
             }
         }
     }

@@ -32,6 +32,8 @@ pub enum TokenClass {
     Particle,
     /// East-Slavic patronymic (…ovich, …ovna).
     Patronymic,
+    /// A single letter in a person name (middle initial).
+    Initial,
     /// Contains digits (after number-word conversion).
     Number,
     /// Words common in organisation names (international, trading, group...).
@@ -59,6 +61,7 @@ impl Token {
         match self.class {
             TokenClass::Normal | TokenClass::Number => 1.0,
             TokenClass::Patronymic => 0.5,
+            TokenClass::Initial => 0.2,
             TokenClass::Generic => 0.35,
             TokenClass::Particle => 0.25,
             TokenClass::OrgClass(_) | TokenClass::Title => 0.0,
@@ -196,6 +199,12 @@ fn hangul(c: char, out: &mut String) {
 /// Legal forms: phrase (token sequence) → canonical symbol. Equivalent forms
 /// across languages share a symbol (ООО = OOO = LLC = GmbH ≈ limited liability).
 pub const ORG_CLASSES: &[(&str, &str)] = &[
+    ("gesellschaft mit beschrankter haftung", "LLC"),
+    ("societatea cu raspundere limitata", "LLC"),
+    ("sociedad de responsabilidad limitada", "LLC"),
+    ("societe a responsabilite limitee", "LLC"),
+    ("societa a responsabilita limitata", "LLC"),
+    ("aktiengesellschaft", "JSC"),
     ("limited liability company", "LLC"),
     ("limited liability partnership", "LLP"),
     ("obshchestvo s ogranichennoi otvetstvennostiu", "LLC"),
@@ -504,13 +513,13 @@ fn number_word(t: &str) -> Option<&'static str> {
         "three" | "third" | "3rd" | "iii" => "3",
         "four" | "fourth" | "4th" | "iv" => "4",
         "five" | "fifth" | "5th" => "5",
-        "six" | "sixth" | "6th" | "vi" => "6",
+        "six" | "sixth" | "6th" => "6",
         "seven" | "seventh" | "7th" | "vii" => "7",
         "eight" | "eighth" | "8th" | "viii" => "8",
-        "nine" | "ninth" | "9th" | "ix" => "9",
+        "nine" | "ninth" | "9th" => "9",
         "ten" | "tenth" | "10th" => "10",
-        "eleven" | "xi" => "11",
-        "twelve" | "xii" => "12",
+        "eleven" => "11",
+        "twelve" => "12",
         _ => return None,
     })
 }
@@ -648,6 +657,52 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
             parts
         })
         .collect();
+    // Leetspeak inside words ("Sech1n", "Ig0r"): a digit between letters.
+    for w in ws.iter_mut() {
+        let b = w.as_bytes();
+        let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+        if letters >= 2
+            && b.len() >= 3
+            && (1..b.len() - 1)
+                .any(|i| b[i].is_ascii_digit() && b[i - 1].is_ascii_alphabetic() && b[i + 1].is_ascii_alphabetic())
+        {
+            *w = w
+                .chars()
+                .map(|c| match c {
+                    '0' => 'o',
+                    '1' => 'i',
+                    '3' => 'e',
+                    '4' => 'a',
+                    '5' => 's',
+                    '7' => 't',
+                    '9' => 'g',
+                    o => o,
+                })
+                .collect();
+        }
+    }
+    // Dotted acronyms in organisation names: "L.L.C." → "llc", "U.S." → "us".
+    if !person {
+        let mut merged: Vec<String> = Vec::with_capacity(ws.len());
+        let mut run = String::new();
+        let mut run_len = 0;
+        for w in ws {
+            if w.len() == 1 && w.as_bytes()[0].is_ascii_alphabetic() {
+                run.push_str(&w);
+                run_len += 1;
+                continue;
+            }
+            if run_len > 0 {
+                merged.push(std::mem::take(&mut run));
+                run_len = 0;
+            }
+            merged.push(w);
+        }
+        if run_len > 0 {
+            merged.push(run);
+        }
+        ws = merged;
+    }
     let mut org_classes = Vec::new();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -673,6 +728,10 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
             (w.clone(), TokenClass::Title)
         } else if PARTICLES.contains(&w.as_str()) {
             (w.clone(), TokenClass::Particle)
+        } else if person && ORG_CLASSES.iter().any(|(p, _)| p == w) && ws.len() > 2 {
+            (w.clone(), TokenClass::Particle)
+        } else if person && w.len() == 1 {
+            (w.clone(), TokenClass::Initial)
         } else if person && is_patronymic(w) {
             (w.clone(), TokenClass::Patronymic)
         } else if !person && GENERIC.contains(&w.as_str()) {
