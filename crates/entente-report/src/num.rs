@@ -28,7 +28,11 @@ pub fn sig3(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
     }
-    let mag = x.abs().log10().floor() as i32;
+    let mut mag = x.abs().log10().floor() as i32;
+    // 0.99996 rounds up to 1.00: take the magnitude of the rounded value
+    if ((x * 10f64.powi(2 - mag)).round() / 10f64.powi(2 - mag)).abs() >= 10f64.powi(mag + 1) {
+        mag += 1;
+    }
     let decimals = (2 - mag).max(0) as usize;
     let p = 10f64.powi(2 - mag);
     let r = (x * p).round() / p;
@@ -105,6 +109,8 @@ mod tests {
     fn shares_and_labels() {
         assert_eq!(pct(0.2321), "23.2 %");
         assert_eq!(pct(0.00512), "0.512 %");
+        assert_eq!(pct(0.0099996), "1.00 %");
+        assert_eq!(sig3(999.7), "1000");
         assert_eq!(p_label(0.05), "P5");
         assert_eq!(p_label(0.975), "P97.5");
         assert_eq!(count(13000.0), "13,000");
