@@ -173,8 +173,8 @@ pub fn run_screen(args: ScreenArgs) -> Result<i32> {
     if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold must be between 0 and 1");
     }
-    if args.names.is_empty() && args.input.is_empty() {
-        bail!("nothing to screen: give NAMES or --input FILE");
+    if args.names.is_empty() && args.input.is_empty() && args.ids.is_empty() {
+        bail!("nothing to screen: give NAMES, --id KIND=VALUE or --input FILE");
     }
     let t0 = Instant::now();
     // Parse inputs before the (slower) list load so input errors surface fast.

@@ -75,6 +75,17 @@ pub fn levenshtein(a: &[u8], b: &[u8]) -> usize {
 
 /// Similarity of two tokens in [0, 1] and the reason.
 pub fn token_sim(a: &Token, b: &Token, person: bool, object: bool) -> (f32, Reason) {
+    token_sim_ex(a, b, person, object, false)
+}
+
+/// [`token_sim`] with `abjad` set when exactly one side was written in an
+/// abjad script: then consonant skeletons are compared (محمد ≈ Mohamed).
+pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: bool) -> (f32, Reason) {
+    if abjad && a.class != TokenClass::Number && b.class != TokenClass::Number && !a.cons.is_empty() && a.cons == b.cons
+    {
+        let s = if a.cons.len() >= 3 { 0.85 } else { 0.75 };
+        return (s, Reason::Phonetic);
+    }
     if a.text == b.text {
         return (1.0, Reason::Exact);
     }
@@ -135,8 +146,9 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
     if nq == 0 || nc == 0 {
         return NameMatch { score: 0.0, explanation: "no comparable name tokens".into() };
     }
+    let abjad = q.abjad != c.abjad;
     // Very short names must match exactly: fuzzy matching 2-3 letters is noise.
-    if q.joined.len() <= 3 || c.joined.len() <= 3 {
+    if !abjad && (q.joined.len() <= 3 || c.joined.len() <= 3) {
         let ok = q.joined == c.joined;
         return NameMatch {
             score: if ok { 1.0 } else { 0.0 },
@@ -147,7 +159,7 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
     let mut pairs: Vec<(f32, usize, usize, Reason)> = Vec::with_capacity(nq * nc);
     for (i, a) in q.tokens.iter().enumerate() {
         for (j, b) in c.tokens.iter().enumerate() {
-            let (s, r) = token_sim(a, b, person, object);
+            let (s, r) = token_sim_ex(a, b, person, object, abjad);
             if s >= 0.5 {
                 pairs.push((s, i, j, r));
             }
@@ -233,11 +245,38 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
         score = 0.3;
         notes.push("only generic words match (capped 0.30)".into());
     }
-    let normal = |n: &PreparedName| n.tokens.iter().filter(|t| matches!(t.class, TokenClass::Normal)).count();
-    let (qn, cn) = (normal(q), normal(c));
-    if person && !same_letters && ((qn == 1 && cn >= 2) || (cn == 1 && qn >= 2)) && score > 0.6 {
-        score = 0.6;
-        notes.push("lone name against a multi-part person name (capped 0.60)".into());
+    // Name parts: normal tokens plus initials that matched ("Putin V. V.").
+    let parts = |n: &PreparedName, assigned: &[usize]| {
+        n.tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| {
+                t.class == TokenClass::Normal || (t.class == TokenClass::Initial && assigned[*i] != usize::MAX)
+            })
+            .count()
+    };
+    let (qn, cn) = (parts(q, &qa[..nq]), parts(c, &ca[..nc]));
+    if person && !same_letters && ((qn == 1 && cn >= 2) || (cn == 1 && qn >= 2)) {
+        // A lone family name (the list name's last part) is worth a review;
+        // a lone given name is not.
+        let (single, single_assign, other) = if qn == 1 { (q, &qa[..nq], c) } else { (c, &ca[..nc], q) };
+        let last_normal = if other.family_first {
+            other.tokens.iter().position(|t| t.class == TokenClass::Normal)
+        } else {
+            other.tokens.iter().rposition(|t| t.class == TokenClass::Normal)
+        };
+        let hit_last = single.tokens.iter().enumerate().any(|(i, t)| {
+            t.class == TokenClass::Normal && single_assign[i] != usize::MAX && Some(single_assign[i]) == last_normal
+        });
+        let cap = if hit_last { 0.75 } else { 0.6 };
+        if score > cap {
+            score = cap;
+            notes.push(if hit_last {
+                "family name only (capped 0.75)".to_string()
+            } else {
+                "lone name against a multi-part person name (capped 0.60)".to_string()
+            });
+        }
     }
     fn nums(n: &PreparedName) -> Vec<&str> {
         let mut v: Vec<&str> =

@@ -52,6 +52,8 @@ pub struct Token {
     /// Given-name / Korean-syllable variant group, if any.
     pub group: Option<u16>,
     pub class: TokenClass,
+    /// Consonant skeleton for comparing with abjad-script spellings.
+    pub cons: String,
 }
 
 impl Token {
@@ -81,6 +83,11 @@ pub struct PreparedName {
     /// Skeletons of all matching tokens concatenated without spaces, to
     /// catch joined/split words (Jong Un / Jongun).
     pub joined: String,
+    /// The name was written in an abjad (Arabic, Persian, Urdu, Hebrew
+    /// script), whose transliteration carries consonants only.
+    pub abjad: bool,
+    /// Written "FAMILY, Given" (OFAC/UN style): the family name comes first.
+    pub family_first: bool,
 }
 
 /// Transliterates any string to ASCII (see module docs).
@@ -344,7 +351,7 @@ const TITLES: &[&str] = &[
 
 const PARTICLES: &[&str] = &[
     "of", "the", "and", "for", "de", "del", "della", "der", "den", "van", "von", "la", "le", "les", "da", "do", "dos",
-    "das", "di", "du", "bin", "ibn", "bint", "al", "el", "ul", "ud", "y", "e", "et", "und", "i",
+    "das", "di", "du", "bin", "ibn", "bint", "al", "el", "ul", "ud", "y", "e", "et", "und",
 ];
 
 const GENERIC: &[&str] = &[
@@ -447,6 +454,8 @@ const GROUPS: &[&[&str]] = &[
         "aliaksandr",
         "alyaksandr",
         "alessandro",
+        "alexandros",
+        "aleksandar",
         "alejandro",
         "sasha",
     ],
@@ -483,7 +492,7 @@ const GROUPS: &[&[&str]] = &[
     &["ali", "aly"],
     &["omar", "umar", "omer"],
     &["kim", "gim"],
-    &["ri", "lee", "yi", "rhee", "li"],
+    &["ri", "lee", "yi", "rhee", "li", "i"],
     &["pak", "park", "bak"],
     &["choe", "choi", "chwe"],
     &["jong", "jeong", "chong", "jung", "chung"],
@@ -601,6 +610,31 @@ pub fn phonetic(skel: &str) -> String {
     out
 }
 
+/// Consonant skeleton: vowels, y and w dropped, v→f and p→b (Arabic has
+/// neither), doubled letters collapsed. Used only when one side of a
+/// comparison was written in an abjad script.
+pub fn consonants(skel: &str) -> String {
+    let mut out = String::new();
+    for c in skel.chars() {
+        let c = match c {
+            'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'w' => continue,
+            'v' => 'f',
+            'p' => 'b',
+            o => o,
+        };
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_abjad(c: char) -> bool {
+    ('\u{0590}'..='\u{08FF}').contains(&c)
+        || ('\u{FB1D}'..='\u{FDFF}').contains(&c)
+        || ('\u{FE70}'..='\u{FEFF}').contains(&c)
+}
+
 fn group_of(t: &str) -> Option<u16> {
     GROUPS.iter().position(|g| g.contains(&t)).map(|i| i as u16)
 }
@@ -636,27 +670,6 @@ pub fn words(ascii: &str) -> Vec<String> {
 pub fn prepare(name: &str, person: bool) -> PreparedName {
     let ascii = to_ascii(name);
     let mut ws = words(&ascii);
-    // Split letter/digit boundaries: "storm1" → "storm 1".
-    ws = ws
-        .into_iter()
-        .flat_map(|w| {
-            let mut parts = Vec::new();
-            let mut cur = String::new();
-            let mut last_digit = None;
-            for c in w.chars() {
-                let d = c.is_ascii_digit();
-                if last_digit.is_some() && last_digit != Some(d) && !cur.is_empty() && cur.len() > 1 {
-                    parts.push(std::mem::take(&mut cur));
-                }
-                cur.push(c);
-                last_digit = Some(d);
-            }
-            if !cur.is_empty() {
-                parts.push(cur);
-            }
-            parts
-        })
-        .collect();
     // Leetspeak inside words ("Sech1n", "Ig0r"): a digit between letters.
     for w in ws.iter_mut() {
         let b = w.as_bytes();
@@ -681,6 +694,27 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
                 .collect();
         }
     }
+    // Split letter/digit boundaries: "storm1" → "storm 1".
+    ws = ws
+        .into_iter()
+        .flat_map(|w| {
+            let mut parts = Vec::new();
+            let mut cur = String::new();
+            let mut last_digit = None;
+            for c in w.chars() {
+                let d = c.is_ascii_digit();
+                if last_digit.is_some() && last_digit != Some(d) && !cur.is_empty() && cur.len() > 1 {
+                    parts.push(std::mem::take(&mut cur));
+                }
+                cur.push(c);
+                last_digit = Some(d);
+            }
+            if !cur.is_empty() {
+                parts.push(cur);
+            }
+            parts
+        })
+        .collect();
     // Dotted acronyms in organisation names: "L.L.C." → "llc", "U.S." → "us".
     if !person {
         let mut merged: Vec<String> = Vec::with_capacity(ws.len());
@@ -745,7 +779,7 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         }
         let skel = if class == TokenClass::Number { text.clone() } else { skeleton(&text) };
         let phon = phonetic(&skel);
-        tokens.push(Token { group: group_of(&text), text, skel, phon, class });
+        tokens.push(Token { group: group_of(&text), cons: consonants(&skel), text, skel, phon, class });
     }
     if tokens.is_empty() && !org_classes.is_empty() {
         // The name is only a legal form ("Company"): keep it as a generic token.
@@ -754,6 +788,7 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
             tokens.push(Token {
                 text: w.clone(),
                 phon: phonetic(&skel),
+                cons: consonants(&skel),
                 skel,
                 group: None,
                 class: TokenClass::Generic,
@@ -762,7 +797,15 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         org_classes.clear();
     }
     let joined = tokens.iter().map(|t| t.skel.as_str()).collect::<String>();
-    PreparedName { ascii: ws.join(" "), tokens, org_classes, joined }
+    let abjad = name.chars().any(is_abjad);
+    if abjad {
+        // و and ي are mostly long vowels: drop them before the consonant skeleton.
+        for t in tokens.iter_mut().filter(|t| t.class != TokenClass::Number) {
+            t.cons = consonants(&skeleton(&t.text.replace(['w', 'y'], "")));
+        }
+    }
+    let family_first = name.split(',').next().map(|f| f.len() < name.len() && !f.trim().is_empty()).unwrap_or(false);
+    PreparedName { ascii: ws.join(" "), tokens, org_classes, joined, abjad, family_first }
 }
 
 #[cfg(test)]
