@@ -6,6 +6,7 @@
 
 pub mod assess;
 pub mod compare;
+pub mod describe;
 pub mod explain;
 pub mod plan;
 pub mod run;

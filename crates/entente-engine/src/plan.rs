@@ -253,6 +253,11 @@ impl Plan {
         })
     }
 
+    /// The index of a node by name (variables and model-made nodes alike).
+    pub fn index_of(&self, name: &str) -> usize {
+        self.index.get(name).copied().or_else(|| self.nodes.iter().position(|n| n.name == name)).expect("node exists")
+    }
+
     /// The leaf variables a node depends on, in dependency order.
     pub fn leaves_of(&self, node: usize) -> Vec<usize> {
         let mut out = BTreeSet::new();
