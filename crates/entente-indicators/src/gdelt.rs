@@ -335,7 +335,7 @@ pub fn merge(events: &[Event], file: &str) -> Vec<Meeting> {
             }
         })
         .collect();
-    out.sort_by(|a, b| (a.start, a.end).cmp(&(b.start, b.end)));
+    out.sort_by_key(|a| (a.start, a.end));
     out
 }
 

@@ -237,8 +237,12 @@ pub fn report(all: &[Meeting], opt: &MeetingOptions) -> Result<MeetingsReport, I
         vs_stated: None,
         change: None,
     };
-    let Some(first) = rep.meetings.first().map(|m| m.start) else { return Ok(rep) };
-    let last = rep.meetings.last().map(|m| m.start).expect("non-empty");
+    // The window is the log's, whatever the level filter: a month with no minister-level meeting is a zero.
+    let in_window =
+        || all.iter().filter(|m| opt.as_of.is_none_or(|d| m.start <= d) && opt.from.is_none_or(|d| m.start >= d));
+    let (Some(first), Some(last)) = (in_window().map(|m| m.start).min(), in_window().map(|m| m.start).max()) else {
+        return Ok(rep);
+    };
     let from = opt.from.unwrap_or_else(|| Month::of(first).first_day());
     let to = opt.as_of.unwrap_or_else(|| Month::of(last).last_day());
     rep.observed_from = Some(from);
@@ -466,6 +470,14 @@ mod tests {
         assert_eq!(r.rate_since.unwrap().count, 2);
         // Conditional test: 2 of 4 events in the later half of the exposure: P(X ≥ 2 | n=4, p=1/2) = 11/16.
         assert!((b.p_value - 11.0 / 16.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn level_filter_keeps_the_window() {
+        let r = report(&log(), &MeetingOptions { levels: vec![Level::Minister], ..Default::default() }).unwrap();
+        assert_eq!(r.observed_from, Some(d("2023-07-01")));
+        assert_eq!(r.rate_since.unwrap().count, 2);
+        assert_eq!(r.rate_since.unwrap().exposure, 17.0);
     }
 
     #[test]

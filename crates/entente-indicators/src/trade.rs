@@ -119,7 +119,7 @@ pub fn report(rows: &[TradeFigure], opt: &TradeOptions) -> TradeReport {
         of_measure.iter().copied().filter(|t| opt.as_of.is_none_or(|d| t.public <= d)).collect();
     let excluded_later = of_measure.len() - visible.len();
     let mut figures: Vec<Figure> = visible.iter().map(|t| Figure::from_row(t)).collect();
-    figures.sort_by(|a, b| (a.period.from, a.period.to, a.public).cmp(&(b.period.from, b.period.to, b.public)));
+    figures.sort_by_key(|a| (a.period.from, a.period.to, a.public));
 
     let gaps = gaps(&figures);
     let conflicts = conflicts(&figures);

@@ -27,6 +27,10 @@ pub enum Command {
     Screen(entente_screen::cli::ScreenArgs),
     /// Fetch, show and compare sanctions lists.
     Lists(entente_screen::cli::ListsArgs),
+    /// Official Russia–North Korea trade: the series, growth between periods, the pre-2017 level, gaps.
+    Trade(crate::indicators::TradeArgs),
+    /// High-level meetings: counts, the monthly rate with an exact interval, the change point; GDELT import.
+    Meetings(crate::indicators::MeetingsArgs),
 }
 
 /// Where the dataset comes from and which scenario and evidence to use.

@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod indicators;
 mod output;
 
 use clap::Parser;

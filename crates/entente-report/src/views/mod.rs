@@ -4,6 +4,8 @@
 pub mod assess;
 pub mod compare;
 pub mod explain;
+pub mod meetings;
+pub mod trade;
 
 /// A money cell: formatted for people, full precision for machines.
 pub(crate) fn money(v: f64, human: bool) -> String {
