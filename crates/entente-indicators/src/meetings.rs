@@ -166,9 +166,24 @@ pub struct RateChange {
     /// Posterior probability per month (the month being the first at the new rate).
     pub posterior: Vec<(Month, f64)>,
     pub detail: ChangePoint,
+    /// The same posterior under other priors on the rates: does the answer depend on the prior?
+    pub prior_sensitivity: Vec<PriorCheck>,
     /// How sure we are, in words.
     pub verdict: String,
 }
+
+/// The change-point posterior under one alternative prior.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriorCheck {
+    pub prior: GammaPrior,
+    pub map_month: Month,
+    pub credible_months: usize,
+    pub log10_bayes_factor: f64,
+}
+
+/// Alternative priors for the sensitivity check: nearly flat (Jeffreys-like shape ½, vague rate) and a tighter
+/// one centred on two a month.
+pub const ALT_PRIORS: [GammaPrior; 2] = [GammaPrior { shape: 0.5, rate: 0.01 }, GammaPrior { shape: 4.0, rate: 2.0 }];
 
 /// Everything `entente meetings` shows.
 #[derive(Debug, Clone, Serialize)]
@@ -290,6 +305,16 @@ pub fn report(all: &[Meeting], opt: &MeetingOptions) -> Result<MeetingsReport, I
 
     if let Some(cp) = stats::change_point(&y, &e, opt.prior, opt.bootstrap_draws, opt.seed) {
         let month = |k: usize| months[k];
+        let prior_sensitivity = ALT_PRIORS
+            .iter()
+            .filter_map(|p| stats::change_point(&y, &e, *p, 0, opt.seed))
+            .map(|c| PriorCheck {
+                prior: c.prior,
+                map_month: month(c.map_index),
+                credible_months: c.credible_set.len(),
+                log10_bayes_factor: c.log10_bayes_factor,
+            })
+            .collect();
         rep.change = Some(RateChange {
             map_month: month(cp.map_index),
             map_probability: cp.posterior[cp.map_index - 1],
@@ -298,6 +323,7 @@ pub fn report(all: &[Meeting], opt: &MeetingOptions) -> Result<MeetingsReport, I
             posterior: cp.posterior.iter().enumerate().map(|(i, p)| (month(i + 1), *p)).collect(),
             verdict: verdict(&cp, &months),
             detail: cp,
+            prior_sensitivity,
         });
     }
     Ok(rep)
@@ -355,9 +381,9 @@ fn verdict(cp: &ChangePoint, months: &[Month]) -> String {
         _ => String::new(),
     };
     let dir = if cp.after.rate.rate > cp.before.rate.rate { "rose" } else { "fell" };
+    let p = if cp.lr_p_value < 0.001 { "p < 0.001".to_string() } else { format!("p = {:.3}", cp.lr_p_value) };
     format!(
-        "{strength} that the monthly rate changed (bootstrap p = {:.3}, Bayes factor 10^{:.1}); if it did, it {dir} from {:.2} to {:.2} a month, most probably from {} ({:.0} % posterior), 95 % credible {span}{}.",
-        cp.lr_p_value,
+        "{strength} that the monthly rate changed (bootstrap {p}, Bayes factor 10^{:.1}); if it did, it {dir} from {:.2} to {:.2} a month, most probably from {} ({:.0} % posterior), 95 % credible {span}{}.",
         cp.log10_bayes_factor,
         cp.before.rate.rate,
         cp.after.rate.rate,

@@ -117,9 +117,13 @@ pub fn doc(r: &MeetingsReport, human: bool) -> Doc {
         )];
         if let Some(b) = &r.vs_before {
             t.push(rate_row("before".into(), format!("{} to {}", b.from, b.to), &b.before, human));
+            let ratio = if b.ratio.is_finite() {
+                format!("{}×", sig3(b.ratio))
+            } else {
+                "no meeting before, so no finite ratio".into()
+            };
             notes.push(format!(
-                "Against the observed rate before: {}× (exact conditional test, one-sided p = {}).",
-                num(b.ratio, true),
+                "Against the observed rate before: {ratio} (exact conditional test of equal rates, one-sided p = {}).",
                 p_value(b.p_value, true)
             ));
         }
@@ -198,8 +202,19 @@ pub fn doc(r: &MeetingsReport, human: bool) -> Doc {
                 ),
             ]);
         }
+        let alt: Vec<String> = c
+            .prior_sensitivity
+            .iter()
+            .map(|a| {
+                format!(
+                    "Gamma({}, {}): mode {}, {} credible months, Bayes factor 10^{:.1}",
+                    a.prior.shape, a.prior.rate, a.map_month, a.credible_months, a.log10_bayes_factor
+                )
+            })
+            .collect();
         let notes = vec![
             c.verdict.clone(),
+            format!("Other priors on the rates — {}. The posterior, and the Bayes factor most, depend on the prior; the likelihood-ratio test does not.", alt.join("; ")),
             format!(
                 "One change in a Poisson rate over the monthly counts; Gamma({}, {}) prior on each rate, flat prior on the month. A break before {} cannot be seen: the window starts there.",
                 cp.prior.shape,
