@@ -7,6 +7,7 @@
 
 pub mod doc;
 pub mod format;
+pub mod html;
 pub mod num;
 pub mod views;
 

@@ -27,6 +27,8 @@ pub enum Command {
     Screen(entente_screen::cli::ScreenArgs),
     /// Fetch, show and compare sanctions lists.
     Lists(entente_screen::cli::ListsArgs),
+    /// Write the assessment as a self-contained HTML report with charts (or Markdown with SVG charts beside it).
+    Report(crate::report::ReportArgs),
     /// Official Russia–North Korea trade: the series, growth between periods, the pre-2017 level, gaps.
     Trade(crate::indicators::TradeArgs),
     /// High-level meetings: counts, the monthly rate with an exact interval, the change point; GDELT import.

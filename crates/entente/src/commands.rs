@@ -16,6 +16,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Compare(a) => compare(a),
         Command::Screen(a) => Ok(entente_screen::cli::run_screen(a)? as u8),
         Command::Lists(a) => Ok(entente_screen::cli::run_lists(a)? as u8),
+        Command::Report(a) => crate::report::report(a),
         Command::Trade(a) => crate::indicators::trade(a),
         Command::Meetings(a) => crate::indicators::meetings(a),
     }

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod indicators;
 mod output;
+mod report;
 
 use clap::Parser;
 use std::process::ExitCode;

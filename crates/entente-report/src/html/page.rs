@@ -1,0 +1,150 @@
+//! The HTML page: inline CSS (screen and print), the sections in order, charts as inline SVG figures with a
+//! caption and their data in a collapsible table.
+
+use super::sections::{Cell, Sec, TableX};
+use super::{esc, ReportData};
+use crate::doc::Align;
+
+const CSS: &str = r#"
+:root { --ink: #1a1a1a; --muted: #555; --rule: #c8c8c8; --band: #f3f5f8; --link: #1f3b73; }
+* { box-sizing: border-box; }
+html { font-family: "Helvetica Neue", Helvetica, Arial, "Liberation Sans", "DejaVu Sans", sans-serif; color: var(--ink); background: #fff; }
+body { margin: 0 auto; max-width: 1000px; padding: 24px 28px 48px; line-height: 1.45; font-size: 15px; }
+h1 { font-size: 1.7em; margin: 0 0 .2em; }
+h2 { font-size: 1.3em; margin: 1.8em 0 .5em; padding-bottom: .2em; border-bottom: 2px solid var(--ink); }
+header .meta { color: var(--muted); margin: 0 0 1em; }
+nav ol { columns: 2; margin: .5em 0 1.5em; padding-left: 1.4em; }
+a { color: var(--link); }
+.headline p:first-of-type { font-size: 1.25em; font-weight: 600; }
+table { border-collapse: collapse; width: 100%; margin: .6em 0 1.2em; font-size: .86em; }
+caption { text-align: left; font-weight: 600; padding: .3em 0; }
+th, td { border-bottom: 1px solid var(--rule); padding: .25em .45em; vertical-align: top; }
+th { text-align: left; border-bottom: 2px solid var(--ink); }
+td.r, th.r { text-align: right; }
+td.r { white-space: nowrap; }
+.scroll { overflow-x: auto; }
+table.data td.r { white-space: normal; min-width: 5.5em; }
+tr.strong td { font-weight: 700; border-top: 1px solid var(--ink); }
+tr:target td { background: #fff3c4; }
+td.links a { margin-right: .35em; white-space: nowrap; }
+figure { margin: 1em 0 1.5em; }
+figure svg.chart { display: block; width: 100%; height: auto; border: 1px solid var(--rule); }
+figcaption { font-size: .88em; color: var(--muted); margin-top: .35em; }
+figcaption strong { color: var(--ink); }
+details { margin: .3em 0; font-size: .9em; }
+.note { color: var(--muted); font-size: .9em; }
+.omitted { background: var(--band); border-left: 4px solid var(--muted); padding: .5em .8em; }
+footer { margin-top: 3em; color: var(--muted); font-size: .85em; border-top: 1px solid var(--rule); padding-top: .5em; }
+@media print {
+  @page { size: A4; margin: 16mm 14mm; }
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  nav, details summary { display: none; }
+  details > table { display: none; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  figure, tr, .omitted { break-inside: avoid; page-break-inside: avoid; }
+  figure svg.chart { border: none; }
+  a { color: inherit; text-decoration: none; }
+  td.links a, tr:target td { background: none; }
+  .sources a[href^="http"]::after { content: " <" attr(href) ">"; font-size: .85em; word-break: break-all; }
+}
+"#;
+
+fn cell(c: &Cell) -> String {
+    match c {
+        Cell::Text(t) => esc(t).replacen("  ", "&#160;&#160;&#160;", 1),
+        Cell::Links(ls) => {
+            ls.iter().map(|(t, h)| format!("<a href=\"{}\">{}</a>", esc(h), esc(t))).collect::<Vec<_>>().join(" ")
+        }
+    }
+}
+
+fn table(t: &TableX, class: &str) -> String {
+    let mut o = format!("<div class=\"scroll\"><table class=\"{class}\">");
+    if !t.caption.is_empty() {
+        o += &format!("<caption>{}</caption>", esc(&t.caption));
+    }
+    o += "<thead><tr>";
+    for (i, h) in t.headers.iter().enumerate() {
+        let r = if t.align.get(i) == Some(&Align::Right) { " class=\"r\"" } else { "" };
+        o += &format!("<th scope=\"col\"{r}>{}</th>", esc(h));
+    }
+    o += "</tr></thead>\n<tbody>\n";
+    for row in &t.rows {
+        let id = row.anchor.as_ref().map(|a| format!(" id=\"{}\"", esc(a))).unwrap_or_default();
+        let cls = if row.strong { " class=\"strong\"" } else { "" };
+        o += &format!("<tr{id}{cls}>");
+        for (i, c) in row.cells.iter().enumerate() {
+            let mut classes = Vec::new();
+            if t.align.get(i) == Some(&Align::Right) && matches!(c, Cell::Text(_)) {
+                classes.push("r");
+            }
+            if matches!(c, Cell::Links(_)) {
+                classes.push("links");
+            }
+            let cl = if classes.is_empty() { String::new() } else { format!(" class=\"{}\"", classes.join(" ")) };
+            o += &format!("<td{cl}>{}</td>", cell(c));
+        }
+        o += "</tr>\n";
+    }
+    o += "</tbody></table></div>\n";
+    o
+}
+
+pub fn render(r: &ReportData, secs: &[Sec]) -> String {
+    let a = r.assessment;
+    let title = format!("entente report — {}", a.scenario_title);
+    let mut o = String::with_capacity(1 << 20);
+    o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+    o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+    o += "<meta name=\"color-scheme\" content=\"light\">\n";
+    o += &format!("<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n", esc(&title));
+    o += &format!(
+        "<header><h1>{}</h1><p class=\"meta\">Value of North Korea's arms deliveries to Russia and of Russia's compensation · scenario <b>{}</b> · evidence as of <b>{}</b> · {} samples, seed {}</p></header>\n",
+        esc(&title),
+        esc(&a.scenario),
+        a.as_of,
+        entente_core::group(a.samples as f64),
+        a.seed
+    );
+    o += "<nav aria-label=\"Contents\"><ol>";
+    for s in secs {
+        o += &format!("<li><a href=\"#{}\">{}</a></li>", esc(&s.id), esc(&s.heading));
+    }
+    o += "</ol></nav>\n<main>\n";
+    for s in secs {
+        o += &format!(
+            "<section id=\"{0}\" class=\"{0}\" aria-labelledby=\"h-{0}\">\n<h2 id=\"h-{0}\">{1}</h2>\n",
+            esc(&s.id),
+            esc(&s.heading)
+        );
+        if let Some(note) = &s.omitted {
+            o += &format!("<p class=\"omitted\">{}</p>\n</section>\n", esc(note));
+            continue;
+        }
+        for p in &s.paras {
+            o += &format!("<p>{}</p>\n", esc(p));
+        }
+        for t in &s.tables {
+            o += &table(t, "data");
+        }
+        for c in &s.charts {
+            o += &format!("<figure id=\"fig-{}\" class=\"chart-figure\">\n", esc(&c.id));
+            o += &c.svg;
+            o += &format!("\n<figcaption><strong>{}.</strong> {}</figcaption>\n", esc(&c.title), esc(&c.alt));
+            o += "<details><summary>Data behind this chart</summary>\n";
+            o += &table(&TableX::from(&c.data), "chart-data");
+            o += "</details>\n</figure>\n";
+        }
+        for n in &s.notes {
+            if !n.is_empty() {
+                o += &format!("<p class=\"note\">{}</p>\n", esc(n));
+            }
+        }
+        o += "</section>\n";
+    }
+    o += &format!(
+        "</main>\n<footer>Generated by {} from the dataset's graded sources; every number above can be reproduced with the same data, scenario and seed. The file is self-contained: it loads nothing from the network.</footer>\n</body>\n</html>\n",
+        esc(&r.generator)
+    );
+    o
+}

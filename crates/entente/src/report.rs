@@ -1,0 +1,218 @@
+//! `entente report`: the whole assessment as one self-contained HTML document (or Markdown with the charts as
+//! SVG files beside it). The engine computes — the main run, the scenario re-run at a series of as-of dates,
+//! the studies' scenarios — and `entente_report::html` lays it out. The file is written to a temporary file in
+//! the target folder and renamed, so a failure never leaves a half-written report.
+
+use crate::cli::ModelArgs;
+use crate::commands::load;
+use crate::output::progress;
+use anyhow::{anyhow, bail, Context, Result};
+use chrono::NaiveDate;
+use clap::Args;
+use entente_core::{Dataset, Flow};
+use entente_engine::compare::{compare_one, Comparison};
+use entente_engine::stats::quantiles;
+use entente_engine::{estimate, Plan, PlanOptions, Run};
+use entente_report::html::data::timeline_dates;
+use entente_report::html::{self, Indicators, MeetingSeries, ReportData, TimelinePoint, TradeBar};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Where to write the report (HTML, or Markdown with `<name>-<chart>.svg` files beside it).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// html (one self-contained file) or markdown (tables; charts as separate SVG files).
+    #[arg(long, default_value = "html", value_parser = ["html", "markdown", "md"])]
+    pub format: String,
+}
+
+/// Most dates on the time series; each is a run of [`timeline_samples`] worlds.
+const TIMELINE_POINTS: usize = 36;
+
+/// Samples per date of the time series: a hundredth of the main run, at least 2,000.
+fn timeline_samples(samples: usize) -> usize {
+    (samples / 100).clamp(2_000, 20_000).min(samples)
+}
+
+/// Samples per study scenario: a tenth of the main run, at least 10,000.
+fn comparison_samples(samples: usize) -> usize {
+    (samples / 10).clamp(10_000, 200_000).min(samples)
+}
+
+/// A temporary file in the target's folder, created before any work so that an unwritable path fails fast.
+fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        bail!("cannot write the report to {}: {} is not an existing folder", path.display(), dir.display());
+    }
+    if path.is_dir() {
+        bail!("cannot write the report to {}: it is a folder", path.display());
+    }
+    tempfile::Builder::new()
+        .prefix(".entente-report-")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot write the report to {}", path.display()))
+}
+
+fn write_atomically(mut tmp: tempfile::NamedTempFile, path: &Path, text: &str) -> Result<()> {
+    tmp.write_all(text.as_bytes())
+        .and_then(|_| tmp.flush())
+        .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    // A temporary file is private (0600); a report is a document to share, readable like any other file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
+    }
+    tmp.persist(path).map_err(|e| anyhow!("cannot write the report to {}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+pub fn report(a: ReportArgs) -> Result<u8> {
+    let markdown = a.format != "html";
+    let tmp = temp_beside(&a.output)?;
+    let ds = load(&a.model)?;
+    let opts = PlanOptions { scenario: a.model.scenario.clone(), as_of: a.model.as_of, min_grade: a.model.min_grade };
+    let (samples, seed) = (a.model.samples, a.model.seed);
+
+    let pb = progress(samples.div_ceil(entente_engine::sample::CHUNK), "sampling");
+    let (run, assessment) = estimate(&ds, &opts, samples, seed, &[], &|n| pb.inc(n as u64)).map_err(|e| anyhow!(e))?;
+    pb.finish_and_clear();
+
+    let tl_samples = timeline_samples(samples);
+    let timeline = timeline(&ds, &opts, &run, tl_samples, seed)?;
+    let cmp_samples = comparison_samples(samples);
+    let comparisons = comparisons(&ds, &run, &opts, cmp_samples, seed)?;
+    let (indicators, indicators_note) = indicators(&ds, assessment.as_of);
+
+    let data = ReportData {
+        ds: &ds,
+        assessment: &assessment,
+        run: &run,
+        comparisons: &comparisons,
+        comparison_samples: cmp_samples,
+        timeline: &timeline,
+        timeline_samples: tl_samples,
+        indicators: indicators.as_ref(),
+        indicators_note,
+        sensitivity: None,
+        sensitivity_note: "this version of the engine has no sensitivity analysis.".into(),
+        generator: format!("entente {}", env!("CARGO_PKG_VERSION")),
+    };
+    if markdown {
+        let stem = a.output.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "report".into());
+        let (md, files) = html::markdown(&data, &stem).map_err(|e| anyhow!(e))?;
+        let dir = a.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        for (name, svg) in files {
+            let p = dir.join(name);
+            write_atomically(temp_beside(&p)?, &p, &svg)?;
+        }
+        write_atomically(tmp, &a.output, &md)?;
+    } else {
+        let page = html::html(&data).map_err(|e| anyhow!(e))?;
+        write_atomically(tmp, &a.output, &page)?;
+    }
+    eprintln!("wrote {}", a.output.display());
+    Ok(0)
+}
+
+/// The first date worth a point: the earliest start of a delivery item, else the earliest claim behind the total.
+fn first_evidence(ds: &Dataset, run: &Run) -> Option<NaiveDate> {
+    let items = ds.items.iter().filter(|i| i.flow == Flow::KpToRu).filter_map(|i| i.from).min();
+    items.or_else(|| run.plan.claims_of(run.plan.total).iter().filter_map(|c| ds.claims.get(c)).map(|c| c.public).min())
+}
+
+/// The scenario re-run with the evidence public on each date, same seed, fewer samples.
+fn timeline(ds: &Dataset, opts: &PlanOptions, run: &Run, samples: usize, seed: u64) -> Result<Vec<TimelinePoint>> {
+    let end = run.plan.as_of;
+    let Some(start) = first_evidence(ds, run).filter(|s| *s < end) else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for date in timeline_dates(start, end, TIMELINE_POINTS) {
+        let plan = Plan::new(ds, &PlanOptions { as_of: Some(date), ..opts.clone() }).map_err(|e| anyhow!(e))?;
+        let total = plan.total;
+        let r = Run::new(plan, samples, seed, &|_| {}).map_err(|e| anyhow!("time series at {date}: {e}"))?;
+        let q = quantiles(&r.columns[total], &[0.05, 0.5, 0.95]);
+        out.push(TimelinePoint { date, p5: q[0], p50: q[1], p95: q[2] });
+    }
+    Ok(out)
+}
+
+/// Each study against its own scenario; the main run is reused when it is that scenario on its own date.
+fn comparisons(ds: &Dataset, run: &Run, opts: &PlanOptions, samples: usize, seed: u64) -> Result<Vec<Comparison>> {
+    let mut runs: Vec<(String, Run)> = Vec::new();
+    let mut out = Vec::new();
+    for study in &ds.studies {
+        let reuse = study.scenario == run.plan.scenario.id
+            && run.plan.as_of == run.plan.scenario.as_of
+            && opts.min_grade.is_none();
+        if reuse {
+            out.push(compare_one(study, run));
+            continue;
+        }
+        if !runs.iter().any(|(s, _)| *s == study.scenario) {
+            let plan = Plan::new(ds, &PlanOptions { scenario: Some(study.scenario.clone()), ..Default::default() })
+                .map_err(|e| anyhow!(e))?;
+            runs.push((study.scenario.clone(), Run::new(plan, samples, seed, &|_| {}).map_err(|e| anyhow!(e))?));
+        }
+        let r = &runs.iter().find(|(s, _)| *s == study.scenario).expect("just added").1;
+        out.push(compare_one(study, r));
+    }
+    Ok(out)
+}
+
+/// Official trade (total turnover) and meetings per month with the change point, from `entente-indicators`,
+/// with the evidence public by the report's as-of date.
+fn indicators(ds: &Dataset, as_of: NaiveDate) -> (Option<Indicators>, String) {
+    use entente_indicators::{meetings, trade};
+    let tr = trade::report(
+        &ds.trade,
+        &trade::TradeOptions { as_of: Some(as_of), pre_years: trade::DEFAULT_PRE_YEARS.to_vec(), ..Default::default() },
+    );
+    let trade_bars: Vec<TradeBar> = tr
+        .figures
+        .iter()
+        .map(|f| TradeBar {
+            label: f.label.clone(),
+            value_usd: f.value_usd,
+            measure: "total".into(),
+            source: f.source.clone(),
+            derived: f.derived,
+        })
+        .collect();
+    let mut trade_note = String::from("Total turnover as published; partial-year figures are not annualised here (`entente trade` annualises them and shows exports and imports apart).");
+    if !tr.gaps.is_empty() {
+        trade_note += &format!(
+            " Years with no official figure: {}.",
+            tr.gaps.iter().map(|g| g.year.to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    if !tr.conflicts.is_empty() {
+        trade_note += &format!(" {} pairs of figures for one period disagree; both are shown.", tr.conflicts.len());
+    }
+    let meetings = if ds.meetings.is_empty() {
+        None
+    } else {
+        meetings::report(&ds.meetings, &meetings::MeetingOptions { as_of: Some(as_of), ..Default::default() }).ok().map(
+            |m| MeetingSeries {
+                months: m.counts.iter().map(|b| (b.from, b.count as u32)).collect(),
+                change_point: m.change.as_ref().map(|c| c.map_month.first_day()),
+                note: m
+                    .change
+                    .as_ref()
+                    .map(|c| c.verdict.clone())
+                    .unwrap_or_else(|| "No change point could be estimated.".into()),
+            },
+        )
+    };
+    if trade_bars.is_empty() && meetings.is_none() {
+        return (None, "the dataset has no trade figures or meetings.".into());
+    }
+    (Some(Indicators { trade: trade_bars, trade_note, meetings }), String::new())
+}
