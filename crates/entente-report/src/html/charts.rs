@@ -135,6 +135,7 @@ pub fn stacked_categories(bars: &[StackedBar]) -> Res<Chart> {
                 .build_cartesian_2d(0f64..bn(max, sc), 0f64..1f64)?;
             chart
                 .configure_mesh()
+                .max_light_lines(1)
                 .disable_y_mesh()
                 .disable_y_axis()
                 .x_desc(format!("value ({})", sc.unit))
@@ -213,6 +214,7 @@ pub fn ranges(id: &str, title: &str, rows: &[Range], note: &str) -> Res<Chart> {
             .build_cartesian_2d(0f64..bn(max, sc), segments(n))?;
         chart
             .configure_mesh()
+            .max_light_lines(1)
             .disable_y_mesh()
             .y_labels(n + 1)
             .x_desc(format!("value ({})", sc.unit))
@@ -270,6 +272,7 @@ pub fn histogram(h: &Histogram, what: &str) -> Res<Chart> {
             .build_cartesian_2d(bn(h.lo, sc)..bn(h.hi(), sc), 0f64..ymax.max(1e-9))?;
         chart
             .configure_mesh()
+            .max_light_lines(1)
             .disable_x_mesh()
             .x_desc(format!("{what} ({})", sc.unit))
             .y_desc("share of simulated worlds per bin (%)")
@@ -345,6 +348,7 @@ pub fn timeline(points: &[TimelinePoint], what: &str) -> Res<Chart> {
         let fmt_date = |x: &f64| (first + chrono::Duration::days(x.round() as i64)).format("%Y-%m").to_string();
         chart
             .configure_mesh()
+            .max_light_lines(1)
             .x_desc("evidence public by (date)")
             .y_desc(format!("cumulative value ({})", sc.unit))
             .x_label_formatter(&fmt_date)
@@ -433,6 +437,7 @@ pub fn studies(rows: &[StudyRange]) -> Res<Chart> {
             .build_cartesian_2d((bn(lo, sc)..bn(hi, sc)).log_scale(), segments(n))?;
         chart
             .configure_mesh()
+            .max_light_lines(1)
             .disable_y_mesh()
             .y_labels(n + 1)
             .x_desc(format!("value ({}, logarithmic scale)", sc.unit))
@@ -512,6 +517,7 @@ pub fn tornado(t: &Tornado) -> Res<Chart> {
             .build_cartesian_2d(bn(lo - pad, sc)..bn(hi + pad, sc), segments(n))?;
         chart
             .configure_mesh()
+            .max_light_lines(1)
             .disable_y_mesh()
             .y_labels(n + 1)
             .x_desc(format!("median of the total ({})", sc.unit))
@@ -579,6 +585,7 @@ pub fn trade(ind: &Indicators) -> Res<Chart> {
             .build_cartesian_2d(0f64..bn(max, sc), segments(n))?;
         chart
             .configure_mesh()
+            .max_light_lines(1)
             .disable_y_mesh()
             .y_labels(n + 1)
             .x_desc(format!("value ({})", sc.unit))
@@ -633,6 +640,7 @@ pub fn meetings(ind: &Indicators) -> Res<Option<Chart>> {
             .build_cartesian_2d(segments(n), 0f64..ymax)?;
         chart
             .configure_mesh()
+            .max_light_lines(1)
             .disable_x_mesh()
             .x_desc("month")
             .y_desc("meetings (count)")

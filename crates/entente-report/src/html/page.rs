@@ -23,7 +23,6 @@ th { text-align: left; border-bottom: 2px solid var(--ink); }
 td.r, th.r { text-align: right; }
 td.r { white-space: nowrap; }
 .scroll { overflow-x: auto; }
-table.data td.r { white-space: normal; min-width: 5.5em; }
 tr.strong td { font-weight: 700; border-top: 1px solid var(--ink); }
 tr:target td { background: #fff3c4; }
 td.links a { margin-right: .35em; white-space: nowrap; }

@@ -332,8 +332,9 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
             ],
             true,
         );
-        t.align[1] = Align::Left;
-        t.align[2] = Align::Left;
+        for k in 1..=4 {
+            t.align[k] = Align::Left; // text and ranges, free to wrap
+        }
         for c in r.comparisons {
             t.push(vec![
                 Cell::text(c.title.clone()),
