@@ -4,8 +4,8 @@
 
 use entente_core::{Distribution, Truncation};
 use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution as _, LogNormal, Normal, Pert, Triangular};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_distr::{Distribution as _, Gamma, LogNormal, Normal, Triangular};
 
 /// Draws are made in chunks of this many samples; a chunk is the unit of parallel work.
 pub const CHUNK: usize = 16_384;
@@ -24,8 +24,9 @@ pub fn stream_id(name: &str) -> u64 {
 }
 
 /// The random stream for one variable's chunk.
-pub fn rng(seed: u64, stream: u64, chunk: usize) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(mix(mix(seed ^ mix(stream)) ^ chunk as u64))
+/// Xoshiro256++: fast, statistically strong, and specified exactly, so streams are stable across versions.
+pub fn rng(seed: u64, stream: u64, chunk: usize) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(mix(mix(seed ^ mix(stream)) ^ chunk as u64))
 }
 
 /// A distribution ready to draw from.
@@ -34,7 +35,9 @@ pub enum Sampler {
     Const(f64),
     Uniform(f64, f64),
     Triangular(Triangular<f64>),
-    Pert(Pert<f64>),
+    /// Beta-PERT as low + width · G₁/(G₁ + G₂) with Gᵢ ~ Gamma(αᵢ): Marsaglia–Tsang gamma draws need no
+    /// logarithm most of the time, which makes this several times faster than a direct Beta sampler.
+    Pert { low: f64, width: f64, a: Gamma<f64>, b: Gamma<f64> },
     Normal(Normal<f64>),
     LogNormal(LogNormal<f64>),
 }
@@ -53,7 +56,11 @@ impl Sampler {
                 Self::Triangular(Triangular::new(low, high, mode).map_err(|e| format!("{d}: {e}"))?)
             }
             Distribution::Pert { low, mode, high } => {
-                Self::Pert(Pert::new(low, high, mode).map_err(|e| format!("{d}: {e}"))?)
+                let width = high - low;
+                let alpha = 1.0 + 4.0 * (mode - low) / width;
+                let beta = 1.0 + 4.0 * (high - mode) / width;
+                let gamma = |shape: f64| Gamma::new(shape, 1.0).map_err(|e| format!("{d}: {e}"));
+                Self::Pert { low, width, a: gamma(alpha)?, b: gamma(beta)? }
             }
             Distribution::Normal { mean, sd } => Self::Normal(Normal::new(mean, sd).map_err(|e| format!("{d}: {e}"))?),
             Distribution::LogNormal { mu, sigma } => {
@@ -68,7 +75,11 @@ impl Sampler {
             Self::Const(v) => *v,
             Self::Uniform(lo, width) => lo + width * rng.gen::<f64>(),
             Self::Triangular(d) => d.sample(rng),
-            Self::Pert(d) => d.sample(rng),
+            Self::Pert { low, width, a, b } => {
+                let x = a.sample(rng);
+                let y = b.sample(rng);
+                low + width * x / (x + y)
+            }
             Self::Normal(d) => d.sample(rng),
             Self::LogNormal(d) => d.sample(rng),
         }
