@@ -23,6 +23,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Put the published studies' figures beside ours, with the unit prices their totals imply.
     Compare(CompareArgs),
+    /// Print the compiled model of a scenario (every node's distribution or expression) as JSON.
+    Model(ModelCmdArgs),
     /// Screen names, CSV files or ISO 20022 payments against sanctions lists.
     Screen(entente_screen::cli::ScreenArgs),
     /// Fetch, show and compare sanctions lists.
@@ -96,6 +98,12 @@ pub struct ExplainArgs {
 pub struct ValidateArgs {
     /// Dataset folder (default: the embedded dataset).
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ModelCmdArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Debug, Args)]

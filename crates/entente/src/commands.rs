@@ -14,6 +14,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Explain(a) => explain(a),
         Command::Validate(a) => validate(a),
         Command::Compare(a) => compare(a),
+        Command::Model(a) => model(a),
         Command::Screen(a) => Ok(entente_screen::cli::run_screen(a)? as u8),
         Command::Lists(a) => Ok(entente_screen::cli::run_lists(a)? as u8),
         Command::Report(a) => crate::report::report(a),
@@ -111,5 +112,13 @@ fn compare(a: CompareArgs) -> Result<u8> {
     pb.finish_and_clear();
     let fmt = a.format.format;
     print(&render(fmt, &views::compare::doc(&cs, fmt != OutputFormat::Csv), &cs))?;
+    Ok(0)
+}
+
+fn model(a: ModelCmdArgs) -> Result<u8> {
+    let ds = load(&a.model)?;
+    let plan = entente_engine::Plan::new(&ds, &plan_options(&a.model)).map_err(|e| anyhow!(e))?;
+    let d = entente_engine::describe::describe(&ds, &plan);
+    print(&(serde_json::to_string_pretty(&d)? + "\n"))?;
     Ok(0)
 }
