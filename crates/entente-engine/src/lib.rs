@@ -6,11 +6,13 @@
 
 pub mod assess;
 pub mod compare;
+pub mod history;
 pub mod describe;
 pub mod explain;
 pub mod plan;
 pub mod run;
 pub mod sample;
+pub mod sensitivity;
 pub mod stats;
 
 pub use assess::{assess, Assessment, Figure, FigureKind};

@@ -6,6 +6,24 @@ use crate::plan::{CExpr, NodeDef, Plan};
 use crate::sample::{rng, CHUNK};
 use entente_core::expr::Op;
 use rayon::prelude::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Leaf columns already drawn, keyed by everything that determines them (variable, estimate, seed, sample
+/// count). A variable whose estimate did not change between two as-of dates draws the very same column, so
+/// `history` and `timeline` re-use it instead of drawing it again.
+#[derive(Default)]
+pub struct LeafCache(HashMap<String, Arc<Vec<f64>>>);
+
+fn leaf_key(plan: &Plan, i: usize, samples: usize, seed: u64) -> Option<String> {
+    match &plan.nodes[i].def {
+        NodeDef::Leaf { estimate, .. } => Some(format!(
+            "{}|{:?}|{:?}|{:?}|{samples}|{seed}",
+            plan.nodes[i].name, estimate.public, estimate.dist, estimate.truncation
+        )),
+        _ => None,
+    }
+}
 
 /// The draws of every node of a plan.
 #[derive(Debug, Clone)]
@@ -59,12 +77,16 @@ fn eval(e: &CExpr, done: &[&mut [f64]], n: usize) -> Vec<f64> {
 }
 
 /// Evaluates all nodes for one chunk of sample indices.
-fn run_chunk(plan: &Plan, seed: u64, chunk: usize, cols: &mut [&mut [f64]]) {
+fn run_chunk(plan: &Plan, seed: u64, chunk: usize, cols: &mut [&mut [f64]], cached: &[Option<Arc<Vec<f64>>>]) {
     for i in 0..plan.nodes.len() {
         let (done, rest) = cols.split_at_mut(i);
         let out = &mut *rest[0];
         let n = out.len();
         match &plan.nodes[i].def {
+            NodeDef::Leaf { .. } if cached[i].is_some() => {
+                let c = cached[i].as_ref().expect("checked");
+                out.copy_from_slice(&c[chunk * CHUNK..chunk * CHUNK + n]);
+            }
             NodeDef::Leaf { sampler, estimate, stream, .. } => {
                 sampler.fill(&mut rng(seed, *stream, chunk), &estimate.truncation, out);
             }
@@ -82,9 +104,22 @@ fn run_chunk(plan: &Plan, seed: u64, chunk: usize, cols: &mut [&mut [f64]]) {
 impl Run {
     /// Draws `samples` worlds. `progress` is called with the number of chunks finished (for a progress bar).
     pub fn new(plan: Plan, samples: usize, seed: u64, progress: &(dyn Fn(usize) + Sync)) -> Result<Run, String> {
+        Self::with_cache(plan, samples, seed, progress, &mut LeafCache::default())
+    }
+
+    /// As [`Run::new`], re-using leaf columns drawn by earlier runs and adding the new ones to `cache`.
+    pub fn with_cache(
+        plan: Plan,
+        samples: usize,
+        seed: u64,
+        progress: &(dyn Fn(usize) + Sync),
+        cache: &mut LeafCache,
+    ) -> Result<Run, String> {
         if samples < 2 {
             return Err("need at least 2 samples".into());
         }
+        let keys: Vec<Option<String>> = (0..plan.nodes.len()).map(|i| leaf_key(&plan, i, samples, seed)).collect();
+        let cached: Vec<Option<Arc<Vec<f64>>>> = keys.iter().map(|k| k.as_ref().and_then(|k| cache.0.get(k).cloned())).collect();
         let mut columns: Vec<Vec<f64>> = (0..plan.nodes.len()).map(|_| vec![0.0; samples]).collect();
         {
             let n_chunks = samples.div_ceil(CHUNK);
@@ -95,12 +130,17 @@ impl Run {
                 }
             }
             per_chunk.into_par_iter().enumerate().for_each(|(k, mut cols)| {
-                run_chunk(&plan, seed, k, &mut cols);
+                run_chunk(&plan, seed, k, &mut cols, &cached);
                 progress(1);
             });
         }
         let run = Run { plan, seed, samples, columns };
         run.check_finite()?;
+        for (i, k) in keys.into_iter().enumerate() {
+            if let (Some(k), None) = (k, &cached[i]) {
+                cache.0.insert(k, Arc::new(run.columns[i].clone()));
+            }
+        }
         Ok(run)
     }
 

@@ -1,0 +1,179 @@
+//! The estimate through time. `history` re-plans the scenario at every date on which new evidence became public
+//! and shows how and why the figure moved; `timeline` re-plans at quarter ends to show cumulative deliveries as
+//! they were known. Both re-use the draws of inputs whose estimate did not change ([`LeafCache`]).
+
+use crate::plan::{NodeDef, Plan, PlanOptions};
+use crate::run::{LeafCache, Run};
+use crate::stats::quantiles;
+use chrono::{Datelike, NaiveDate};
+use entente_core::{Dataset, VariableKind};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// P5 / P50 / P95 of a flow.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Band {
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+fn band(x: &[f64]) -> Band {
+    let q = quantiles(x, &[0.05, 0.5, 0.95]);
+    Band { p5: q[0], p50: q[1], p95: q[2] }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryStep {
+    pub date: NaiveDate,
+    /// What changed on this date: "containers: pert(…) (claims a, b)" or "item oil begins".
+    pub changes: Vec<String>,
+    pub claims: Vec<String>,
+    pub deliveries: Band,
+    pub compensation: Band,
+    /// Change of the deliveries median from the previous step, as a fraction (None for the first step).
+    pub median_change: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    pub scenario: String,
+    pub as_of: NaiveDate,
+    pub samples: usize,
+    pub seed: u64,
+    pub steps: Vec<HistoryStep>,
+}
+
+/// The dates on which the model's evidence changed, up to `until`.
+pub fn evidence_dates(ds: &Dataset, until: NaiveDate) -> Vec<NaiveDate> {
+    let mut dates = BTreeSet::new();
+    for v in &ds.variables {
+        if let VariableKind::Estimates(es) = &v.kind {
+            dates.extend(es.iter().filter_map(|e| e.public));
+        }
+    }
+    dates.extend(ds.items.iter().filter_map(|i| i.from));
+    dates.into_iter().filter(|d| *d <= until).collect()
+}
+
+/// Leaf name → description of the estimate in force (to diff two plans).
+fn in_force(plan: &Plan) -> BTreeMap<String, (String, Vec<String>)> {
+    plan.nodes
+        .iter()
+        .filter_map(|n| match &n.def {
+            NodeDef::Leaf { estimate, .. } => Some((n.name.clone(), (estimate.dist.to_string(), estimate.claims.clone()))),
+            _ => None,
+        })
+        .collect()
+}
+
+fn flows(run: &Run) -> (Band, Band) {
+    (band(&run.columns[run.plan.flows[0].1]), band(&run.columns[run.plan.flows[1].1]))
+}
+
+/// The estimate after each new piece of evidence.
+pub fn history(ds: &Dataset, opts: &PlanOptions, samples: usize, seed: u64, progress: &(dyn Fn(usize) + Sync)) -> Result<History, String> {
+    let last = Plan::new(ds, opts)?;
+    let mut cache = LeafCache::default();
+    let mut steps: Vec<HistoryStep> = Vec::new();
+    let mut prev_force: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    let mut prev_items: BTreeSet<String> = BTreeSet::new();
+    for date in evidence_dates(ds, last.as_of) {
+        let plan = Plan::new(ds, &PlanOptions { as_of: Some(date), ..opts.clone() })?;
+        let force = in_force(&plan);
+        let items: BTreeSet<String> = plan.items.iter().map(|i| i.item.id.clone()).collect();
+        let mut changes = Vec::new();
+        let mut claims = BTreeSet::new();
+        for (name, (dist, cl)) in &force {
+            if prev_force.get(name).is_none_or(|(d, c)| d != dist || c != cl) {
+                let was = prev_force.get(name).map(|(d, _)| format!(" (was {d})")).unwrap_or_default();
+                changes.push(format!("{name}: {dist}{was}"));
+                claims.extend(cl.iter().cloned());
+            }
+        }
+        for i in items.difference(&prev_items) {
+            changes.push(format!("item {i} enters the model"));
+        }
+        prev_force = force;
+        prev_items = items;
+        if changes.is_empty() {
+            continue; // evidence for something not (yet) used
+        }
+        let run = Run::with_cache(plan, samples, seed, progress, &mut cache)?;
+        let (deliveries, compensation) = flows(&run);
+        let median_change = steps.last().filter(|p| p.deliveries.p50 > 0.0).map(|p| deliveries.p50 / p.deliveries.p50 - 1.0);
+        steps.push(HistoryStep { date, changes, claims: claims.into_iter().collect(), deliveries, compensation, median_change });
+    }
+    Ok(History { scenario: last.scenario.id.clone(), as_of: last.as_of, samples, seed, steps })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelinePoint {
+    /// Quarter end.
+    pub date: NaiveDate,
+    pub label: String,
+    /// Cumulative value delivered by this date, as known on this date.
+    pub deliveries: Band,
+    pub compensation: Band,
+    /// Growth of the deliveries median over the quarter.
+    pub deliveries_median_increase: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    pub scenario: String,
+    pub as_of: NaiveDate,
+    pub samples: usize,
+    pub seed: u64,
+    pub points: Vec<TimelinePoint>,
+}
+
+fn quarter_end(d: NaiveDate) -> NaiveDate {
+    let q_last_month = ((d.month() - 1) / 3 + 1) * 3;
+    let first_next = if q_last_month == 12 {
+        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(d.year(), q_last_month + 1, 1)
+    };
+    first_next.and_then(|x| x.pred_opt()).expect("valid quarter end")
+}
+
+/// Cumulative deliveries and compensation at each quarter end from the first evidence to the as-of date.
+pub fn timeline(ds: &Dataset, opts: &PlanOptions, samples: usize, seed: u64, progress: &(dyn Fn(usize) + Sync)) -> Result<Timeline, String> {
+    let last = Plan::new(ds, opts)?;
+    let dates = evidence_dates(ds, last.as_of);
+    let Some(first) = dates.iter().find(|d| Plan::new(ds, &PlanOptions { as_of: Some(**d), ..opts.clone() }).is_ok_and(|p| !p.items.is_empty())) else {
+        return Ok(Timeline { scenario: last.scenario.id.clone(), as_of: last.as_of, samples, seed, points: Vec::new() });
+    };
+    let mut ends = Vec::new();
+    let mut d = quarter_end(*first);
+    while d < last.as_of {
+        ends.push(d);
+        d = quarter_end(d.succ_opt().expect("date in range"));
+    }
+    ends.push(last.as_of);
+    let mut cache = LeafCache::default();
+    let mut points: Vec<TimelinePoint> = Vec::new();
+    for date in ends {
+        let plan = Plan::new(ds, &PlanOptions { as_of: Some(date), ..opts.clone() })?;
+        let run = Run::with_cache(plan, samples, seed, progress, &mut cache)?;
+        let (deliveries, compensation) = flows(&run);
+        let prev = points.last().map_or(0.0, |p| p.deliveries.p50);
+        let label = if date == quarter_end(date) { format!("{} Q{}", date.year(), (date.month() - 1) / 3 + 1) } else { date.to_string() };
+        points.push(TimelinePoint { date, label, deliveries, compensation, deliveries_median_increase: deliveries.p50 - prev });
+    }
+    Ok(Timeline { scenario: last.scenario.id.clone(), as_of: last.as_of, samples, seed, points })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarter_ends() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(quarter_end(d("2024-02-26")), d("2024-03-31"));
+        assert_eq!(quarter_end(d("2024-12-01")), d("2024-12-31"));
+        assert_eq!(quarter_end(d("2024-07-01")), d("2024-09-30"));
+    }
+}

@@ -1,0 +1,208 @@
+//! Which inputs drive the spread of a figure. Two views, as analysts use them:
+//!
+//! - **First-order variance indices** Sᵢ = Var(E[Y | Xᵢ]) / Var(Y), estimated from the existing draws by binning
+//!   Xᵢ into equal-count bins (the "change in output" method of @RISK, a given-data estimator in SALib's
+//!   terms). Unlike regression coefficients this is right for non-linear models such as quantity × price.
+//! - **Tornado**: the figure evaluated with one input at its own P5 and P95 and every other input at its median.
+
+use crate::plan::{CExpr, NodeDef, Plan};
+use crate::run::Run;
+use crate::stats::{mean_sd, quantiles};
+use entente_core::expr::Op;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Number of equal-count bins used to estimate E[Y | Xᵢ].
+pub const BINS: usize = 100;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputSensitivity {
+    pub variable: String,
+    pub unit: String,
+    /// First-order index in [0, 1] (estimates may be slightly negative for inert inputs; they are clamped).
+    pub first_order: f64,
+    pub input_p5: f64,
+    pub input_p50: f64,
+    pub input_p95: f64,
+    /// The figure with this input at its P5 (others at medians), and at its P95.
+    pub at_p5: f64,
+    pub at_p95: f64,
+    /// |at_p95 − at_p5|: the length of the tornado bar.
+    pub swing: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Sensitivity {
+    pub figure: String,
+    pub scenario: String,
+    pub as_of: chrono::NaiveDate,
+    pub samples: usize,
+    /// The figure with every input at its median.
+    pub base: f64,
+    /// Sum of the first-order indices; well below 1 means interactions matter (products of uncertain terms).
+    pub sum_first_order: f64,
+    /// Sorted by first-order index, largest first.
+    pub inputs: Vec<InputSensitivity>,
+}
+
+/// First-order index of `x` for `y` by equal-count binning, with the small-sample bias of the between-bin
+/// variance removed (the within-bin variance divided by the bin size).
+pub fn first_order(x: &[f64], y: &[f64], bins: usize) -> f64 {
+    let n = x.len();
+    let (_, sd_y) = mean_sd(y);
+    let var_y = sd_y * sd_y;
+    if var_y == 0.0 || n < 2 * bins {
+        return 0.0;
+    }
+    let mut idx: Vec<u32> = (0..n as u32).collect();
+    idx.sort_unstable_by(|a, b| x[*a as usize].total_cmp(&x[*b as usize]).then(a.cmp(b)));
+    let mean_y = y.iter().sum::<f64>() / n as f64;
+    let (mut between, mut within) = (0.0, 0.0);
+    for b in 0..bins {
+        let (lo, hi) = (b * n / bins, (b + 1) * n / bins);
+        let ys: Vec<f64> = idx[lo..hi].iter().map(|i| y[*i as usize]).collect();
+        let (m, s) = mean_sd(&ys);
+        let w = (hi - lo) as f64 / n as f64;
+        between += w * (m - mean_y).powi(2);
+        within += w * s * s / (hi - lo) as f64;
+    }
+    ((between - within) / var_y).clamp(0.0, 1.0)
+}
+
+fn eval_scalar(e: &CExpr, v: &[f64]) -> f64 {
+    match e {
+        CExpr::Num(x) => *x,
+        CExpr::Node(i) => v[*i],
+        CExpr::Neg(a) => -eval_scalar(a, v),
+        CExpr::Bin(op, a, b) => {
+            let (x, y) = (eval_scalar(a, v), eval_scalar(b, v));
+            match op {
+                Op::Add => x + y,
+                Op::Sub => x - y,
+                Op::Mul => x * y,
+                Op::Div => x / y,
+            }
+        }
+        CExpr::Min(a, b) => eval_scalar(a, v).min(eval_scalar(b, v)),
+        CExpr::Max(a, b) => eval_scalar(a, v).max(eval_scalar(b, v)),
+    }
+}
+
+/// Evaluates the plan once with the given leaf values; returns every node's value.
+pub fn evaluate_point(plan: &Plan, leaf_value: &dyn Fn(usize) -> f64) -> Vec<f64> {
+    let mut v = vec![0.0; plan.nodes.len()];
+    for (i, node) in plan.nodes.iter().enumerate() {
+        v[i] = match &node.def {
+            NodeDef::Leaf { .. } => leaf_value(i),
+            NodeDef::Expr(e) => eval_scalar(e, &v),
+            NodeDef::Sum(m) => m.iter().map(|k| v[*k]).sum(),
+        };
+    }
+    v
+}
+
+/// Sensitivity of the node `target` (by default the deliveries total) to every uncertain input it depends on.
+pub fn sensitivity(run: &Run, target: usize) -> Sensitivity {
+    let plan = &run.plan;
+    let y = &run.columns[target];
+    let leaves: Vec<usize> = plan
+        .leaves_of(target)
+        .into_iter()
+        .filter(|&l| {
+            let c = &run.columns[l];
+            c.iter().any(|x| *x != c[0])
+        })
+        .collect();
+    let stats: Vec<[f64; 3]> = leaves
+        .par_iter()
+        .map(|&l| {
+            let q = quantiles(&run.columns[l], &[0.05, 0.5, 0.95]);
+            [q[0], q[1], q[2]]
+        })
+        .collect();
+    let medians: Vec<f64> = (0..plan.nodes.len())
+        .map(|i| match leaves.iter().position(|l| *l == i) {
+            Some(k) => stats[k][1],
+            None => quantiles(&run.columns[i], &[0.5])[0],
+        })
+        .collect();
+    let base = evaluate_point(plan, &|i| medians[i])[target];
+    let mut inputs: Vec<InputSensitivity> = leaves
+        .par_iter()
+        .zip(&stats)
+        .map(|(&l, s)| {
+            let at = |v: f64| evaluate_point(plan, &|i| if i == l { v } else { medians[i] })[target];
+            let (at_p5, at_p95) = (at(s[0]), at(s[2]));
+            InputSensitivity {
+                variable: plan.nodes[l].name.clone(),
+                unit: plan.nodes[l].unit.to_string(),
+                first_order: first_order(&run.columns[l], y, BINS),
+                input_p5: s[0],
+                input_p50: s[1],
+                input_p95: s[2],
+                at_p5,
+                at_p95,
+                swing: (at_p95 - at_p5).abs(),
+            }
+        })
+        .collect();
+    inputs.sort_by(|a, b| b.first_order.total_cmp(&a.first_order).then(b.swing.total_cmp(&a.swing)).then(a.variable.cmp(&b.variable)));
+    Sensitivity {
+        figure: plan.nodes[target].name.clone(),
+        scenario: plan.scenario.id.clone(),
+        as_of: plan.as_of,
+        samples: run.samples,
+        base,
+        sum_first_order: inputs.iter().map(|i| i.first_order).sum(),
+        inputs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{rng, stream_id, Sampler};
+    use entente_core::{Distribution, Truncation};
+
+    fn draws(d: Distribution, name: &str, n: usize) -> Vec<f64> {
+        let mut v = vec![0.0; n];
+        Sampler::new(&d).unwrap().fill(&mut rng(5, stream_id(name), 0), &Truncation::default(), &mut v);
+        v
+    }
+
+    /// Y = X₁ + X₂: Sᵢ = Var Xᵢ / (Var X₁ + Var X₂).
+    #[test]
+    fn sum_model_matches_closed_form() {
+        let n = 200_000;
+        let (d1, d2) = (Distribution::Normal { mean: 0.0, sd: 1.0 }, Distribution::Uniform { low: 0.0, high: 6.0 });
+        let (x1, x2) = (draws(d1.clone(), "a", n), draws(d2.clone(), "b", n));
+        let y: Vec<f64> = x1.iter().zip(&x2).map(|(a, b)| a + b).collect();
+        let total = d1.variance() + d2.variance();
+        assert!((first_order(&x1, &y, BINS) - d1.variance() / total).abs() < 0.01);
+        assert!((first_order(&x2, &y, BINS) - d2.variance() / total).abs() < 0.01);
+    }
+
+    /// Y = X₁ · X₂ independent: S₁ = E[X₂]² Var X₁ / Var Y, and the indices sum to less than one.
+    #[test]
+    fn product_model_matches_closed_form() {
+        let n = 200_000;
+        let (d1, d2) = (Distribution::Pert { low: 1000.0, mode: 3000.0, high: 9000.0 }, Distribution::Uniform { low: 300.0, high: 900.0 });
+        let (x1, x2) = (draws(d1.clone(), "q", n), draws(d2.clone(), "p", n));
+        let y: Vec<f64> = x1.iter().zip(&x2).map(|(a, b)| a * b).collect();
+        let var_y = d1.variance() * d2.variance() + d1.variance() * d2.mean().powi(2) + d2.variance() * d1.mean().powi(2);
+        let s1 = d2.mean().powi(2) * d1.variance() / var_y;
+        let s2 = d1.mean().powi(2) * d2.variance() / var_y;
+        let (e1, e2) = (first_order(&x1, &y, BINS), first_order(&x2, &y, BINS));
+        assert!((e1 - s1).abs() < 0.015, "{e1} vs {s1}");
+        assert!((e2 - s2).abs() < 0.015, "{e2} vs {s2}");
+        assert!(e1 + e2 < 1.0);
+    }
+
+    #[test]
+    fn an_inert_input_scores_zero() {
+        let n = 100_000;
+        let x = draws(Distribution::Normal { mean: 0.0, sd: 1.0 }, "x", n);
+        let y = draws(Distribution::Normal { mean: 0.0, sd: 1.0 }, "y", n);
+        assert!(first_order(&x, &y, BINS) < 0.005);
+    }
+}
