@@ -25,6 +25,12 @@ pub enum Command {
     Compare(CompareArgs),
     /// Print the compiled model of a scenario (every node's distribution or expression) as JSON.
     Model(ModelCmdArgs),
+    /// Which inputs drive the spread: first-order variance indices and a tornado table.
+    Sensitivity(crate::analysis::SensitivityArgs),
+    /// The estimate after each new piece of evidence, and why it moved.
+    History(crate::analysis::HistoryArgs),
+    /// Cumulative deliveries and compensation at each quarter end, as known then.
+    Timeline(crate::analysis::HistoryArgs),
     /// Screen names, CSV files or ISO 20022 payments against sanctions lists.
     Screen(entente_screen::cli::ScreenArgs),
     /// Fetch, show and compare sanctions lists.

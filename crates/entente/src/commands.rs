@@ -15,6 +15,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Validate(a) => validate(a),
         Command::Compare(a) => compare(a),
         Command::Model(a) => model(a),
+        Command::Sensitivity(a) => crate::analysis::sensitivity(a),
+        Command::History(a) => crate::analysis::history(a),
+        Command::Timeline(a) => crate::analysis::timeline(a),
         Command::Screen(a) => Ok(entente_screen::cli::run_screen(a)? as u8),
         Command::Lists(a) => Ok(entente_screen::cli::run_lists(a)? as u8),
         Command::Report(a) => crate::report::report(a),
@@ -32,7 +35,7 @@ pub fn load(m: &ModelArgs) -> Result<Dataset> {
     r
 }
 
-fn plan_options(m: &ModelArgs) -> PlanOptions {
+pub fn plan_options(m: &ModelArgs) -> PlanOptions {
     PlanOptions { scenario: m.scenario.clone(), as_of: m.as_of, min_grade: m.min_grade }
 }
 

@@ -1,6 +1,7 @@
 //! The `entente` binary: parses arguments, loads the dataset, calls the engine, renders, and decides the exit
 //! code. Architecture invariant: only this crate knows about argv, the terminal and exit codes.
 
+mod analysis;
 mod cli;
 mod commands;
 mod indicators;

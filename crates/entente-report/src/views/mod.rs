@@ -4,6 +4,8 @@
 pub mod assess;
 pub mod compare;
 pub mod explain;
+pub mod history;
+pub mod sensitivity;
 pub mod meetings;
 pub mod trade;
 
