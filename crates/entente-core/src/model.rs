@@ -319,6 +319,16 @@ pub struct Meeting {
     pub note: String,
 }
 
+/// A rank (Spearman) correlation requested between two uncertain inputs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Correlation {
+    pub a: String,
+    pub b: String,
+    pub rank: f64,
+    pub claims: Vec<String>,
+    pub note: String,
+}
+
 /// The whole validated dataset.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Dataset {
@@ -327,6 +337,7 @@ pub struct Dataset {
     /// In file order; the engine topologically sorts them.
     pub variables: Vec<Variable>,
     pub items: Vec<Item>,
+    pub correlations: Vec<Correlation>,
     pub scenarios: Vec<Scenario>,
     pub default_scenario: String,
     pub gdp: Vec<Gdp>,

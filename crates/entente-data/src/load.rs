@@ -135,6 +135,7 @@ fn entries<'d>(r: &mut FileReader, doc: &'d ImDocument<String>, key: &str, requi
         let allowed = match r.file {
             "scenarios.toml" => ["scenario", "default"].contains(&k),
             "reference.toml" => ["gdp", "study"].contains(&k),
+            "variables.toml" => ["variable", "correlation"].contains(&k),
             _ => k == key,
         };
         if !allowed {
@@ -389,6 +390,63 @@ fn read_variables(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
         }
     }
     st.var_ids = seen;
+    let corr_entries = match doc.as_table().get("correlation") {
+        Some(Item::ArrayOfTables(aot)) => aot.iter().enumerate().map(|(i, t)| Entry::new(t, format!("correlation[{i}]"))).collect(),
+        Some(other) => {
+            r.error(other.span(), "", "correlation", "expected [[correlation]] entries");
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let mut pairs = BTreeSet::new();
+    for e in corr_entries {
+        r.unknown_keys(&e, &["variables", "rank", "claims", "note"]);
+        let vars = r.string_list(&e, "variables");
+        let rank = r.number(&e, "rank", true);
+        let claims = r.string_list(&e, "claims");
+        let here = loc(r, r.span_of(&e, "claims"), &e.path);
+        for c in &claims {
+            st.claim_refs.push((c.clone(), here.clone(), "claims".into()));
+        }
+        let note = r.text(&e, "note");
+        let span = r.span_of(&e, "variables");
+        let [a, b] = vars.as_slice() else {
+            r.error(span, &e.path, "variables", "give exactly two variable ids");
+            continue;
+        };
+        if a == b {
+            r.error(span, &e.path, "variables", format!("`{a}` cannot be correlated with itself"));
+            continue;
+        }
+        let mut ok = true;
+        for v in [a, b] {
+            match ds.variables.iter().find(|x| &x.id == v) {
+                None if !st.var_ids.contains(v) => {
+                    r.error(span.clone(), &e.path, "variables", format!("unknown variable `{v}`"));
+                    ok = false;
+                }
+                Some(x) if matches!(x.kind, VariableKind::Expr(_)) => {
+                    r.error(span.clone(), &e.path, "variables", format!("`{v}` is computed by an expression; correlate its inputs instead"));
+                    ok = false;
+                }
+                _ => {}
+            }
+        }
+        let key = if a < b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
+        if !pairs.insert(key) {
+            r.error(span.clone(), &e.path, "variables", format!("the pair `{a}`, `{b}` is correlated twice"));
+            ok = false;
+        }
+        if let Some(x) = rank {
+            if !(x > -1.0 && x < 1.0) {
+                r.error(r.span_of(&e, "rank"), &e.path, "rank", format!("{x} is not a correlation strictly between -1 and 1"));
+                ok = false;
+            }
+        }
+        if let (true, Some(rank)) = (ok, rank) {
+            ds.correlations.push(Correlation { a: a.clone(), b: b.clone(), rank, claims, note });
+        }
+    }
 }
 
 fn read_dated_estimates(r: &mut FileReader, e: &Entry, st: &mut State) -> Option<Vec<Estimate>> {

@@ -119,3 +119,20 @@ fn missing_files_are_named() {
     let e = load(&Files { files }).unwrap_err();
     assert!(e.0.iter().any(|x| x.to_string() == "items.toml: file is missing"), "{e}");
 }
+
+#[test]
+fn correlations_are_read_and_checked() {
+    let mut files = fixture();
+    files.get_mut("variables.toml").unwrap().push_str("\n[[correlation]]\nvariables = [\"containers\", \"price\"]\nrank = 0.5\n");
+    let ds = load(&Files { files: files.clone() }).unwrap();
+    assert_eq!(ds.correlations.len(), 1);
+    files.get_mut("variables.toml").unwrap().push_str("\n[[correlation]]\nvariables = [\"price\", \"nothing\"]\nrank = 1.5\n");
+    let msgs: Vec<String> = load(&Files { files }).unwrap_err().0.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        msgs,
+        vec![
+            "variables.toml:53: correlation[1].variables: unknown variable `nothing`".to_string(),
+            "variables.toml:54: correlation[1].rank: 1.5 is not a correlation strictly between -1 and 1".to_string(),
+        ]
+    );
+}

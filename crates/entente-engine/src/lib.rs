@@ -6,6 +6,7 @@
 
 pub mod assess;
 pub mod compare;
+pub mod correlate;
 pub mod history;
 pub mod describe;
 pub mod explain;

@@ -85,6 +85,8 @@ pub struct Plan {
     pub categories: Vec<(String, Flow, usize)>,
     pub flows: Vec<(Flow, usize)>,
     pub total: usize,
+    /// Groups of leaf nodes with the rank-correlation matrix (row-major) to impose on them.
+    pub correlations: Vec<(Vec<usize>, Vec<f64>)>,
 }
 
 fn compile(e: &Expr, index: &HashMap<String, usize>) -> Option<CExpr> {
@@ -239,6 +241,7 @@ impl Plan {
         }
         // The total is what North Korea delivered: the headline figure. Compensation is its own flow.
         let total = flows[0].1;
+        let correlations = correlation_groups(ds, &nodes, &index)?;
         Ok(Plan {
             scenario: scenario.clone(),
             as_of,
@@ -250,6 +253,7 @@ impl Plan {
             categories,
             flows,
             total,
+            correlations,
         })
     }
 
@@ -284,6 +288,52 @@ impl Plan {
         }
         out.into_iter().collect()
     }
+}
+
+/// Connected groups of correlated leaves in force, each with its target matrix. Pairs whose variables have no
+/// evidence yet (or are fixed numbers) are dropped.
+fn correlation_groups(ds: &Dataset, nodes: &[Node], index: &HashMap<String, usize>) -> Result<Vec<(Vec<usize>, Vec<f64>)>, String> {
+    let leaf = |v: &str| {
+        index.get(v).copied().filter(|i| matches!(&nodes[*i].def, NodeDef::Leaf { sampler, .. } if !matches!(sampler, Sampler::Const(_))))
+    };
+    let pairs: Vec<(usize, usize, f64)> =
+        ds.correlations.iter().filter_map(|c| Some((leaf(&c.a)?, leaf(&c.b)?, c.rank))).collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (a, b, _) in &pairs {
+        let ga = groups.iter().position(|g| g.contains(a));
+        let gb = groups.iter().position(|g| g.contains(b));
+        match (ga, gb) {
+            (Some(x), Some(y)) if x != y => {
+                let moved = groups.remove(x.max(y));
+                groups[x.min(y)].extend(moved);
+            }
+            (Some(_), Some(_)) => {}
+            (Some(x), None) => groups[x].push(*b),
+            (None, Some(y)) => groups[y].push(*a),
+            (None, None) => groups.push(vec![*a, *b]),
+        }
+    }
+    let mut out = Vec::new();
+    for mut g in groups {
+        g.sort();
+        let k = g.len();
+        let mut m = vec![0.0; k * k];
+        for i in 0..k {
+            m[i * k + i] = 1.0;
+        }
+        for (a, b, r) in &pairs {
+            if let (Some(i), Some(j)) = (g.iter().position(|x| x == a), g.iter().position(|x| x == b)) {
+                m[i * k + j] = *r;
+                m[j * k + i] = *r;
+            }
+        }
+        if crate::correlate::cholesky(&m, k).is_none() {
+            let names: Vec<&str> = g.iter().map(|i| nodes[*i].name.as_str()).collect();
+            return Err(format!("the rank correlations among {} are not consistent (no valid correlation matrix has them)", names.join(", ")));
+        }
+        out.push((g, m));
+    }
+    Ok(out)
 }
 
 fn collect_nodes(e: &CExpr, out: &mut Vec<usize>) {

@@ -77,8 +77,21 @@ fn eval(e: &CExpr, done: &[&mut [f64]], n: usize) -> Vec<f64> {
 }
 
 /// Evaluates all nodes for one chunk of sample indices.
-fn run_chunk(plan: &Plan, seed: u64, chunk: usize, cols: &mut [&mut [f64]], cached: &[Option<Arc<Vec<f64>>>]) {
+/// Which nodes a pass over a chunk computes: correlated models draw all leaves first, re-order them, then
+/// derive the rest.
+#[derive(Clone, Copy, PartialEq)]
+enum Pass {
+    All,
+    Leaves,
+    Derived,
+}
+
+fn run_chunk(plan: &Plan, seed: u64, chunk: usize, cols: &mut [&mut [f64]], cached: &[Option<Arc<Vec<f64>>>], pass: Pass) {
     for i in 0..plan.nodes.len() {
+        let is_leaf = matches!(plan.nodes[i].def, NodeDef::Leaf { .. });
+        if (pass == Pass::Leaves && !is_leaf) || (pass == Pass::Derived && is_leaf) {
+            continue;
+        }
         let (done, rest) = cols.split_at_mut(i);
         let out = &mut *rest[0];
         let n = out.len();
@@ -118,10 +131,26 @@ impl Run {
         if samples < 2 {
             return Err("need at least 2 samples".into());
         }
-        let keys: Vec<Option<String>> = (0..plan.nodes.len()).map(|i| leaf_key(&plan, i, samples, seed)).collect();
+        // Correlated leaves are re-ordered together, so they are neither taken from nor put in the cache.
+        let correlated: Vec<usize> = plan.correlations.iter().flat_map(|(g, _)| g.iter().copied()).collect();
+        let keys: Vec<Option<String>> = (0..plan.nodes.len())
+            .map(|i| if correlated.contains(&i) { None } else { leaf_key(&plan, i, samples, seed) })
+            .collect();
         let cached: Vec<Option<Arc<Vec<f64>>>> = keys.iter().map(|k| k.as_ref().and_then(|k| cache.0.get(k).cloned())).collect();
         let mut columns: Vec<Vec<f64>> = (0..plan.nodes.len()).map(|_| vec![0.0; samples]).collect();
-        {
+        let passes: &[Pass] = if plan.correlations.is_empty() { &[Pass::All] } else { &[Pass::Leaves, Pass::Derived] };
+        for &pass in passes {
+            if pass == Pass::Derived {
+                for (group, target) in &plan.correlations {
+                    let names: Vec<&str> = group.iter().map(|i| plan.nodes[*i].name.as_str()).collect();
+                    let mut taken: Vec<Vec<f64>> = group.iter().map(|i| std::mem::take(&mut columns[*i])).collect();
+                    let mut refs: Vec<&mut Vec<f64>> = taken.iter_mut().collect();
+                    crate::correlate::iman_conover(&mut refs, &names, target, seed)?;
+                    for (i, col) in group.iter().zip(taken) {
+                        columns[*i] = col;
+                    }
+                }
+            }
             let n_chunks = samples.div_ceil(CHUNK);
             let mut per_chunk: Vec<Vec<&mut [f64]>> = (0..n_chunks).map(|_| Vec::with_capacity(columns.len())).collect();
             for col in columns.iter_mut() {
@@ -130,8 +159,10 @@ impl Run {
                 }
             }
             per_chunk.into_par_iter().enumerate().for_each(|(k, mut cols)| {
-                run_chunk(&plan, seed, k, &mut cols, &cached);
-                progress(1);
+                run_chunk(&plan, seed, k, &mut cols, &cached, pass);
+                if pass != Pass::Leaves {
+                    progress(1);
+                }
             });
         }
         let run = Run { plan, seed, samples, columns };

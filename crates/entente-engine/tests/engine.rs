@@ -148,3 +148,23 @@ fn division_by_zero_is_an_error_not_an_infinity() {
     let err = estimate(&ds, &PlanOptions::default(), 1000, 1, &[], &|_| {}).unwrap_err();
     assert!(err.contains("item:rockets:quantity") && err.contains("division by zero"), "{err}");
 }
+
+#[test]
+fn correlated_inputs_get_the_requested_rank_correlation() {
+    let mut ds = model();
+    ds.correlations.push(Correlation { a: "x".into(), b: "y".into(), rank: 0.8, claims: vec![], note: String::new() });
+    let run_with = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| estimate(&ds, &PlanOptions::default(), 100_000, 4, &[], &|_| {}).unwrap())
+    };
+    let (run, a) = run_with(2);
+    let (x, y) = (&run.columns[run.plan.index["x"]], &run.columns[run.plan.index["y"]]);
+    let rho = entente_engine::correlate::spearman(x, y);
+    assert!((rho - 0.8).abs() < 0.02, "{rho}");
+    // positive dependence raises the mean of the product above E[X]E[Y]
+    let indep = estimate(&model(), &PlanOptions::default(), 100_000, 4, &[], &|_| {}).unwrap().1;
+    assert!(a.figure("item:shells").unwrap().summary.mean > 1.05 * indep.figure("item:shells").unwrap().summary.mean);
+    // still deterministic whatever the thread count
+    let (_, a1) = run_with(1);
+    assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&a1).unwrap());
+}

@@ -11,7 +11,7 @@
 //! exact-match map.
 
 use crate::lists::ParsedList;
-use crate::matcher::{compare_names, country_qualifier, dob_qualifier, ofac_score};
+use crate::matcher::{compare_names_ex, country_qualifier, dob_qualifier, ofac_score};
 use crate::model::{DateSpec, Entity, IdKind, Identifier, NameStrength, Schema};
 use crate::normalize::{prepare, PreparedName, TokenClass};
 use rustc_hash::{FxHashMap, FxHasher};
@@ -252,6 +252,10 @@ impl Index {
         for &n in &scratch.touched {
             scratch.acc[n as usize] = 0.0;
         }
+        // Names that share much less blocking evidence than the best-blocked
+        // name cannot outscore it by much; dropping them halves the work.
+        let top = cands.iter().map(|c| c.0).fold(0.0f32, f32::max);
+        cands.retain(|c| c.0 >= 0.5 * top);
         if cands.len() > MAX_CANDIDATES {
             cands.select_nth_unstable_by(MAX_CANDIDATES, |a, b| {
                 b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal)
@@ -259,6 +263,27 @@ impl Index {
             cands.truncate(MAX_CANDIDATES);
         }
         cands.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// The list names the blocking stage selects for a query, as
+    /// `(entity index, name, schema)` — what [`Index::search`] then scores.
+    /// Exposed for benchmarks comparing scorers on identical candidates.
+    pub fn candidate_names(&self, q: &Query, scratch: &mut Scratch) -> Vec<(usize, String, Schema)> {
+        let as_person = prepare(&q.name, true);
+        let as_org = prepare(&q.name, false);
+        let qs: Vec<&PreparedName> = match q.schema {
+            Some(s) if s.is_person() => vec![&as_person],
+            Some(_) => vec![&as_org],
+            None => vec![&as_person, &as_org],
+        };
+        self.candidates(&qs, scratch)
+            .into_iter()
+            .map(|n| {
+                let name = &self.names[n as usize];
+                let e = &self.entities[name.entity as usize];
+                (name.entity as usize, e.names[name.value_idx as usize].value.clone(), e.schema)
+            })
+            .collect()
     }
 
     /// Screens one query; hits at or above `opts.threshold`, best first.
@@ -281,20 +306,20 @@ impl Index {
                     }
                 }
                 let value = &e.names[name.value_idx as usize].value;
-                let (mut score, mut ex) = match opts.algorithm {
-                    Algorithm::Ofac => {
-                        let s = ofac_score(&q.name, value);
-                        (s, format!("OFAC-style Jaro-Winkler {:.2}", s))
-                    }
+                let mut score = match opts.algorithm {
+                    Algorithm::Ofac => ofac_score(&q.name, value),
                     Algorithm::Entente => {
                         let qp = if e.schema.is_person() { &as_person } else { &as_org };
-                        let m = compare_names(qp, &name.prepared, e.schema);
-                        (m.score, m.explanation)
+                        compare_names_ex(qp, &name.prepared, e.schema, false).score
                     }
                 };
                 if name.strength == NameStrength::Weak {
                     score *= 0.9;
-                    ex.push_str("; weak alias ×0.9 (needs corroboration)");
+                }
+                // Qualifiers add at most +0.07: anything further below the
+                // threshold cannot be reported, so skip the bookkeeping.
+                if score + 0.07 < opts.threshold && q.identifiers.is_empty() {
+                    continue;
                 }
                 let slot = best.entry(name.entity).or_insert_with(|| Hit {
                     entity: name.entity as usize,
@@ -306,12 +331,14 @@ impl Index {
                 // Prefer strong names on ties.
                 if score > slot.name_score {
                     slot.name_score = score;
-                    slot.matched_name = value.clone();
-                    slot.explanation = format!("name '{}' vs '{}': {}", q.name.trim(), value, ex);
                     slot.score = score;
-                    if name.strength == NameStrength::Weak {
-                        slot.explanation.insert(0, '!');
-                    }
+                    slot.matched_name.clear();
+                    slot.matched_name.push_str(value);
+                    // The explanation is filled in for reported hits only;
+                    // remember the name and whether it is weak.
+                    slot.explanation.clear();
+                    slot.explanation.push_str(if name.strength == NameStrength::Weak { "!" } else { "" });
+                    slot.explanation.push_str(&format!("#{n}"));
                 }
             }
         }
@@ -349,6 +376,22 @@ impl Index {
             let weak = h.explanation.starts_with('!');
             if weak {
                 h.explanation.remove(0);
+            }
+            // Replace the "#<name index>" placeholder by the real explanation.
+            if let Some(rest) = h.explanation.strip_prefix('#') {
+                let (num, tail) = rest.split_once(';').map(|(a, b)| (a, format!(";{b}"))).unwrap_or((rest, String::new()));
+                if let Ok(n) = num.trim().parse::<usize>() {
+                    let name = &self.names[n];
+                    let ex = match opts.algorithm {
+                        Algorithm::Ofac => format!("OFAC-style Jaro-Winkler {:.2}", h.name_score),
+                        Algorithm::Entente => {
+                            let qp = if e.schema.is_person() { &as_person } else { &as_org };
+                            compare_names_ex(qp, &name.prepared, e.schema, true).explanation
+                        }
+                    };
+                    let weak_note = if weak { "; weak alias ×0.9 (needs corroboration)" } else { "" };
+                    h.explanation = format!("name '{}' vs '{}': {}{}{}", q.name.trim(), h.matched_name, ex, weak_note, tail);
+                }
             }
             let mut corroborated = false;
             if opts.algorithm == Algorithm::Entente {

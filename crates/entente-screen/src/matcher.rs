@@ -45,32 +45,48 @@ impl Reason {
 
 /// Levenshtein distance on bytes (names are ASCII after preparation).
 pub fn levenshtein(a: &[u8], b: &[u8]) -> usize {
+    levenshtein_within(a, b, usize::MAX).unwrap_or(usize::MAX)
+}
+
+/// Levenshtein distance if it is at most `max`, else `None`; stops as soon
+/// as a whole row exceeds `max`. Two stack rows, swapped by reference.
+pub fn levenshtein_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
     if a == b {
-        return 0;
+        return Some(0);
     }
-    if a.is_empty() {
-        return b.len();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
     }
-    if b.is_empty() {
-        return a.len();
+    if a.is_empty() || b.is_empty() {
+        let d = a.len().max(b.len());
+        return (d <= max).then_some(d);
     }
-    let mut prev: [usize; 65] = [0; 65];
-    let mut cur: [usize; 65] = [0; 65];
     if b.len() >= 64 {
-        return strsim::levenshtein(&String::from_utf8_lossy(a), &String::from_utf8_lossy(b));
+        let d = strsim::levenshtein(&String::from_utf8_lossy(a), &String::from_utf8_lossy(b));
+        return (d <= max).then_some(d);
     }
+    let mut r0 = [0u16; 65];
+    let mut r1 = [0u16; 65];
+    let (mut prev, mut cur) = (&mut r0, &mut r1);
     for (j, p) in prev.iter_mut().enumerate().take(b.len() + 1) {
-        *p = j;
+        *p = j as u16;
     }
     for (i, &ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
+        cur[0] = i as u16 + 1;
+        let mut row_min = cur[0];
         for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            let cost = u16::from(ca != cb);
+            let v = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = v;
+            row_min = row_min.min(v);
         }
-        prev[..=b.len()].copy_from_slice(&cur[..=b.len()]);
+        if row_min as usize > max {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()]
+    let d = prev[b.len()] as usize;
+    (d <= max).then_some(d)
 }
 
 /// Similarity of two tokens in [0, 1] and the reason.
@@ -86,7 +102,7 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
         let s = if a.cons.len() >= 3 { 0.85 } else { 0.75 };
         return (s, Reason::Phonetic);
     }
-    if a.text == b.text {
+    if a.text_h == b.text_h && a.text == b.text {
         return (1.0, Reason::Exact);
     }
     let num_a = a.class == TokenClass::Number;
@@ -94,7 +110,7 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
     if num_a || num_b {
         return (0.0, Reason::Exact);
     }
-    if a.skel == b.skel {
+    if a.skel_h == b.skel_h && a.skel == b.skel {
         return (0.95, Reason::Spelling);
     }
     if a.group.is_some() && a.group == b.group {
@@ -112,10 +128,16 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
     if a.skel.len().min(b.skel.len()) < 3 {
         return (0.0, Reason::Exact);
     }
-    let d = levenshtein(a.skel.as_bytes(), b.skel.as_bytes());
     let budget = if object { (maxlen / 5).max(1) } else { (maxlen / 4).max(1) };
     let mut best = (0.0f32, Reason::Fuzzy);
-    if d <= budget {
+    let (sa, sb) = (a.skel.as_bytes(), b.skel.as_bytes());
+    // Typos rarely hit both of the first two letters: a cheap filter that
+    // spares most Levenshtein computations between unrelated words.
+    let plausible = sa[0] == sb[0] || sa[1] == sb[1];
+    if !plausible {
+        return best;
+    }
+    if let Some(d) = levenshtein_within(a.skel.as_bytes(), b.skel.as_bytes(), budget) {
         // Each edit costs 1.5× its share of the length: a 2-edit change in a
         // 6-letter surname is more often a different person than a typo.
         let s = 1.0 - 1.5 * d as f32 / maxlen as f32;
@@ -139,6 +161,13 @@ pub struct NameMatch {
 
 /// Compares a query name with a list name. `schema` is the list entity's.
 pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> NameMatch {
+    compare_names_ex(q, c, schema, true)
+}
+
+/// [`compare_names`]; with `explain` false the explanation is left empty,
+/// which is what the index does for the many candidates that will not be
+/// reported (building strings dominates the cost otherwise).
+pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, explain: bool) -> NameMatch {
     let person = schema.is_person();
     let object = schema.is_object();
     let nq = q.tokens.len();
@@ -156,7 +185,10 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
         };
     }
     // Candidate pairs.
-    let mut pairs: Vec<(f32, usize, usize, Reason)> = Vec::with_capacity(nq * nc);
+    if nq > 32 || nc > 32 {
+        return NameMatch { score: 0.0, explanation: "name too long to compare".into() };
+    }
+    let mut pairs: Vec<(f32, usize, usize, Reason)> = Vec::new();
     for (i, a) in q.tokens.iter().enumerate() {
         for (j, b) in c.tokens.iter().enumerate() {
             let (s, r) = token_sim_ex(a, b, person, object, abjad);
@@ -172,10 +204,7 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
     });
     let mut qa = [usize::MAX; 32];
     let mut ca = [usize::MAX; 32];
-    if nq > 32 || nc > 32 {
-        return NameMatch { score: 0.0, explanation: "name too long to compare".into() };
-    }
-    let mut matched: Vec<(f32, usize, usize, Reason)> = Vec::new();
+    let mut matched: Vec<(f32, usize, usize, Reason)> = Vec::with_capacity(pairs.len().min(nq));
     for p in pairs {
         if qa[p.1] == usize::MAX && ca[p.2] == usize::MAX {
             qa[p.1] = p.2;
@@ -183,9 +212,18 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
             matched.push(p);
         }
     }
-    // Joined / split words: "jongun" vs "jong un".
-    join_split(q, c, &mut qa[..nq], &mut ca[..nc], &mut matched, false);
-    join_split(c, q, &mut ca[..nc], &mut qa[..nq], &mut matched, true);
+    // Joined / split words: "jongun" vs "jong un" — only possible when
+    // one side has an unmatched token and the other at least two.
+    let free_q = qa[..nq].iter().filter(|&&x| x == usize::MAX).count();
+    let free_c = ca[..nc].iter().filter(|&&x| x == usize::MAX).count();
+    if free_q >= 1 && free_c >= 2 {
+        join_split(q, c, &mut qa[..nq], &mut ca[..nc], &mut matched, false);
+    }
+    let free_q = qa[..nq].iter().filter(|&&x| x == usize::MAX).count();
+    let free_c = ca[..nc].iter().filter(|&&x| x == usize::MAX).count();
+    if free_c >= 1 && free_q >= 2 {
+        join_split(c, q, &mut ca[..nc], &mut qa[..nq], &mut matched, true);
+    }
 
     // Unexplained words on one side only (a middle name, a branch suffix)
     // are weak evidence against; a word on *each* side that did not pair
@@ -230,7 +268,7 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
             notes.push("same letters, different spacing".into());
         }
     }
-    if substitution {
+    if substitution && explain {
         notes.push("words differ on both sides".into());
     }
     // Contradicting patronymics: Sergey Viktorovich vs Sergey Borisovich.
@@ -299,11 +337,18 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
         score *= 0.9;
         notes.push(format!("legal forms differ ({} vs {}) ×0.9", q.org_classes.join("/"), c.org_classes.join("/")));
     }
-    // Explanation.
-    let mut ex = String::new();
+    // Word order (for the explanation, and the nasab-order penalty).
     matched.sort_by_key(|m| m.1);
-    let mut reordered = false;
-    let mut last_j = None;
+    let reordered = matched.windows(2).any(|w| w[1].2 < w[0].2);
+    let nasab = reordered && person && q.tokens.iter().any(|t| matches!(t.text.as_str(), "bin" | "ibn" | "ben" | "bint"));
+    if nasab {
+        // In Arabic nasab names the order around bin/ibn is who is whose son.
+        score *= 0.8;
+    }
+    if !explain {
+        return NameMatch { score: score.clamp(0.0, 1.0), explanation: String::new() };
+    }
+    let mut ex = String::new();
     for (n, &(s, i, j, r)) in matched.iter().enumerate() {
         if n > 0 {
             ex.push_str(", ");
@@ -315,18 +360,10 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
         } else {
             let _ = write!(ex, "{} {} {} ({:.2})", q.tokens[i].text, r.label(), c.tokens[j].text, s);
         }
-        if let Some(l) = last_j {
-            if j < l {
-                reordered = true;
-            }
-        }
-        last_j = Some(j);
     }
     if reordered {
         ex.push_str("; word order differs");
-        // In Arabic nasab names the order around bin/ibn is who is whose son.
-        if person && q.tokens.iter().any(|t| matches!(t.text.as_str(), "bin" | "ibn" | "ben" | "bint")) {
-            score *= 0.8;
+        if nasab {
             ex.push_str(" around bin/ibn ×0.8");
         }
     }
@@ -351,6 +388,7 @@ fn is_dup(q: &PreparedName, i: usize, qa: &[usize]) -> bool {
 /// Pairs an unmatched token of `a` with two or three adjacent unmatched
 /// tokens of `b` whose skeletons concatenate to it ("vanderbilt" = "van der
 /// bilt", "jongun" = "jong un").
+#[allow(clippy::needless_range_loop)] // i indexes both `aa` and `a.tokens`
 fn join_split(
     a: &PreparedName,
     b: &PreparedName,
@@ -382,8 +420,8 @@ fn join_split(
                 });
                 if ok {
                     aa[i] = j;
-                    for x in j..j + k {
-                        ba[x] = i;
+                    for slot in ba.iter_mut().skip(j).take(k) {
+                        *slot = i;
                     }
                     matched.push(if swapped { (0.95, j, i, Reason::Joined) } else { (0.95, i, j, Reason::Joined) });
                     break 'span;
@@ -463,7 +501,7 @@ pub fn country_qualifier(query: &str, listed: &[String]) -> Option<(f32, String)
         return None;
     }
     let q = crate::countries::to_code(query);
-    if listed.iter().any(|c| *c == q) {
+    if listed.contains(&q) {
         Some((0.02, format!("country {q} agrees (+0.02)")))
     } else {
         Some((-0.10, format!("country {q} not among {} (−0.10)", listed.join(", "))))

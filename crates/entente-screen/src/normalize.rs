@@ -54,6 +54,17 @@ pub struct Token {
     pub class: TokenClass,
     /// Consonant skeleton for comparing with abjad-script spellings.
     pub cons: String,
+    /// Hashes of `text` and `skel`, so unequal tokens are told apart
+    /// without comparing strings (the matcher's innermost test).
+    pub text_h: u64,
+    pub skel_h: u64,
+}
+
+fn h64(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    s.hash(&mut h);
+    h.finish()
 }
 
 impl Token {
@@ -280,6 +291,12 @@ pub const ORG_CLASSES: &[(&str, &str)] = &[
     ("sdn bhd", "LTD"),
     ("bhd", "LTD"),
 ];
+
+/// [`ORG_CLASSES`] split into words once.
+fn org_phrases() -> &'static [(Vec<&'static str>, &'static str)] {
+    static P: std::sync::OnceLock<Vec<(Vec<&'static str>, &'static str)>> = std::sync::OnceLock::new();
+    P.get_or_init(|| ORG_CLASSES.iter().map(|(p, s)| (p.split(' ').collect(), *s)).collect())
+}
 
 /// Legal-form symbols that are close enough to count as the same form.
 pub fn org_classes_compatible(a: &str, b: &str) -> bool {
@@ -742,9 +759,9 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
     let mut i = 0;
     'outer: while i < ws.len() {
         if !person && ws.len() > 1 {
-            for (phrase, sym) in ORG_CLASSES {
-                let n = phrase.split(' ').count();
-                if i + n <= ws.len() && ws[i..i + n].iter().map(String::as_str).eq(phrase.split(' ')) {
+            for (phrase, sym) in org_phrases() {
+                let n = phrase.len();
+                if phrase[0] == ws[i] && i + n <= ws.len() && ws[i..i + n].iter().map(String::as_str).eq(phrase.iter().copied()) {
                     // Keep a lone legal-form word if it is the whole name.
                     org_classes.push(*sym);
                     i += n;
@@ -760,9 +777,8 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
             (w.trim_start_matches('0').to_string(), TokenClass::Number)
         } else if TITLES.contains(&w.as_str()) && ws.len() > 1 {
             (w.clone(), TokenClass::Title)
-        } else if PARTICLES.contains(&w.as_str()) {
-            (w.clone(), TokenClass::Particle)
-        } else if person && ORG_CLASSES.iter().any(|(p, _)| p == w) && ws.len() > 2 {
+        } else if PARTICLES.contains(&w.as_str()) || (person && ORG_CLASSES.iter().any(|(p, _)| p == w) && ws.len() > 2) {
+            // A legal-form word inside a person name ("Nicolás Maduro SA") is noise.
             (w.clone(), TokenClass::Particle)
         } else if person && w.len() == 1 {
             (w.clone(), TokenClass::Initial)
@@ -779,7 +795,16 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         }
         let skel = if class == TokenClass::Number { text.clone() } else { skeleton(&text) };
         let phon = phonetic(&skel);
-        tokens.push(Token { group: group_of(&text), cons: consonants(&skel), text, skel, phon, class });
+        tokens.push(Token {
+            group: group_of(&text),
+            cons: consonants(&skel),
+            text_h: h64(&text),
+            skel_h: h64(&skel),
+            text,
+            skel,
+            phon,
+            class,
+        });
     }
     if tokens.is_empty() && !org_classes.is_empty() {
         // The name is only a legal form ("Company"): keep it as a generic token.
@@ -789,6 +814,8 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
                 text: w.clone(),
                 phon: phonetic(&skel),
                 cons: consonants(&skel),
+                text_h: h64(w),
+                skel_h: h64(&skel),
                 skel,
                 group: None,
                 class: TokenClass::Generic,

@@ -133,14 +133,30 @@ fn first_evidence(ds: &Dataset, run: &Run) -> Option<NaiveDate> {
 fn timeline(ds: &Dataset, opts: &PlanOptions, run: &Run, samples: usize, seed: u64) -> Result<Vec<TimelinePoint>> {
     let end = run.plan.as_of;
     let Some(start) = first_evidence(ds, run).filter(|s| *s < end) else { return Ok(Vec::new()) };
-    let mut out = Vec::new();
-    for date in timeline_dates(start, end, TIMELINE_POINTS) {
+    let point = |date: NaiveDate| -> Result<TimelinePoint> {
         let plan = Plan::new(ds, &PlanOptions { as_of: Some(date), ..opts.clone() }).map_err(|e| anyhow!(e))?;
         let total = plan.total;
         let r = Run::new(plan, samples, seed, &|_| {}).map_err(|e| anyhow!("time series at {date}: {e}"))?;
         let q = quantiles(&r.columns[total], &[0.05, 0.5, 0.95]);
-        out.push(TimelinePoint { date, p5: q[0], p50: q[1], p95: q[2] });
-    }
+        Ok(TimelinePoint { date, p5: q[0], p50: q[1], p95: q[2] })
+    };
+    // Each date is a small run of one or two chunks: spread the dates over the cores instead. Every point
+    // depends only on its date and the seed, so the result does not depend on the number of threads.
+    let dates = timeline_dates(start, end, TIMELINE_POINTS);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, dates.len().max(1));
+    let mut out: Vec<TimelinePoint> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (dates, point) = (&dates, &point);
+                s.spawn(move || dates.iter().skip(t).step_by(threads).map(|d| point(*d)).collect::<Result<Vec<_>>>())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("time series thread")).collect::<Result<Vec<Vec<_>>>>()
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
+    out.sort_by_key(|p| p.date);
     Ok(out)
 }
 

@@ -1,0 +1,100 @@
+//! Performance benchmark driver (run by `bench/screen_perf.py`).
+//!
+//! Loads every list under the given paths, reports load/index time and peak
+//! memory, then screens a query mix single-threaded and with rayon on all
+//! cores, and writes the blocking candidates of a sample of queries so the
+//! Python side can time nomenklatura scoring the very same pairs.
+//!
+//! Usage: screen_perf QUERIES.txt CANDIDATES_OUT.csv SAMPLE LIST_PATH...
+use entente_screen::index::{Index, Query, SearchOptions};
+use std::io::Write;
+use std::time::Instant;
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse().unwrap_or(0)))
+        .unwrap_or(0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let queries: Vec<String> = std::fs::read_to_string(&args[1])?.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    let cand_out = &args[2];
+    let sample: usize = args[3].parse()?;
+    let paths: Vec<std::path::PathBuf> = args[4..].iter().map(Into::into).collect();
+    let rss0 = peak_rss_kib();
+    let t = Instant::now();
+    let lists = entente_screen::lists::load_paths(&paths)?;
+    let load = t.elapsed();
+    let t = Instant::now();
+    let index = Index::build(lists);
+    let build = t.elapsed();
+    let rss = peak_rss_kib();
+    let opts = SearchOptions::default();
+    let qs: Vec<Query> = queries.iter().map(|n| Query { name: n.clone(), ..Default::default() }).collect();
+    // Single thread.
+    let mut scratch = index.scratch();
+    let mut hits = 0usize;
+    let rounds = (20_000 / qs.len()).max(1);
+    let t = Instant::now();
+    for _ in 0..rounds {
+        for q in &qs {
+            hits += usize::from(!index.search(q, &opts, &mut scratch).is_empty());
+        }
+    }
+    let single = (rounds * qs.len()) as f64 / t.elapsed().as_secs_f64();
+    // All cores.
+    use rayon::prelude::*;
+    let t = Instant::now();
+    let total: usize = (0..rounds * 2)
+        .into_par_iter()
+        .map_init(|| index.scratch(), |s, _| qs.iter().map(|q| usize::from(!index.search(q, &opts, s).is_empty())).sum::<usize>())
+        .sum();
+    let multi = (rounds * 2 * qs.len()) as f64 / t.elapsed().as_secs_f64();
+    // Candidates of a sample, and entente's time to score exactly those.
+    let mut f = std::io::BufWriter::new(std::fs::File::create(cand_out)?);
+    writeln!(f, "qid,query,candidate,schema")?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut ncand = 0usize;
+    let step = (qs.len() / sample.max(1)).max(1);
+    let sampled: Vec<&Query> = qs.iter().step_by(step).take(sample).collect();
+    for (i, q) in sampled.iter().enumerate() {
+        for (_, name, schema) in index.candidate_names(q, &mut scratch) {
+            w.write_record([i.to_string(), q.name.clone(), name, schema.to_string()])?;
+            ncand += 1;
+        }
+    }
+    f.write_all(&w.into_inner()?[..])?;
+    let t = Instant::now();
+    let mut reps = 0;
+    while t.elapsed().as_secs_f64() < 1.0 {
+        for q in &sampled {
+            index.search(q, &opts, &mut scratch);
+        }
+        reps += 1;
+    }
+    let sample_qps = (reps * sampled.len()) as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({
+            "entities": index.entities.len(),
+            "names": index.name_count(),
+            "lists": index.lists.iter().map(|l| format!("{} {} {}", l.list, l.format, l.entities)).collect::<Vec<_>>(),
+            "load_seconds": load.as_secs_f64(),
+            "index_seconds": build.as_secs_f64(),
+            "peak_rss_mib_before_load": rss0 as f64 / 1024.0,
+            "peak_rss_mib_after_index": rss as f64 / 1024.0,
+            "queries": qs.len(),
+            "queries_with_hit": hits / rounds,
+            "single_thread_qps": single,
+            "all_cores_qps": multi,
+            "threads": rayon::current_num_threads(),
+            "sample_queries": sampled.len(),
+            "sample_candidates": ncand,
+            "sample_single_thread_qps": sample_qps,
+            "check": total,
+        })
+    );
+    Ok(())
+}
