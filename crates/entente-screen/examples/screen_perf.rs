@@ -13,13 +13,18 @@ use std::time::Instant;
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse().unwrap_or(0)))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse().unwrap_or(0))
+        })
         .unwrap_or(0)
 }
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let queries: Vec<String> = std::fs::read_to_string(&args[1])?.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    let queries: Vec<String> =
+        std::fs::read_to_string(&args[1])?.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     let cand_out = &args[2];
     let sample: usize = args[3].parse()?;
     let paths: Vec<std::path::PathBuf> = args[4..].iter().map(Into::into).collect();
@@ -49,7 +54,10 @@ fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     let total: usize = (0..rounds * 2)
         .into_par_iter()
-        .map_init(|| index.scratch(), |s, _| qs.iter().map(|q| usize::from(!index.search(q, &opts, s).is_empty())).sum::<usize>())
+        .map_init(
+            || index.scratch(),
+            |s, _| qs.iter().map(|q| usize::from(!index.search(q, &opts, s).is_empty())).sum::<usize>(),
+        )
         .sum();
     let multi = (rounds * 2 * qs.len()) as f64 / t.elapsed().as_secs_f64();
     // Candidates of a sample, and entente's time to score exactly those.

@@ -379,7 +379,8 @@ impl Index {
             }
             // Replace the "#<name index>" placeholder by the real explanation.
             if let Some(rest) = h.explanation.strip_prefix('#') {
-                let (num, tail) = rest.split_once(';').map(|(a, b)| (a, format!(";{b}"))).unwrap_or((rest, String::new()));
+                let (num, tail) =
+                    rest.split_once(';').map(|(a, b)| (a, format!(";{b}"))).unwrap_or((rest, String::new()));
                 if let Ok(n) = num.trim().parse::<usize>() {
                     let name = &self.names[n];
                     let ex = match opts.algorithm {
@@ -390,7 +391,8 @@ impl Index {
                         }
                     };
                     let weak_note = if weak { "; weak alias ×0.9 (needs corroboration)" } else { "" };
-                    h.explanation = format!("name '{}' vs '{}': {}{}{}", q.name.trim(), h.matched_name, ex, weak_note, tail);
+                    h.explanation =
+                        format!("name '{}' vs '{}': {}{}{}", q.name.trim(), h.matched_name, ex, weak_note, tail);
                 }
             }
             let mut corroborated = false;

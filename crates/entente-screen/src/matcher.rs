@@ -340,7 +340,8 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     // Word order (for the explanation, and the nasab-order penalty).
     matched.sort_by_key(|m| m.1);
     let reordered = matched.windows(2).any(|w| w[1].2 < w[0].2);
-    let nasab = reordered && person && q.tokens.iter().any(|t| matches!(t.text.as_str(), "bin" | "ibn" | "ben" | "bint"));
+    let nasab =
+        reordered && person && q.tokens.iter().any(|t| matches!(t.text.as_str(), "bin" | "ibn" | "ben" | "bint"));
     if nasab {
         // In Arabic nasab names the order around bin/ibn is who is whose son.
         score *= 0.8;

@@ -761,7 +761,10 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         if !person && ws.len() > 1 {
             for (phrase, sym) in org_phrases() {
                 let n = phrase.len();
-                if phrase[0] == ws[i] && i + n <= ws.len() && ws[i..i + n].iter().map(String::as_str).eq(phrase.iter().copied()) {
+                if phrase[0] == ws[i]
+                    && i + n <= ws.len()
+                    && ws[i..i + n].iter().map(String::as_str).eq(phrase.iter().copied())
+                {
                     // Keep a lone legal-form word if it is the whole name.
                     org_classes.push(*sym);
                     i += n;
@@ -777,7 +780,8 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
             (w.trim_start_matches('0').to_string(), TokenClass::Number)
         } else if TITLES.contains(&w.as_str()) && ws.len() > 1 {
             (w.clone(), TokenClass::Title)
-        } else if PARTICLES.contains(&w.as_str()) || (person && ORG_CLASSES.iter().any(|(p, _)| p == w) && ws.len() > 2) {
+        } else if PARTICLES.contains(&w.as_str()) || (person && ORG_CLASSES.iter().any(|(p, _)| p == w) && ws.len() > 2)
+        {
             // A legal-form word inside a person name ("Nicolás Maduro SA") is noise.
             (w.clone(), TokenClass::Particle)
         } else if person && w.len() == 1 {
