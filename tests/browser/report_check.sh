@@ -5,8 +5,8 @@
 # request and that the console shows no error. The screenshot, DOM dump and PDF print are kept as artefacts
 # under target/browser/ (their paths are printed).
 #
-# Environment: ENTENTE_BIN (default: build the debug binary), REPORT_SAMPLES (default 100000),
-# REPORT_CHECK_OUT (default target/browser).
+# usage: report_check.sh [ENTENTE_BINARY]   (default: $ENTENTE_BIN, else build the debug binary)
+# Environment: REPORT_SAMPLES (default 100000), REPORT_CHECK_OUT (default target/browser).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${REPORT_CHECK_OUT:-$root/target/browser}"
@@ -24,7 +24,7 @@ if ! python3 -c 'import websocket' >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check websocket-client
 fi
 
-bin="${ENTENTE_BIN:-}"
+bin="${1:-${ENTENTE_BIN:-}}"
 if [[ -z "$bin" ]]; then
     (cd "$root" && cargo build --quiet -p entente)
     bin="$root/target/debug/entente"

@@ -11,7 +11,9 @@ fn esc(s: &str) -> String {
 
 fn cell(c: &Cell) -> String {
     match c {
-        Cell::Text(t) => esc(t.trim_start()),
+        // Items are indented under their category: keep the indent visible.
+        Cell::Text(t) if t.starts_with("  ") => format!("&emsp;{}", esc(t.trim_start())),
+        Cell::Text(t) => esc(t),
         Cell::Links(ls) => ls.iter().map(|(t, h)| format!("[{}]({})", esc(t), h)).collect::<Vec<_>>().join(" "),
     }
 }

@@ -37,6 +37,8 @@ footer { margin-top: 3em; color: var(--muted); font-size: .85em; border-top: 1px
 @media print {
   @page { size: A4; margin: 16mm 14mm; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
+  table { font-size: 8pt; }
+  .scroll { overflow: visible; }
   nav, details summary { display: none; }
   details > table { display: none; }
   h2 { break-after: avoid; page-break-after: avoid; }
