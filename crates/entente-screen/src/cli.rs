@@ -174,6 +174,12 @@ pub fn run_screen(args: ScreenArgs) -> Result<i32> {
         bail!("--threshold must be between 0 and 1");
     }
     if args.names.is_empty() && args.input.is_empty() && args.ids.is_empty() {
+        if let Some(p) = args.lists.iter().find(|p| !p.exists()) {
+            bail!(
+                "nothing to screen, and --lists got {:?}, which does not exist: put NAMES before --lists (--lists takes several paths)",
+                p.display().to_string()
+            );
+        }
         bail!("nothing to screen: give NAMES, --id KIND=VALUE or --input FILE");
     }
     let t0 = Instant::now();

@@ -451,8 +451,9 @@ fn ofac_norm(s: &str) -> String {
 /// OFAC-compatible name score in [0, 1], reproducing the behaviour of OFAC's
 /// Sanctions List Search (FAQ 249): the maximum of a whole-string
 /// Jaro-Winkler (only when first letters agree) and the mean over query
-/// words longer than two letters of their best Jaro-Winkler against any list
-/// word (words below 0.5 count as 0). Name-only, as OFAC's tool is.
+/// words longer than two letters (all words if none is) of their best
+/// Jaro-Winkler against any list word (words below 0.5 count as 0).
+/// Name-only, as OFAC's tool is.
 pub fn ofac_score(query: &str, list_name: &str) -> f32 {
     let q = ofac_norm(query);
     let c = ofac_norm(list_name);
@@ -461,7 +462,11 @@ pub fn ofac_score(query: &str, list_name: &str) -> f32 {
     }
     let whole = if q.as_bytes()[0] == c.as_bytes()[0] { strsim::jaro_winkler(&q, &c) } else { 0.0 };
     let ctoks: Vec<&str> = c.split(' ').collect();
-    let qtoks: Vec<&str> = q.split(' ').filter(|t| t.len() > 2).collect();
+    let mut qtoks: Vec<&str> = q.split(' ').filter(|t| t.len() > 2).collect();
+    if qtoks.is_empty() {
+        // A query made only of short words ("Z", "AL QA") is compared as is.
+        qtoks = q.split(' ').collect();
+    }
     let per_token = if qtoks.is_empty() {
         0.0
     } else {
