@@ -14,7 +14,7 @@ use entente_engine::compare::{compare_one, Comparison};
 use entente_engine::stats::quantiles;
 use entente_engine::{estimate, Plan, PlanOptions, Run};
 use entente_report::html::data::timeline_dates;
-use entente_report::html::{self, Indicators, MeetingSeries, ReportData, TimelinePoint, TradeBar};
+use entente_report::html::{self, Indicators, MeetingSeries, ReportData, TimelinePoint, Tornado, TornadoBar, TradeBar};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -42,6 +42,14 @@ fn timeline_samples(samples: usize) -> usize {
 fn comparison_samples(samples: usize) -> usize {
     (samples / 10).clamp(10_000, 200_000).min(samples)
 }
+
+/// Samples of the run behind the sensitivity analysis: a fifth of the main run, at least 10,000.
+fn sensitivity_samples(samples: usize) -> usize {
+    (samples / 5).clamp(10_000, 200_000).min(samples)
+}
+
+/// Most bars on the tornado.
+const TORNADO_BARS: usize = 12;
 
 /// A temporary file in the target's folder, created before any work so that an unwritable path fails fast.
 fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
@@ -91,6 +99,7 @@ pub fn report(a: ReportArgs) -> Result<u8> {
     let cmp_samples = comparison_samples(samples);
     let comparisons = comparisons(&ds, &run, &opts, cmp_samples, seed)?;
     let (indicators, indicators_note) = indicators(&ds, assessment.as_of);
+    let tornado = sensitivity(&ds, &run, sensitivity_samples(samples), seed)?;
 
     let data = ReportData {
         ds: &ds,
@@ -102,8 +111,8 @@ pub fn report(a: ReportArgs) -> Result<u8> {
         timeline_samples: tl_samples,
         indicators: indicators.as_ref(),
         indicators_note,
-        sensitivity: None,
-        sensitivity_note: "this version of the engine has no sensitivity analysis.".into(),
+        sensitivity: tornado.as_ref(),
+        sensitivity_note: "the total depends on no uncertain input.".into(),
         generator: format!("entente {}", env!("CARGO_PKG_VERSION")),
     };
     if markdown {
@@ -181,6 +190,40 @@ fn comparisons(ds: &Dataset, run: &Run, opts: &PlanOptions, samples: usize, seed
         out.push(compare_one(study, r));
     }
     Ok(out)
+}
+
+/// The tornado of the deliveries total, from `entente_engine::sensitivity` on a smaller run of the same plan
+/// and seed (the bars are point evaluations; the first-order indices in the note are estimated from the draws).
+fn sensitivity(ds: &Dataset, run: &Run, samples: usize, seed: u64) -> Result<Option<Tornado>> {
+    let r = if samples == run.samples {
+        None
+    } else {
+        Some(Run::new(run.plan.clone(), samples, seed, &|_| {}).map_err(|e| anyhow!(e))?)
+    };
+    let r = r.as_ref().unwrap_or(run);
+    let s = entente_engine::sensitivity::sensitivity(r, r.plan.total);
+    if s.inputs.is_empty() {
+        return Ok(None);
+    }
+    let bars =
+        s.inputs.iter().map(|i| TornadoBar { label: i.variable.clone(), low: i.at_p5, high: i.at_p95 }).collect();
+    let top: Vec<String> = s.inputs.iter().take(4).map(|i| format!("{} {:.2}", i.variable, i.first_order)).collect();
+    let note = format!(
+        "Each bar is the total with one input at its own P5 (hatched) and P95 (dark), every other input at its median; the line is the total with all inputs at their medians ({}). Widest bars first. Share of the total's variance each input explains alone (first-order index): {}; together {:.2}{}. From {} samples, seed {seed}. Inputs: {}",
+        entente_report::num::usd(s.base),
+        top.join(", "),
+        s.sum_first_order,
+        if s.sum_first_order < 0.95 {
+            " (the rest comes from interactions such as quantity × price)"
+        } else if s.sum_first_order > 1.05 {
+            " (above 1 because some inputs are correlated and share their effect)"
+        } else {
+            ""
+        },
+        entente_core::group(r.samples as f64),
+        s.inputs.iter().take(TORNADO_BARS).filter_map(|i| ds.variable(&i.variable).map(|v| format!("{} = {}", i.variable, v.description))).collect::<Vec<_>>().join("; ")
+    );
+    Ok(Some(html::data::tornado(s.base, bars, TORNADO_BARS, note)))
 }
 
 /// Official trade (total turnover) and meetings per month with the change point, from `entente-indicators`,

@@ -48,7 +48,7 @@ fn html_report_is_complete_and_byte_identical_for_a_seed() {
     ] {
         assert!(html.contains(&format!("<section id=\"{id}\"")), "section {id}");
     }
-    for fig in ["categories", "balance", "distribution", "timeline", "studies"] {
+    for fig in ["categories", "balance", "distribution", "timeline", "studies", "trade", "meetings", "sensitivity"] {
         assert!(html.contains(&format!("<figure id=\"fig-{fig}\"")), "figure {fig}");
     }
     assert!(html.contains("4,000 Monte Carlo samples, seed 11"));

@@ -520,7 +520,7 @@ pub fn tornado(t: &Tornado) -> Res<Chart> {
             .max_light_lines(1)
             .disable_y_mesh()
             .y_labels(n + 1)
-            .x_desc(format!("median of the total ({})", sc.unit))
+            .x_desc(format!("the total with one input at its P5 or P95 ({})", sc.unit))
             .x_label_formatter(&|v| tidy(*v))
             .y_label_formatter(&|v| match v {
                 // widest on top: row 0 is drawn at the top
@@ -557,7 +557,7 @@ pub fn tornado(t: &Tornado) -> Res<Chart> {
     let top: Vec<String> =
         t.bars.iter().take(3).map(|b| format!("{} ({} to {})", b.label, usd(b.low), usd(b.high))).collect();
     let alt = format!(
-        "Base median {}. Dark bars: input high; light hatched bars: input low. Largest swings: {}. {}",
+        "With every input at its median the total is {}. Dark bars: input at its P95; light hatched bars: input at its P5. Largest swings: {}. {}",
         usd(t.base),
         top.join("; "),
         t.note

@@ -304,9 +304,6 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
     match r.sensitivity {
         Some(t) if !t.bars.is_empty() => {
             s.charts.push(charts::tornado(t)?);
-            if !t.note.is_empty() {
-                s.notes.push(t.note.clone());
-            }
         }
         _ => s.omitted = Some(format!("{OMITTED}: {}", r.sensitivity_note)),
     }
