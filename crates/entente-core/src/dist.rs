@@ -11,14 +11,33 @@ pub const Z95: f64 = 1.6448536269514722;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "dist", rename_all = "lowercase")]
 pub enum Distribution {
-    Point { value: f64 },
-    Uniform { low: f64, high: f64 },
-    Triangular { low: f64, mode: f64, high: f64 },
-    Pert { low: f64, mode: f64, high: f64 },
-    Normal { mean: f64, sd: f64 },
+    Point {
+        value: f64,
+    },
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+    Triangular {
+        low: f64,
+        mode: f64,
+        high: f64,
+    },
+    Pert {
+        low: f64,
+        mode: f64,
+        high: f64,
+    },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
     /// Parameterised by the log-space mean and standard deviation; built from a 90 % interval.
     #[serde(rename = "lognormal")]
-    LogNormal { mu: f64, sigma: f64 },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
 }
 
 /// Bounds outside which draws are rejected and redrawn.
@@ -54,7 +73,10 @@ impl Distribution {
     pub fn parse_to(s: &str) -> Result<Self, String> {
         let (a, b) = s.split_once(" to ").ok_or_else(|| format!("`{s}` is not of the form \"a to b\""))?;
         let num = |t: &str| {
-            t.trim().replace('_', "").replace(',', "").parse::<f64>().map_err(|_| format!("`{}` in `{s}` is not a number", t.trim()))
+            t.trim()
+                .replace(['_', ','], "")
+                .parse::<f64>()
+                .map_err(|_| format!("`{}` in `{s}` is not a number", t.trim()))
         };
         Self::lognormal_90(num(a)?, num(b)?)
     }
@@ -184,7 +206,10 @@ mod tests {
         assert!(Distribution::parse_to("500 to 300").is_err());
         assert!(Distribution::parse_to("0 to 3").is_err());
         assert!(Distribution::parse_to("3 till 4").is_err());
-        assert_eq!(Distribution::parse_to("1,000 to 2,000").unwrap().to_string(), "1000 to 2000 (lognormal 90% interval)");
+        assert_eq!(
+            Distribution::parse_to("1,000 to 2,000").unwrap().to_string(),
+            "1000 to 2000 (lognormal 90% interval)"
+        );
     }
 
     #[test]

@@ -279,7 +279,8 @@ impl fmt::Display for Expr {
                 let paren = |e: &Expr| matches!(e, Expr::Bin(Op::Add | Op::Sub, ..));
                 let wrap = |e: &Expr, need: bool| if need { format!("({e})") } else { e.to_string() };
                 let left_paren = matches!(op, Op::Mul | Op::Div) && paren(a);
-                let right_paren = matches!(op, Op::Mul | Op::Div | Op::Sub) && paren(b) || (*op == Op::Div && matches!(**b, Expr::Bin(Op::Mul | Op::Div, ..)));
+                let right_paren = matches!(op, Op::Mul | Op::Div | Op::Sub) && paren(b)
+                    || (*op == Op::Div && matches!(**b, Expr::Bin(Op::Mul | Op::Div, ..)));
                 write!(f, "{} {s} {}", wrap(a, left_paren), wrap(b, right_paren))
             }
             Expr::Call(func, a, b) => {

@@ -19,6 +19,8 @@ pub struct Source {
     pub url: String,
     pub published: Option<NaiveDate>,
     pub grade: Grade,
+    /// An explicit analyst assumption rather than reported evidence (always graded F6).
+    pub assumption: bool,
     pub note: String,
 }
 
@@ -361,6 +363,13 @@ impl Dataset {
 
     pub fn gdp_for(&self, year: i32) -> Option<&Gdp> {
         self.gdp.iter().find(|g| g.year == year)
+    }
+
+    /// True when every source of the claim is an analyst assumption.
+    pub fn claim_is_assumption(&self, claim: &str) -> bool {
+        self.claims
+            .get(claim)
+            .is_some_and(|c| c.sources.iter().all(|s| self.sources.get(s).is_some_and(|s| s.assumption)))
     }
 
     /// The best grade among a claim's sources: one good source stating it is enough to rely on it.

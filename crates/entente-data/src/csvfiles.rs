@@ -108,7 +108,8 @@ pub fn read_trade(file: &str, text: &str, sources: &BTreeSet<String>, errors: &m
                 false
             }
         };
-        if let (Some(from), Some(to), Some(value_usd), Some(measure), Some(public)) = (from, to, value, measure, public) {
+        if let (Some(from), Some(to), Some(value_usd), Some(measure), Some(public)) = (from, to, value, measure, public)
+        {
             if public < from {
                 rows.err(line, "public", format!("public date {public} is before the period starts ({from})"));
                 continue;
@@ -119,12 +120,7 @@ pub fn read_trade(file: &str, text: &str, sources: &BTreeSet<String>, errors: &m
     out
 }
 
-pub fn read_meetings(
-    file: &str,
-    text: &str,
-    sources: &BTreeSet<String>,
-    errors: &mut Vec<DataError>,
-) -> Vec<Meeting> {
+pub fn read_meetings(file: &str, text: &str, sources: &BTreeSet<String>, errors: &mut Vec<DataError>) -> Vec<Meeting> {
     const HEADER: [&str; 8] = ["start", "end", "participants", "level", "place", "direction", "source", "note"];
     let mut rows = Rows { file, errors };
     let mut out = Vec::new();

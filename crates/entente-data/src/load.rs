@@ -165,7 +165,8 @@ fn read_id(r: &mut FileReader, e: &mut Entry, seen: &mut BTreeSet<String>, allow
     let span = r.span_of(e, "id");
     e.path = format!("{} ({id})", e.path);
     if !valid_id(&id, allow_hyphen) {
-        let form = if allow_hyphen { "[a-z][a-z0-9_-]*" } else { "[a-z][a-z0-9_]* (no hyphens: ids are used in expressions)" };
+        let form =
+            if allow_hyphen { "[a-z][a-z0-9_-]*" } else { "[a-z][a-z0-9_]* (no hyphens: ids are used in expressions)" };
         r.error(span.clone(), &e.path, "id", format!("`{id}` is not a valid id ({form})"));
     }
     if !seen.insert(id.clone()) {
@@ -178,7 +179,10 @@ fn read_sources(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, 
     let mut seen = BTreeSet::new();
     for mut e in entries(r, doc, "source", true) {
         let id = read_id(r, &mut e, &mut seen, true);
-        r.unknown_keys(&e, &["id", "title", "publisher", "url", "published", "reliability", "credibility", "note"]);
+        r.unknown_keys(
+            &e,
+            &["id", "title", "publisher", "url", "published", "reliability", "credibility", "assumption", "note"],
+        );
         let title = r.string(&e, "title", true);
         let publisher = r.string(&e, "publisher", true);
         let url = r.text(&e, "url");
@@ -203,16 +207,25 @@ fn read_sources(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, 
             }
             c
         });
-        if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             let span = r.span_of(&e, "url");
             r.error(span, &e.path, "url", format!("`{url}` is not an http(s) URL"));
         }
         let note = r.text(&e, "note");
+        let assumption = r.boolean(&e, "assumption");
         if let (Some(id), Some(title), Some(publisher), Some(reliability), Some(credibility)) =
             (id, title, publisher, reliability, credibility)
         {
             let grade = Grade { reliability, credibility };
-            ds.sources.insert(id.clone(), Source { id, title, publisher, url, published, grade, note });
+            if assumption && grade.to_string() != "F6" {
+                r.error(
+                    r.span_of(&e, "assumption"),
+                    &e.path,
+                    "assumption",
+                    format!("an analyst assumption is graded F6, not {grade}"),
+                );
+            }
+            ds.sources.insert(id.clone(), Source { id, title, publisher, url, published, grade, assumption, note });
         }
     }
     st.source_ids = seen;
@@ -229,7 +242,12 @@ fn read_claims(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, s
         let sources = r.string_list(&e, "sources");
         let here = loc(r, r.span_of(&e, "sources"), &e.path);
         if sources.is_empty() {
-            r.error(r.span_of(&e, "sources").or(e.span.clone()), &e.path, "sources", "a claim needs at least one source");
+            r.error(
+                r.span_of(&e, "sources").or(e.span.clone()),
+                &e.path,
+                "sources",
+                "a claim needs at least one source",
+            );
         }
         for s in &sources {
             st.source_refs.push((s.clone(), here.clone(), "sources".into()));
@@ -291,7 +309,8 @@ fn read_claim_value(r: &mut FileReader, e: &Entry) -> Option<ClaimValue> {
         Some(_) => return r.number(e, "value", true).map(ClaimValue::Point),
     };
     r.unknown_keys(&v, &["point", "low", "high", "at_least", "at_most"]);
-    let keys: Vec<&str> = ["point", "low", "high", "at_least", "at_most"].into_iter().filter(|k| v.table.contains_key(k)).collect();
+    let keys: Vec<&str> =
+        ["point", "low", "high", "at_least", "at_most"].into_iter().filter(|k| v.table.contains_key(k)).collect();
     let value = match keys.as_slice() {
         ["point"] => ClaimValue::Point(r.number(&v, "point", true)?),
         ["low", "high"] => {
@@ -305,7 +324,12 @@ fn read_claim_value(r: &mut FileReader, e: &Entry) -> Option<ClaimValue> {
         ["at_least"] => ClaimValue::AtLeast(r.number(&v, "at_least", true)?),
         ["at_most"] => ClaimValue::AtMost(r.number(&v, "at_most", true)?),
         _ => {
-            r.error(v.span.clone(), &v.path, "", "give exactly one of { point }, { low, high }, { at_least }, { at_most }");
+            r.error(
+                v.span.clone(),
+                &v.path,
+                "",
+                "give exactly one of { point }, { low, high }, { at_least }, { at_most }",
+            );
             return None;
         }
     };
@@ -313,7 +337,12 @@ fn read_claim_value(r: &mut FileReader, e: &Entry) -> Option<ClaimValue> {
 }
 
 /// `period = { from = …, to = … }`: checks that it does not end before it starts.
-fn read_period(r: &mut FileReader, e: &Entry, key: &str, need_from: bool) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
+fn read_period(
+    r: &mut FileReader,
+    e: &Entry,
+    key: &str,
+    need_from: bool,
+) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
     let p = r.sub_entry(e, key)?;
     r.unknown_keys(&p, &["from", "to"]);
     let from = r.date(&p, "from", need_from || !p.table.contains_key("to"));
@@ -374,11 +403,21 @@ fn read_variables(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
             }),
             (false, false, true) => read_dated_estimates(r, &e, st).map(VariableKind::Estimates),
             (false, false, false) => {
-                r.error(e.span.clone(), &e.path, "dist", "missing: give a distribution, an `expr` or [[variable.estimate]] entries");
+                r.error(
+                    e.span.clone(),
+                    &e.path,
+                    "dist",
+                    "missing: give a distribution, an `expr` or [[variable.estimate]] entries",
+                );
                 None
             }
             _ => {
-                r.error(e.span.clone(), &e.path, "", "give only one of: a distribution, an `expr`, or [[variable.estimate]] entries");
+                r.error(
+                    e.span.clone(),
+                    &e.path,
+                    "",
+                    "give only one of: a distribution, an `expr`, or [[variable.estimate]] entries",
+                );
                 None
             }
         };
@@ -391,7 +430,9 @@ fn read_variables(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
     }
     st.var_ids = seen;
     let corr_entries = match doc.as_table().get("correlation") {
-        Some(Item::ArrayOfTables(aot)) => aot.iter().enumerate().map(|(i, t)| Entry::new(t, format!("correlation[{i}]"))).collect(),
+        Some(Item::ArrayOfTables(aot)) => {
+            aot.iter().enumerate().map(|(i, t)| Entry::new(t, format!("correlation[{i}]"))).collect()
+        }
         Some(other) => {
             r.error(other.span(), "", "correlation", "expected [[correlation]] entries");
             Vec::new()
@@ -426,7 +467,12 @@ fn read_variables(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
                     ok = false;
                 }
                 Some(x) if matches!(x.kind, VariableKind::Expr(_)) => {
-                    r.error(span.clone(), &e.path, "variables", format!("`{v}` is computed by an expression; correlate its inputs instead"));
+                    r.error(
+                        span.clone(),
+                        &e.path,
+                        "variables",
+                        format!("`{v}` is computed by an expression; correlate its inputs instead"),
+                    );
                     ok = false;
                 }
                 _ => {}
@@ -439,7 +485,12 @@ fn read_variables(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
         }
         if let Some(x) = rank {
             if !(x > -1.0 && x < 1.0) {
-                r.error(r.span_of(&e, "rank"), &e.path, "rank", format!("{x} is not a correlation strictly between -1 and 1"));
+                r.error(
+                    r.span_of(&e, "rank"),
+                    &e.path,
+                    "rank",
+                    format!("{x} is not a correlation strictly between -1 and 1"),
+                );
                 ok = false;
             }
         }
@@ -464,7 +515,12 @@ fn read_dated_estimates(r: &mut FileReader, e: &Entry, st: &mut State) -> Option
         match read_estimate(r, &est_entry, st, true) {
             Some(est) => {
                 if out.iter().any(|o: &Estimate| o.public == est.public) {
-                    r.error(r.span_of(&est_entry, "public"), &est_entry.path, "public", "two estimates have the same public date");
+                    r.error(
+                        r.span_of(&est_entry, "public"),
+                        &est_entry.path,
+                        "public",
+                        "two estimates have the same public date",
+                    );
                     ok = false;
                 }
                 out.push(est);
@@ -513,11 +569,20 @@ fn read_items(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st
         };
         let quantity = expr(r, "quantity");
         let unit_price = expr(r, "unit_price");
-        let period = if e.table.contains_key("period") { read_period(r, &e, "period", false) } else { Some((None, None)) };
+        let period =
+            if e.table.contains_key("period") { read_period(r, &e, "period", false) } else { Some((None, None)) };
         let note = r.text(&e, "note");
         st.item_locs.push((loc(r, r.span_of(&e, "quantity"), &e.path), loc(r, r.span_of(&e, "unit_price"), &e.path)));
-        if let (Some(id), Some(name), Some(flow), Some(category), Some(unit), Some(quantity), Some(unit_price), Some((from, to))) =
-            (id, name, flow, category, unit, quantity, unit_price, period)
+        if let (
+            Some(id),
+            Some(name),
+            Some(flow),
+            Some(category),
+            Some(unit),
+            Some(quantity),
+            Some(unit_price),
+            Some((from, to)),
+        ) = (id, name, flow, category, unit, quantity, unit_price, period)
         {
             ds.items.push(entente_core::Item { id, name, flow, category, unit, quantity, unit_price, from, to, note });
         } else {
@@ -551,11 +616,20 @@ fn read_scenarios(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
                     r.unknown_keys(&oe, &known);
                     let var = r.string(&oe, "variable", true);
                     if let Some(v) = &var {
-                        st.override_refs.push((v.clone(), loc(r, r.span_of(&oe, "variable"), &oe.path), "variable".into()));
+                        st.override_refs.push((
+                            v.clone(),
+                            loc(r, r.span_of(&oe, "variable"), &oe.path),
+                            "variable".into(),
+                        ));
                     }
                     if let (Some(v), Some(est)) = (var, read_estimate(r, &oe, st, false)) {
                         if overrides.insert(v.clone(), est).is_some() {
-                            r.error(r.span_of(&oe, "variable"), &oe.path, "variable", format!("`{v}` is overridden twice"));
+                            r.error(
+                                r.span_of(&oe, "variable"),
+                                &oe.path,
+                                "variable",
+                                format!("`{v}` is overridden twice"),
+                            );
                         }
                     }
                 }
@@ -605,7 +679,9 @@ fn read_reference(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
     let doc_entries = {
         let root = doc.as_table();
         match root.get("study") {
-            Some(Item::ArrayOfTables(aot)) => aot.iter().enumerate().map(|(i, t)| Entry::new(t, format!("study[{i}]"))).collect(),
+            Some(Item::ArrayOfTables(aot)) => {
+                aot.iter().enumerate().map(|(i, t)| Entry::new(t, format!("study[{i}]"))).collect()
+            }
             _ => Vec::new(),
         }
     };
@@ -639,7 +715,16 @@ fn read_reference(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
         }
         let note = r.text(&e, "note");
         if let (Some(id), Some(title), Some(scenario), Some(low), Some(high)) = (id, title, scenario, low, high) {
-            ds.studies.push(Study { id, title, scenario, coverage: Coverage { flow, include, exclude }, low, high, claims, note });
+            ds.studies.push(Study {
+                id,
+                title,
+                scenario,
+                coverage: Coverage { flow, include, exclude },
+                low,
+                high,
+                claims,
+                note,
+            });
         }
     }
 }
@@ -680,7 +765,10 @@ fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
                             errors,
                             &st.variable_locs[&v.id],
                             &format!("estimate[{k}].public"),
-                            format!("estimate is dated {public} but rests on claim `{}`, public only on {}", c.id, c.public),
+                            format!(
+                                "estimate is dated {public} but rests on claim `{}`, public only on {}",
+                                c.id, c.public
+                            ),
                         );
                     }
                 }
@@ -709,7 +797,9 @@ fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
                 continue;
             }
             match x.unit(&unit_of) {
-                Ok(u) if u != v.unit => push(errors, at, "expr", format!("expression has unit {u}, but the variable's unit is {}", v.unit)),
+                Ok(u) if u != v.unit => {
+                    push(errors, at, "expr", format!("expression has unit {u}, but the variable's unit is {}", v.unit))
+                }
                 Ok(_) => {}
                 Err(m) => push(errors, at, "expr", m),
             }

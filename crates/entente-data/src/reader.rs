@@ -47,7 +47,11 @@ impl<'a> FileReader<'a> {
 
     /// The span of a field's value, or of the entry when the field is absent.
     pub fn span_of(&self, e: &Entry, key: &str) -> Option<Range<usize>> {
-        e.table.get(key).and_then(|i| i.span()).or_else(|| e.table.key(key).and_then(|k| k.span())).or_else(|| e.span.clone())
+        e.table
+            .get(key)
+            .and_then(|i| i.span())
+            .or_else(|| e.table.key(key).and_then(|k| k.span()))
+            .or_else(|| e.span.clone())
     }
 
     /// Reports keys the format does not know, which are almost always typos (`unit_prce`).
@@ -214,7 +218,8 @@ impl<'a> FileReader<'a> {
                 Some(Distribution::Uniform { low: low?, high: high? })
             }
             Some(k @ ("triangular" | "pert")) => {
-                let (low, mode, high) = (self.number(e, "low", true), self.number(e, "mode", true), self.number(e, "high", true));
+                let (low, mode, high) =
+                    (self.number(e, "low", true), self.number(e, "mode", true), self.number(e, "high", true));
                 let (low, mode, high) = (low?, mode?, high?);
                 Some(if k == "pert" {
                     Distribution::Pert { low, mode, high }
@@ -243,7 +248,9 @@ impl<'a> FileReader<'a> {
                     span,
                     &e.path,
                     "dist",
-                    format!("unknown distribution `{other}` (known: point, uniform, triangular, pert, normal, lognormal)"),
+                    format!(
+                        "unknown distribution `{other}` (known: point, uniform, triangular, pert, normal, lognormal)"
+                    ),
                 );
                 return None;
             }

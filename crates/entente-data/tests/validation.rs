@@ -40,8 +40,9 @@ fn malformed_datasets_give_exact_errors() {
         // (file, from, to, expected errors, one per line: a mistake that removes an id is also reported where
     // that id is used)
         ("sources.toml", "id = \"analyst-price\"", "id = \"intel-2024\"", "sources.toml:20: source[2] (intel-2024).id: duplicate id `intel-2024`\nclaims.toml:21: claim[2] (price).sources: unknown source `analyst-price`"),
-        ("sources.toml", "reliability = \"F\"", "reliability = \"G\"", "sources.toml:24: source[2] (analyst-price).reliability: `G` is not a reliability grade A–F"),
-        ("sources.toml", "credibility = 6", "credibility = 7", "sources.toml:25: source[2] (analyst-price).credibility: 7 is not a credibility grade 1–6"),
+        ("sources.toml", "reliability = \"F\"", "reliability = \"G\"", "sources.toml:25: source[2] (analyst-price).reliability: `G` is not a reliability grade A–F"),
+        ("sources.toml", "credibility = 6\n", "credibility = 3\n", "sources.toml:23: source[2] (analyst-price).assumption: an analyst assumption is graded F6, not F3"),
+        ("sources.toml", "credibility = 6", "credibility = 7", "sources.toml:26: source[2] (analyst-price).credibility: 7 is not a credibility grade 1–6"),
         ("claims.toml", "sources = [\"intel-2024\"]", "sources = [\"nobody\"]", "claims.toml:3: claim[0] (containers-feb).sources: unknown source `nobody`"),
         ("claims.toml", "value = { low = 300, high = 1000 }", "value = { low = 1000, high = 300 }", "claims.toml:23: claim[2] (price).value.low: low 1000 is greater than high 300"),
         ("claims.toml", "as_of = 2024-02-26", "as_of = 2024-02-30", "claims.toml:7: not valid TOML: invalid date-time; value is out of range"),
@@ -123,10 +124,16 @@ fn missing_files_are_named() {
 #[test]
 fn correlations_are_read_and_checked() {
     let mut files = fixture();
-    files.get_mut("variables.toml").unwrap().push_str("\n[[correlation]]\nvariables = [\"containers\", \"price\"]\nrank = 0.5\n");
+    files
+        .get_mut("variables.toml")
+        .unwrap()
+        .push_str("\n[[correlation]]\nvariables = [\"containers\", \"price\"]\nrank = 0.5\n");
     let ds = load(&Files { files: files.clone() }).unwrap();
     assert_eq!(ds.correlations.len(), 1);
-    files.get_mut("variables.toml").unwrap().push_str("\n[[correlation]]\nvariables = [\"price\", \"nothing\"]\nrank = 1.5\n");
+    files
+        .get_mut("variables.toml")
+        .unwrap()
+        .push_str("\n[[correlation]]\nvariables = [\"price\", \"nothing\"]\nrank = 1.5\n");
     let msgs: Vec<String> = load(&Files { files }).unwrap_err().0.iter().map(|e| e.to_string()).collect();
     assert_eq!(
         msgs,

@@ -67,6 +67,9 @@ pub struct Assessment {
     pub gdp: Option<GdpBasis>,
     pub figures: Vec<Figure>,
     pub excluded: Vec<Excluded>,
+    /// With `--min-grade`: the same figures with all evidence, and what the filter changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade_effect: Option<crate::grading::GradeEffect>,
 }
 
 impl Assessment {
@@ -82,14 +85,19 @@ impl Assessment {
 
 /// Sources cited by a set of claims, sorted.
 pub fn sources_of(ds: &Dataset, claims: &[String]) -> Vec<String> {
-    let set: BTreeSet<&String> = claims.iter().filter_map(|c| ds.claims.get(c)).flat_map(|c| c.sources.iter()).collect();
+    let set: BTreeSet<&String> =
+        claims.iter().filter_map(|c| ds.claims.get(c)).flat_map(|c| c.sources.iter()).collect();
     set.into_iter().cloned().collect()
 }
 
 /// Summarises a run into figures.
 pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
     let plan: &Plan = &run.plan;
-    let gdp = plan.scenario.gdp_year.and_then(|y| ds.gdp_for(y)).map(|g| GdpBasis { year: g.year, usd: g.usd, basis: g.basis.clone() });
+    let gdp = plan.scenario.gdp_year.and_then(|y| ds.gdp_for(y)).map(|g| GdpBasis {
+        year: g.year,
+        usd: g.usd,
+        basis: g.basis.clone(),
+    });
 
     struct Spec {
         id: String,
@@ -121,7 +129,14 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
         });
     }
     for (f, n) in &plan.flows {
-        specs.push(Spec { id: format!("flow:{f}"), kind: FigureKind::Flow, label: f.label().into(), flow: Some(*f), category: None, node: Some(*n) });
+        specs.push(Spec {
+            id: format!("flow:{f}"),
+            kind: FigureKind::Flow,
+            label: f.label().into(),
+            flow: Some(*f),
+            category: None,
+            node: Some(*n),
+        });
     }
     let ratio = balance_ratio(run);
     if ratio.is_some() {
@@ -178,6 +193,7 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
         gdp,
         figures,
         excluded: plan.excluded.iter().map(|(i, r)| Excluded { item: i.clone(), reason: r.clone() }).collect(),
+        grade_effect: None,
     }
 }
 

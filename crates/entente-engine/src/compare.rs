@@ -45,7 +45,13 @@ pub struct Comparison {
 }
 
 /// Compares every study (or those of one scenario) with our estimate for its scenario.
-pub fn compare(ds: &Dataset, scenario: Option<&str>, samples: usize, seed: u64, progress: &(dyn Fn(usize) + Sync)) -> Result<Vec<Comparison>, String> {
+pub fn compare(
+    ds: &Dataset,
+    scenario: Option<&str>,
+    samples: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Comparison>, String> {
     let mut out = Vec::new();
     for study in ds.studies.iter().filter(|s| scenario.is_none_or(|x| x == s.scenario)) {
         let plan = Plan::new(ds, &PlanOptions { scenario: Some(study.scenario.clone()), ..Default::default() })?;
@@ -61,7 +67,10 @@ fn coverage_text(s: &Study) -> String {
         t += &format!(", only {}", s.coverage.include.iter().map(|c| category_label(c)).collect::<Vec<_>>().join(", "));
     }
     if !s.coverage.exclude.is_empty() {
-        t += &format!(", without {}", s.coverage.exclude.iter().map(|c| category_label(c)).collect::<Vec<_>>().join(", "));
+        t += &format!(
+            ", without {}",
+            s.coverage.exclude.iter().map(|c| category_label(c)).collect::<Vec<_>>().join(", ")
+        );
     }
     t
 }
@@ -96,7 +105,10 @@ pub fn compare_one(study: &Study, run: &Run) -> Comparison {
     let mut drivers: Vec<(String, f64)> = plan
         .categories
         .iter()
-        .filter(|(c, f, _)| study.coverage.flow.is_none_or(|x| x == *f) && covered.iter().any(|i| &i.item.category == c && i.item.flow == *f))
+        .filter(|(c, f, _)| {
+            study.coverage.flow.is_none_or(|x| x == *f)
+                && covered.iter().any(|i| &i.item.category == c && i.item.flow == *f)
+        })
         .map(|(c, _, n)| (c.clone(), quantiles(&run.columns[*n], &[0.5])[0]))
         .collect();
     drivers.sort_by(|a, b| b.1.total_cmp(&a.1));

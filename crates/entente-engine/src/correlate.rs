@@ -57,7 +57,8 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
 pub fn iman_conover(columns: &mut [&mut Vec<f64>], names: &[&str], target: &[f64], seed: u64) -> Result<(), String> {
     let k = columns.len();
     let n = columns[0].len();
-    let p = cholesky(target, k).ok_or("the requested rank correlations are not consistent (the matrix is not positive definite)")?;
+    let p = cholesky(target, k)
+        .ok_or("the requested rank correlations are not consistent (the matrix is not positive definite)")?;
     // van der Waerden scores, independently permuted per variable
     let std = Normal::new(0.0, 1.0).expect("standard normal");
     let base: Vec<f64> = (1..=n).map(|i| std.inverse_cdf(i as f64 / (n as f64 + 1.0))).collect();

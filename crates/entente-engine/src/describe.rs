@@ -8,10 +8,24 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NodeDescription {
-    Leaf { name: String, unit: String, dist: Distribution, truncation: Truncation },
+    Leaf {
+        name: String,
+        unit: String,
+        dist: Distribution,
+        truncation: Truncation,
+    },
     /// `tree` names other nodes by their `name`.
-    Expr { name: String, unit: String, expr: String, tree: Expr },
-    Sum { name: String, unit: String, members: Vec<String> },
+    Expr {
+        name: String,
+        unit: String,
+        expr: String,
+        tree: Expr,
+    },
+    Sum {
+        name: String,
+        unit: String,
+        members: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,7 +52,9 @@ pub fn describe(ds: &Dataset, plan: &Plan) -> ModelDescription {
                     dist: estimate.dist.clone(),
                     truncation: estimate.truncation,
                 },
-                NodeDef::Sum(m) => NodeDescription::Sum { name: n.name.clone(), unit, members: m.iter().map(|i| name(*i)).collect() },
+                NodeDef::Sum(m) => {
+                    NodeDescription::Sum { name: n.name.clone(), unit, members: m.iter().map(|i| name(*i)).collect() }
+                }
                 NodeDef::Expr(_) => {
                     let tree = match n.role {
                         NodeRole::Variable => match ds.variable(&n.name).map(|v| &v.kind) {
@@ -46,11 +62,19 @@ pub fn describe(ds: &Dataset, plan: &Plan) -> ModelDescription {
                             _ => unreachable!("expression variables have expressions"),
                         },
                         NodeRole::Quantity | NodeRole::UnitPrice | NodeRole::ItemValue => {
-                            let it = plan.items.iter().find(|i| [i.quantity, i.unit_price, i.value].contains(&plan.index_of(&n.name))).expect("item node");
+                            let it = plan
+                                .items
+                                .iter()
+                                .find(|i| [i.quantity, i.unit_price, i.value].contains(&plan.index_of(&n.name)))
+                                .expect("item node");
                             match n.role {
                                 NodeRole::Quantity => it.item.quantity.clone(),
                                 NodeRole::UnitPrice => it.item.unit_price.clone(),
-                                _ => Expr::Bin(Op::Mul, Box::new(Expr::Var(name(it.quantity))), Box::new(Expr::Var(name(it.unit_price)))),
+                                _ => Expr::Bin(
+                                    Op::Mul,
+                                    Box::new(Expr::Var(name(it.quantity))),
+                                    Box::new(Expr::Var(name(it.unit_price))),
+                                ),
                             }
                         }
                         _ => unreachable!("sums are not expressions"),
@@ -60,7 +84,8 @@ pub fn describe(ds: &Dataset, plan: &Plan) -> ModelDescription {
             }
         })
         .collect();
-    let mut figures: Vec<(String, String)> = plan.items.iter().map(|i| (format!("item:{}", i.item.id), name(i.value))).collect();
+    let mut figures: Vec<(String, String)> =
+        plan.items.iter().map(|i| (format!("item:{}", i.item.id), name(i.value))).collect();
     figures.extend(plan.categories.iter().map(|(c, f, n)| (format!("category:{f}:{c}"), name(*n))));
     figures.extend(plan.flows.iter().map(|(f, n)| (format!("flow:{f}"), name(*n))));
     ModelDescription { scenario: plan.scenario.id.clone(), as_of: plan.as_of, nodes, figures }

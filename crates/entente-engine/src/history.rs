@@ -61,7 +61,9 @@ fn in_force(plan: &Plan) -> BTreeMap<String, (String, Vec<String>)> {
     plan.nodes
         .iter()
         .filter_map(|n| match &n.def {
-            NodeDef::Leaf { estimate, .. } => Some((n.name.clone(), (estimate.dist.to_string(), estimate.claims.clone()))),
+            NodeDef::Leaf { estimate, .. } => {
+                Some((n.name.clone(), (estimate.dist.to_string(), estimate.claims.clone())))
+            }
             _ => None,
         })
         .collect()
@@ -72,7 +74,13 @@ fn flows(run: &Run) -> (Band, Band) {
 }
 
 /// The estimate after each new piece of evidence.
-pub fn history(ds: &Dataset, opts: &PlanOptions, samples: usize, seed: u64, progress: &(dyn Fn(usize) + Sync)) -> Result<History, String> {
+pub fn history(
+    ds: &Dataset,
+    opts: &PlanOptions,
+    samples: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<History, String> {
     let last = Plan::new(ds, opts)?;
     let mut cache = LeafCache::default();
     let mut steps: Vec<HistoryStep> = Vec::new();
@@ -101,8 +109,16 @@ pub fn history(ds: &Dataset, opts: &PlanOptions, samples: usize, seed: u64, prog
         }
         let run = Run::with_cache(plan, samples, seed, progress, &mut cache)?;
         let (deliveries, compensation) = flows(&run);
-        let median_change = steps.last().filter(|p| p.deliveries.p50 > 0.0).map(|p| deliveries.p50 / p.deliveries.p50 - 1.0);
-        steps.push(HistoryStep { date, changes, claims: claims.into_iter().collect(), deliveries, compensation, median_change });
+        let median_change =
+            steps.last().filter(|p| p.deliveries.p50 > 0.0).map(|p| deliveries.p50 / p.deliveries.p50 - 1.0);
+        steps.push(HistoryStep {
+            date,
+            changes,
+            claims: claims.into_iter().collect(),
+            deliveries,
+            compensation,
+            median_change,
+        });
     }
     Ok(History { scenario: last.scenario.id.clone(), as_of: last.as_of, samples, seed, steps })
 }
@@ -139,11 +155,26 @@ fn quarter_end(d: NaiveDate) -> NaiveDate {
 }
 
 /// Cumulative deliveries and compensation at each quarter end from the first evidence to the as-of date.
-pub fn timeline(ds: &Dataset, opts: &PlanOptions, samples: usize, seed: u64, progress: &(dyn Fn(usize) + Sync)) -> Result<Timeline, String> {
+pub fn timeline(
+    ds: &Dataset,
+    opts: &PlanOptions,
+    samples: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Timeline, String> {
     let last = Plan::new(ds, opts)?;
     let dates = evidence_dates(ds, last.as_of);
-    let Some(first) = dates.iter().find(|d| Plan::new(ds, &PlanOptions { as_of: Some(**d), ..opts.clone() }).is_ok_and(|p| !p.items.is_empty())) else {
-        return Ok(Timeline { scenario: last.scenario.id.clone(), as_of: last.as_of, samples, seed, points: Vec::new() });
+    let Some(first) = dates
+        .iter()
+        .find(|d| Plan::new(ds, &PlanOptions { as_of: Some(**d), ..opts.clone() }).is_ok_and(|p| !p.items.is_empty()))
+    else {
+        return Ok(Timeline {
+            scenario: last.scenario.id.clone(),
+            as_of: last.as_of,
+            samples,
+            seed,
+            points: Vec::new(),
+        });
     };
     let mut ends = Vec::new();
     let mut d = quarter_end(*first);
@@ -159,8 +190,18 @@ pub fn timeline(ds: &Dataset, opts: &PlanOptions, samples: usize, seed: u64, pro
         let run = Run::with_cache(plan, samples, seed, progress, &mut cache)?;
         let (deliveries, compensation) = flows(&run);
         let prev = points.last().map_or(0.0, |p| p.deliveries.p50);
-        let label = if date == quarter_end(date) { format!("{} Q{}", date.year(), (date.month() - 1) / 3 + 1) } else { date.to_string() };
-        points.push(TimelinePoint { date, label, deliveries, compensation, deliveries_median_increase: deliveries.p50 - prev });
+        let label = if date == quarter_end(date) {
+            format!("{} Q{}", date.year(), (date.month() - 1) / 3 + 1)
+        } else {
+            date.to_string()
+        };
+        points.push(TimelinePoint {
+            date,
+            label,
+            deliveries,
+            compensation,
+            deliveries_median_increase: deliveries.p50 - prev,
+        });
     }
     Ok(Timeline { scenario: last.scenario.id.clone(), as_of: last.as_of, samples, seed, points })
 }

@@ -7,9 +7,10 @@
 pub mod assess;
 pub mod compare;
 pub mod correlate;
-pub mod history;
 pub mod describe;
 pub mod explain;
+pub mod grading;
+pub mod history;
 pub mod plan;
 pub mod run;
 pub mod sample;

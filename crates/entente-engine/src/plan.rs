@@ -33,7 +33,12 @@ pub enum CExpr {
 #[derive(Debug, Clone)]
 pub enum NodeDef {
     /// An uncertain input drawn from its distribution.
-    Leaf { sampler: Sampler, estimate: Estimate, stream: u64, overridden: bool },
+    Leaf {
+        sampler: Sampler,
+        estimate: Box<Estimate>,
+        stream: u64,
+        overridden: bool,
+    },
     Expr(CExpr),
     /// Sum of other nodes (categories, flows, total).
     Sum(Vec<usize>),
@@ -70,6 +75,9 @@ pub struct PlannedItem {
     pub inputs: Vec<usize>,
 }
 
+/// Leaf nodes with the rank-correlation matrix (row-major) to impose on them.
+pub type CorrelationGroup = (Vec<usize>, Vec<f64>);
+
 /// The compiled model.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -85,8 +93,7 @@ pub struct Plan {
     pub categories: Vec<(String, Flow, usize)>,
     pub flows: Vec<(Flow, usize)>,
     pub total: usize,
-    /// Groups of leaf nodes with the rank-correlation matrix (row-major) to impose on them.
-    pub correlations: Vec<(Vec<usize>, Vec<f64>)>,
+    pub correlations: Vec<CorrelationGroup>,
 }
 
 fn compile(e: &Expr, index: &HashMap<String, usize>) -> Option<CExpr> {
@@ -110,9 +117,14 @@ impl Plan {
             format!("unknown scenario `{sid}` (known: {})", known.join(", "))
         })?;
         let as_of = opts.as_of.unwrap_or(scenario.as_of);
+        // The grade filter sets aside *reported evidence* below the grade. An estimate resting only on analyst
+        // assumptions is a modelling choice, not evidence, and is kept (it is graded F6 and says so).
         let grade_ok = |est: &Estimate| match opts.min_grade {
             None => true,
-            Some(min) => est.claims.iter().any(|c| ds.claim_grade(c).is_some_and(|g| g.meets(min))),
+            Some(min) => {
+                let mut reported = est.claims.iter().filter(|c| !ds.claim_is_assumption(c)).peekable();
+                reported.peek().is_none() || reported.any(|c| ds.claim_grade(c).is_some_and(|g| g.meets(min)))
+            }
         };
 
         // Variables in dependency order; those with no usable evidence are left out (and so is what uses them).
@@ -146,13 +158,16 @@ impl Plan {
                     match est {
                         Some(est) => NodeDef::Leaf {
                             sampler: Sampler::new(&est.dist).map_err(|m| format!("variable `{id}`: {m}"))?,
-                            estimate: est.clone(),
+                            estimate: Box::new(est.clone()),
                             stream: stream_id(id),
                             overridden,
                         },
                         None => {
                             let why = if es.iter().any(|e| e.public.is_none_or(|p| p <= as_of)) {
-                                format!("no estimate of `{id}` rests on evidence graded {} or better", opts.min_grade.map(|g| g.to_string()).unwrap_or_default())
+                                format!(
+                                    "no estimate of `{id}` rests on evidence graded {} or better",
+                                    opts.min_grade.map(|g| g.to_string()).unwrap_or_default()
+                                )
                             } else {
                                 format!("no estimate of `{id}` was public by {as_of}")
                             };
@@ -192,12 +207,20 @@ impl Plan {
                         .chain(item.unit_price.variables())
                         .find(|d| !index.contains_key(*d))
                         .unwrap_or("?");
-                    excluded.push((item.id.clone(), missing.get(dep).cloned().unwrap_or_else(|| format!("`{dep}` is unknown"))));
+                    excluded.push((
+                        item.id.clone(),
+                        missing.get(dep).cloned().unwrap_or_else(|| format!("`{dep}` is unknown")),
+                    ));
                     continue;
                 }
             };
             let qn = nodes.len();
-            nodes.push(Node { name: format!("item:{}:quantity", item.id), unit: item.unit.clone(), role: NodeRole::Quantity, def: NodeDef::Expr(q) });
+            nodes.push(Node {
+                name: format!("item:{}:quantity", item.id),
+                unit: item.unit.clone(),
+                role: NodeRole::Quantity,
+                def: NodeDef::Expr(q),
+            });
             let pn = nodes.len();
             nodes.push(Node {
                 name: format!("item:{}:unit_price", item.id),
@@ -210,7 +233,11 @@ impl Plan {
                 name: format!("item:{}", item.id),
                 unit: Unit::usd(),
                 role: NodeRole::ItemValue,
-                def: NodeDef::Expr(CExpr::Bin(entente_core::expr::Op::Mul, Box::new(CExpr::Node(qn)), Box::new(CExpr::Node(pn)))),
+                def: NodeDef::Expr(CExpr::Bin(
+                    entente_core::expr::Op::Mul,
+                    Box::new(CExpr::Node(qn)),
+                    Box::new(CExpr::Node(pn)),
+                )),
             });
             let inputs = inputs_of(ds, item, &index);
             items.push(PlannedItem { item: item.clone(), quantity: qn, unit_price: pn, value: vn, inputs });
@@ -231,13 +258,23 @@ impl Plan {
         for (k, members) in cat_members.into_iter().enumerate() {
             categories[k].2 = nodes.len();
             let (c, f, _) = &categories[k];
-            nodes.push(Node { name: format!("category:{f}:{c}"), unit: Unit::usd(), role: NodeRole::Category, def: NodeDef::Sum(members) });
+            nodes.push(Node {
+                name: format!("category:{f}:{c}"),
+                unit: Unit::usd(),
+                role: NodeRole::Category,
+                def: NodeDef::Sum(members),
+            });
         }
         let mut flows = Vec::new();
         for f in Flow::ALL {
             let members: Vec<usize> = items.iter().filter(|i| i.item.flow == f).map(|i| i.value).collect();
             flows.push((f, nodes.len()));
-            nodes.push(Node { name: format!("flow:{f}"), unit: Unit::usd(), role: NodeRole::Flow, def: NodeDef::Sum(members) });
+            nodes.push(Node {
+                name: format!("flow:{f}"),
+                unit: Unit::usd(),
+                role: NodeRole::Flow,
+                def: NodeDef::Sum(members),
+            });
         }
         // The total is what North Korea delivered: the headline figure. Compensation is its own flow.
         let total = flows[0].1;
@@ -292,9 +329,15 @@ impl Plan {
 
 /// Connected groups of correlated leaves in force, each with its target matrix. Pairs whose variables have no
 /// evidence yet (or are fixed numbers) are dropped.
-fn correlation_groups(ds: &Dataset, nodes: &[Node], index: &HashMap<String, usize>) -> Result<Vec<(Vec<usize>, Vec<f64>)>, String> {
+fn correlation_groups(
+    ds: &Dataset,
+    nodes: &[Node],
+    index: &HashMap<String, usize>,
+) -> Result<Vec<CorrelationGroup>, String> {
     let leaf = |v: &str| {
-        index.get(v).copied().filter(|i| matches!(&nodes[*i].def, NodeDef::Leaf { sampler, .. } if !matches!(sampler, Sampler::Const(_))))
+        index.get(v).copied().filter(
+            |i| matches!(&nodes[*i].def, NodeDef::Leaf { sampler, .. } if !matches!(sampler, Sampler::Const(_))),
+        )
     };
     let pairs: Vec<(usize, usize, f64)> =
         ds.correlations.iter().filter_map(|c| Some((leaf(&c.a)?, leaf(&c.b)?, c.rank))).collect();
@@ -329,7 +372,10 @@ fn correlation_groups(ds: &Dataset, nodes: &[Node], index: &HashMap<String, usiz
         }
         if crate::correlate::cholesky(&m, k).is_none() {
             let names: Vec<&str> = g.iter().map(|i| nodes[*i].name.as_str()).collect();
-            return Err(format!("the rank correlations among {} are not consistent (no valid correlation matrix has them)", names.join(", ")));
+            return Err(format!(
+                "the rank correlations among {} are not consistent (no valid correlation matrix has them)",
+                names.join(", ")
+            ));
         }
         out.push((g, m));
     }

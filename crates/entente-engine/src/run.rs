@@ -49,7 +49,7 @@ fn eval(e: &CExpr, done: &[&mut [f64]], n: usize) -> Vec<f64> {
             // Multiplying by a node directly avoids a copy on the hottest path (quantity × price).
             let y_owned;
             let y: &[f64] = match &**b {
-                CExpr::Node(i) => &done[*i],
+                CExpr::Node(i) => done[*i],
                 other => {
                     y_owned = eval(other, done, n);
                     &y_owned
@@ -86,18 +86,25 @@ enum Pass {
     Derived,
 }
 
-fn run_chunk(plan: &Plan, seed: u64, chunk: usize, cols: &mut [&mut [f64]], cached: &[Option<Arc<Vec<f64>>>], pass: Pass) {
-    for i in 0..plan.nodes.len() {
-        let is_leaf = matches!(plan.nodes[i].def, NodeDef::Leaf { .. });
+fn run_chunk(
+    plan: &Plan,
+    seed: u64,
+    chunk: usize,
+    cols: &mut [&mut [f64]],
+    cached: &[Option<Arc<Vec<f64>>>],
+    pass: Pass,
+) {
+    for (i, (node, cached)) in plan.nodes.iter().zip(cached).enumerate() {
+        let is_leaf = matches!(node.def, NodeDef::Leaf { .. });
         if (pass == Pass::Leaves && !is_leaf) || (pass == Pass::Derived && is_leaf) {
             continue;
         }
         let (done, rest) = cols.split_at_mut(i);
         let out = &mut *rest[0];
         let n = out.len();
-        match &plan.nodes[i].def {
-            NodeDef::Leaf { .. } if cached[i].is_some() => {
-                let c = cached[i].as_ref().expect("checked");
+        match &node.def {
+            NodeDef::Leaf { .. } if cached.is_some() => {
+                let c = cached.as_ref().expect("checked");
                 out.copy_from_slice(&c[chunk * CHUNK..chunk * CHUNK + n]);
             }
             NodeDef::Leaf { sampler, estimate, stream, .. } => {
@@ -136,7 +143,8 @@ impl Run {
         let keys: Vec<Option<String>> = (0..plan.nodes.len())
             .map(|i| if correlated.contains(&i) { None } else { leaf_key(&plan, i, samples, seed) })
             .collect();
-        let cached: Vec<Option<Arc<Vec<f64>>>> = keys.iter().map(|k| k.as_ref().and_then(|k| cache.0.get(k).cloned())).collect();
+        let cached: Vec<Option<Arc<Vec<f64>>>> =
+            keys.iter().map(|k| k.as_ref().and_then(|k| cache.0.get(k).cloned())).collect();
         let mut columns: Vec<Vec<f64>> = (0..plan.nodes.len()).map(|_| vec![0.0; samples]).collect();
         let passes: &[Pass] = if plan.correlations.is_empty() { &[Pass::All] } else { &[Pass::Leaves, Pass::Derived] };
         for &pass in passes {
@@ -152,7 +160,8 @@ impl Run {
                 }
             }
             let n_chunks = samples.div_ceil(CHUNK);
-            let mut per_chunk: Vec<Vec<&mut [f64]>> = (0..n_chunks).map(|_| Vec::with_capacity(columns.len())).collect();
+            let mut per_chunk: Vec<Vec<&mut [f64]>> =
+                (0..n_chunks).map(|_| Vec::with_capacity(columns.len())).collect();
             for col in columns.iter_mut() {
                 for (k, part) in col.chunks_mut(CHUNK).enumerate() {
                     per_chunk[k].push(part);
@@ -194,8 +203,10 @@ impl Run {
     }
 
     pub fn column(&self, name: &str) -> Option<&[f64]> {
-        self.plan.index.get(name).map(|i| self.columns[*i].as_slice()).or_else(|| {
-            self.plan.nodes.iter().position(|n| n.name == name).map(|i| self.columns[i].as_slice())
-        })
+        self.plan
+            .index
+            .get(name)
+            .map(|i| self.columns[*i].as_slice())
+            .or_else(|| self.plan.nodes.iter().position(|n| n.name == name).map(|i| self.columns[i].as_slice()))
     }
 }

@@ -4,8 +4,8 @@
 
 use entente_core::{Distribution, Truncation};
 use rand::{Rng, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_distr::{Distribution as _, Gamma, LogNormal, Normal, Triangular};
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Draws are made in chunks of this many samples; a chunk is the unit of parallel work.
 pub const CHUNK: usize = 16_384;
@@ -37,7 +37,12 @@ pub enum Sampler {
     Triangular(Triangular<f64>),
     /// Beta-PERT as low + width · G₁/(G₁ + G₂) with Gᵢ ~ Gamma(αᵢ): Marsaglia–Tsang gamma draws need no
     /// logarithm most of the time, which makes this several times faster than a direct Beta sampler.
-    Pert { low: f64, width: f64, a: Gamma<f64>, b: Gamma<f64> },
+    Pert {
+        low: f64,
+        width: f64,
+        a: Gamma<f64>,
+        b: Gamma<f64>,
+    },
     Normal(Normal<f64>),
     LogNormal(LogNormal<f64>),
 }

@@ -146,7 +146,9 @@ pub fn sensitivity(run: &Run, target: usize) -> Sensitivity {
             }
         })
         .collect();
-    inputs.sort_by(|a, b| b.first_order.total_cmp(&a.first_order).then(b.swing.total_cmp(&a.swing)).then(a.variable.cmp(&b.variable)));
+    inputs.sort_by(|a, b| {
+        b.first_order.total_cmp(&a.first_order).then(b.swing.total_cmp(&a.swing)).then(a.variable.cmp(&b.variable))
+    });
     Sensitivity {
         figure: plan.nodes[target].name.clone(),
         scenario: plan.scenario.id.clone(),
@@ -186,10 +188,14 @@ mod tests {
     #[test]
     fn product_model_matches_closed_form() {
         let n = 200_000;
-        let (d1, d2) = (Distribution::Pert { low: 1000.0, mode: 3000.0, high: 9000.0 }, Distribution::Uniform { low: 300.0, high: 900.0 });
+        let (d1, d2) = (
+            Distribution::Pert { low: 1000.0, mode: 3000.0, high: 9000.0 },
+            Distribution::Uniform { low: 300.0, high: 900.0 },
+        );
         let (x1, x2) = (draws(d1.clone(), "q", n), draws(d2.clone(), "p", n));
         let y: Vec<f64> = x1.iter().zip(&x2).map(|(a, b)| a * b).collect();
-        let var_y = d1.variance() * d2.variance() + d1.variance() * d2.mean().powi(2) + d2.variance() * d1.mean().powi(2);
+        let var_y =
+            d1.variance() * d2.variance() + d1.variance() * d2.mean().powi(2) + d2.variance() * d1.mean().powi(2);
         let s1 = d2.mean().powi(2) * d1.variance() / var_y;
         let s2 = d1.mean().powi(2) * d2.variance() / var_y;
         let (e1, e2) = (first_order(&x1, &y, BINS), first_order(&x2, &y, BINS));

@@ -14,7 +14,13 @@ fn var(id: &str, unit: &str, dist: Distribution) -> Variable {
         id: id.into(),
         unit: Unit::parse(unit).unwrap(),
         description: String::new(),
-        kind: VariableKind::Estimates(vec![Estimate { public: None, dist, truncation: Truncation::default(), claims: vec![], note: String::new() }]),
+        kind: VariableKind::Estimates(vec![Estimate {
+            public: None,
+            dist,
+            truncation: Truncation::default(),
+            claims: vec![],
+            note: String::new(),
+        }]),
     }
 }
 
@@ -80,7 +86,10 @@ fn sum_of_independent_items_matches_closed_form() {
     let ds = model();
     let (_, a) = estimate(&ds, &PlanOptions::default(), N, 2, &[], &|_| {}).unwrap();
     let prod = |x: &Distribution, y: &Distribution| {
-        (x.mean() * y.mean(), x.variance() * y.variance() + x.variance() * y.mean().powi(2) + y.variance() * x.mean().powi(2))
+        (
+            x.mean() * y.mean(),
+            x.variance() * y.variance() + x.variance() * y.mean().powi(2) + y.variance() * x.mean().powi(2),
+        )
     };
     let v = &ds.variables;
     let dist = |i: usize| match &v[i].kind {

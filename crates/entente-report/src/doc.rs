@@ -38,7 +38,11 @@ impl Table {
 
     /// A table of text columns.
     pub fn text(headers: &[&str]) -> Self {
-        Table { headers: headers.iter().map(|s| s.to_string()).collect(), align: vec![Align::Left; headers.len()], rows: Vec::new() }
+        Table {
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            align: vec![Align::Left; headers.len()],
+            rows: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, cells: Vec<String>) {

@@ -69,7 +69,8 @@ pub fn history(a: HistoryArgs) -> Result<u8> {
     let opts = plan_options(&a.model);
     let steps = history::evidence_dates(&ds, Plan::new(&ds, &opts).map_err(|e| anyhow!(e))?.as_of).len();
     let pb = progress(steps * chunks(a.model.samples), "replaying evidence");
-    let h = history::history(&ds, &opts, a.model.samples, a.model.seed, &|n| pb.inc(n as u64)).map_err(|e| anyhow!(e))?;
+    let h =
+        history::history(&ds, &opts, a.model.samples, a.model.seed, &|n| pb.inc(n as u64)).map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
     let fmt = a.format.format;
     print(&render(fmt, &views::history::history_doc(&h, fmt != OutputFormat::Csv), &h))?;
@@ -79,7 +80,8 @@ pub fn history(a: HistoryArgs) -> Result<u8> {
 pub fn timeline(a: HistoryArgs) -> Result<u8> {
     let ds = load(&a.model)?;
     let pb = progress(0, "replaying quarters");
-    let tl = history::timeline(&ds, &plan_options(&a.model), a.model.samples, a.model.seed, &|n| pb.inc(n as u64)).map_err(|e| anyhow!(e))?;
+    let tl = history::timeline(&ds, &plan_options(&a.model), a.model.samples, a.model.seed, &|n| pb.inc(n as u64))
+        .map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
     let fmt = a.format.format;
     print(&render(fmt, &views::history::timeline_doc(&tl, fmt != OutputFormat::Csv), &tl))?;

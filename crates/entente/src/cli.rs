@@ -7,7 +7,11 @@ use entente_report::OutputFormat;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "entente", version, about = "Evidence-based estimates of North Korea–Russia arms and money flows, with graded sources, honest uncertainty and sanctions screening.")]
+#[command(
+    name = "entente",
+    version,
+    about = "Evidence-based estimates of North Korea–Russia arms and money flows, with graded sources, honest uncertainty and sanctions screening."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -29,7 +29,9 @@ pub fn run(cli: Cli) -> Result<u8> {
 /// Loads the dataset named by `--data`, or the embedded one. Dataset errors are listed in full.
 pub fn load(m: &ModelArgs) -> Result<Dataset> {
     let r = match &m.data {
-        Some(dir) => entente_data::load_dir(dir).map_err(|e| anyhow!("the dataset in {} has errors:\n{e}", dir.display())),
+        Some(dir) => {
+            entente_data::load_dir(dir).map_err(|e| anyhow!("the dataset in {} has errors:\n{e}", dir.display()))
+        }
         None => entente_data::load_embedded().map_err(|e| anyhow!("the embedded dataset has errors:\n{e}")),
     };
     r
@@ -46,14 +48,22 @@ fn chunks(samples: usize) -> usize {
 fn assess(a: AssessArgs) -> Result<u8> {
     let ds = load(&a.model)?;
     let pb = progress(chunks(a.model.samples), "sampling");
-    let (_, result) = estimate(&ds, &plan_options(&a.model), a.model.samples, a.model.seed, &a.quantiles, &|n| pb.inc(n as u64))
-        .map_err(|e| anyhow!(e))?;
+    let (_, mut result) =
+        estimate(&ds, &plan_options(&a.model), a.model.samples, a.model.seed, &a.quantiles, &|n| pb.inc(n as u64))
+            .map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
+    if let Some(g) = a.model.min_grade {
+        result.grade_effect = Some(
+            entente_engine::grading::grade_effect(&ds, &plan_options(&a.model), g, a.model.samples, a.model.seed)
+                .map_err(|e| anyhow!(e))?,
+        );
+    }
     let fmt = a.format.format;
     let human = fmt != OutputFormat::Csv;
     let mut out = render(fmt, &views::assess::doc(&result, human, a.items || fmt != OutputFormat::Table), &result);
     if a.compare {
-        let cs = entente_engine::compare::compare(&ds, None, a.model.samples, a.model.seed, &|_| {}).map_err(|e| anyhow!(e))?;
+        let cs = entente_engine::compare::compare(&ds, None, a.model.samples, a.model.seed, &|_| {})
+            .map_err(|e| anyhow!(e))?;
         out.push('\n');
         out.push_str(&render(fmt, &views::compare::doc(&cs, human), &cs));
     }
@@ -68,11 +78,17 @@ fn explain(a: ExplainArgs) -> Result<u8> {
         return Err(anyhow!("unknown item `{}` (known: {})", a.item, known.join(", ")));
     }
     let pb = progress(chunks(a.model.samples), "sampling");
-    let (run, _) = estimate(&ds, &plan_options(&a.model), a.model.samples, a.model.seed, &[], &|n| pb.inc(n as u64)).map_err(|e| anyhow!(e))?;
+    let (run, _) = estimate(&ds, &plan_options(&a.model), a.model.samples, a.model.seed, &[], &|n| pb.inc(n as u64))
+        .map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
     let Some(e) = entente_engine::explain::explain(&ds, &run, &a.item) else {
         let why = run.plan.excluded.iter().find(|(i, _)| *i == a.item).map(|(_, w)| w.clone()).unwrap_or_default();
-        return Err(anyhow!("item `{}` is not part of scenario `{}` as of {}: {why}", a.item, run.plan.scenario.id, run.plan.as_of));
+        return Err(anyhow!(
+            "item `{}` is not part of scenario `{}` as of {}: {why}",
+            a.item,
+            run.plan.scenario.id,
+            run.plan.as_of
+        ));
     };
     let fmt = a.format.format;
     print(&render(fmt, &views::explain::doc(&e, fmt != OutputFormat::Csv), &e))?;
@@ -110,8 +126,10 @@ fn compare(a: CompareArgs) -> Result<u8> {
     let ds = load(&a.model)?;
     let n = ds.studies.iter().filter(|s| a.model.scenario.as_deref().is_none_or(|x| x == s.scenario)).count();
     let pb = progress(n * chunks(a.model.samples), "sampling");
-    let cs = entente_engine::compare::compare(&ds, a.model.scenario.as_deref(), a.model.samples, a.model.seed, &|k| pb.inc(k as u64))
-        .map_err(|e| anyhow!(e))?;
+    let cs = entente_engine::compare::compare(&ds, a.model.scenario.as_deref(), a.model.samples, a.model.seed, &|k| {
+        pb.inc(k as u64)
+    })
+    .map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
     let fmt = a.format.format;
     print(&render(fmt, &views::compare::doc(&cs, fmt != OutputFormat::Csv), &cs))?;

@@ -5,9 +5,14 @@ use std::io::{IsTerminal, Write};
 
 /// A progress bar over `total` chunks, drawn on stderr only when it is a terminal.
 pub fn progress(total: usize, what: &str) -> ProgressBar {
-    let target = if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+    let target =
+        if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
     let pb = ProgressBar::with_draw_target(Some(total as u64), target);
-    pb.set_style(ProgressStyle::with_template("{msg} [{bar:30}] {percent:>3}% {elapsed}").expect("valid template").progress_chars("=> "));
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {percent:>3}% {elapsed}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
     pb.set_message(what.to_string());
     pb
 }

@@ -53,7 +53,9 @@ fn assess_json_has_figures_with_provenance() {
 
 #[test]
 fn assess_is_byte_identical_for_a_seed() {
-    let run = |seed: &str| entente().args(["assess", "--samples", "30000", "--format", "json", "--seed", seed]).output().unwrap().stdout;
+    let run = |seed: &str| {
+        entente().args(["assess", "--samples", "30000", "--format", "json", "--seed", seed]).output().unwrap().stdout
+    };
     assert_eq!(run("7"), run("7"));
     assert_ne!(run("7"), run("8"));
 }
@@ -63,7 +65,10 @@ fn assess_on_a_fixture_dataset() {
     let v = json(&["assess", "--samples", "20000", "--data", fixture().to_str().unwrap()]);
     assert_eq!(v["scenario"], "now");
     let ids: Vec<&str> = v["figures"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
-    assert!(ids.contains(&"item:shells") && ids.contains(&"item:oil") && ids.contains(&"ratio:KP->RU/RU->KP"), "{ids:?}");
+    assert!(
+        ids.contains(&"item:shells") && ids.contains(&"item:oil") && ids.contains(&"ratio:KP->RU/RU->KP"),
+        "{ids:?}"
+    );
     // as of February 2024 the oil item had not begun and the February container estimate is used
     let v = json(&["assess", "--samples", "20000", "--data", fixture().to_str().unwrap(), "--as-of", "2024-02-27"]);
     assert_eq!(v["excluded"][0]["item"], "oil");
@@ -74,7 +79,10 @@ fn assess_on_a_fixture_dataset() {
 
 #[test]
 fn csv_and_markdown_formats() {
-    let out = entente().args(["assess", "--samples", "20000", "--format", "csv", "--data", fixture().to_str().unwrap()]).output().unwrap();
+    let out = entente()
+        .args(["assess", "--samples", "20000", "--format", "csv", "--data", fixture().to_str().unwrap()])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let header = rdr.headers().unwrap().clone();
@@ -109,7 +117,11 @@ fn explain_shows_inputs_claims_and_graded_sources() {
 
 #[test]
 fn validate_reports_all_errors_with_exit_2() {
-    entente().args(["validate", fixture().to_str().unwrap()]).assert().success().stdout(predicate::str::contains("valid"));
+    entente()
+        .args(["validate", fixture().to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("valid"));
     entente().args(["validate"]).assert().success();
     let dir = tempfile::tempdir().unwrap();
     for f in std::fs::read_dir(fixture()).unwrap() {
@@ -117,7 +129,10 @@ fn validate_reports_all_errors_with_exit_2() {
         std::fs::copy(f.path(), dir.path().join(f.file_name())).unwrap();
     }
     let items = dir.path().join("items.toml");
-    let text = std::fs::read_to_string(&items).unwrap().replace("unit_price = \"price\"", "unit_price = \"oil_price\"").replace("flow = \"RU->KP\"", "flow = \"up\"");
+    let text = std::fs::read_to_string(&items)
+        .unwrap()
+        .replace("unit_price = \"price\"", "unit_price = \"oil_price\"")
+        .replace("flow = \"RU->KP\"", "flow = \"up\"");
     std::fs::write(&items, text).unwrap();
     entente()
         .args(["validate", dir.path().to_str().unwrap()])
@@ -126,15 +141,27 @@ fn validate_reports_all_errors_with_exit_2() {
         .stderr(predicate::str::contains("items.toml:8: item[0] (shells).unit_price: unit USD/barrel does not combine"))
         .stderr(predicate::str::contains("items.toml:14: item[1] (oil).flow: `up` is not a flow"))
         .stderr(predicate::str::contains("2 errors"));
-    entente().args(["assess", "--data", dir.path().to_str().unwrap()]).assert().code(2).stdout(predicate::str::is_empty());
+    entente()
+        .args(["assess", "--data", dir.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty());
 }
 
 #[test]
 fn bad_arguments_exit_2() {
     entente().args(["assess", "--samples", "5"]).assert().code(2);
     entente().args(["assess", "--quantiles", "1.5"]).assert().code(2);
-    entente().args(["assess", "--scenario", "nope", "--samples", "1000"]).assert().code(2).stderr(predicate::str::contains("unknown scenario `nope`"));
-    entente().args(["assess", "--data", "/nonexistent"]).assert().code(2).stderr(predicate::str::contains("not a folder"));
+    entente()
+        .args(["assess", "--scenario", "nope", "--samples", "1000"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown scenario `nope`"));
+    entente()
+        .args(["assess", "--data", "/nonexistent"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a folder"));
 }
 
 #[test]
@@ -146,5 +173,9 @@ fn compare_shows_both_studies() {
         assert!(c["study_low"].as_f64().unwrap() <= c["study_high"].as_f64().unwrap());
         assert!(!c["verdict"].as_str().unwrap().is_empty());
     }
-    entente().args(["compare", "--samples", "20000"]).assert().success().stdout(predicate::str::contains("implied unit prices"));
+    entente()
+        .args(["compare", "--samples", "20000"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("implied unit prices"));
 }

@@ -28,7 +28,13 @@ fn cells(a: &Assessment, label: String, f: &Figure, extra: &[f64], human: bool) 
 
 /// Probabilities requested beyond the standard P5 / P50 / P95.
 pub fn extra_quantiles(a: &Assessment) -> Vec<f64> {
-    a.total().summary.quantiles.iter().map(|(p, _)| *p).filter(|p| ![0.05, 0.5, 0.95].iter().any(|s| (s - p).abs() < 1e-12)).collect()
+    a.total()
+        .summary
+        .quantiles
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| ![0.05, 0.5, 0.95].iter().any(|s| (s - p).abs() < 1e-12))
+        .collect()
 }
 
 pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
@@ -50,11 +56,16 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
     }
     for flow in Flow::ALL {
         let mut t = Table::numeric(&header(a, &extra).iter().map(String::as_str).collect::<Vec<_>>());
-        let cats: Vec<&Figure> = a.figures.iter().filter(|f| f.kind == FigureKind::Category && f.flow == Some(flow)).collect();
+        let cats: Vec<&Figure> =
+            a.figures.iter().filter(|f| f.kind == FigureKind::Category && f.flow == Some(flow)).collect();
         for c in &cats {
             t.push(cells(a, c.label.clone(), c, &extra, human));
             if show_items {
-                for it in a.figures.iter().filter(|f| f.kind == FigureKind::Item && f.flow == Some(flow) && f.category == c.category) {
+                for it in a
+                    .figures
+                    .iter()
+                    .filter(|f| f.kind == FigureKind::Item && f.flow == Some(flow) && f.category == c.category)
+                {
                     t.push(cells(a, format!("  {}", it.label), it, &extra, human));
                 }
             }
@@ -79,6 +90,43 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
         t.push(vec!["Deliveries ÷ compensation".into(), f(s.p5()), f(s.p50()), f(s.p95())]);
         d.sections.push(Section { heading: "Balance of the partnership".into(), table: Some(t), notes: vec![note] });
     }
+    if let Some(g) = &a.grade_effect {
+        let mut t = Table::numeric(&[
+            "",
+            "all evidence P5",
+            "median",
+            "P95",
+            &format!("{} or better P5", g.min_grade),
+            "median",
+            "P95",
+        ]);
+        for (label, all, f) in [
+            ("Deliveries", &g.all_deliveries, &g.filtered_deliveries),
+            ("Compensation", &g.all_compensation, &g.filtered_compensation),
+        ] {
+            t.push(vec![
+                label.into(),
+                money(all.p5, human),
+                money(all.p50, human),
+                money(all.p95, human),
+                money(f.p5, human),
+                money(f.p50, human),
+                money(f.p95, human),
+            ]);
+        }
+        let mut notes: Vec<String> = g.changed.iter().map(|c| format!("Changed: {c}.")).collect();
+        if !g.dropped_items.is_empty() {
+            notes.push(format!("{} items are left out under the filter (listed below).", g.dropped_items.len()));
+        }
+        if notes.is_empty() {
+            notes.push("No estimate rests only on evidence below this grade.".into());
+        }
+        d.sections.push(Section {
+            heading: format!("Effect of setting aside evidence below {}", g.min_grade),
+            table: Some(t),
+            notes,
+        });
+    }
     let total = a.total();
     let mut notes = vec![format!(
         "Monte Carlo error of the deliveries total: mean ± {} (standard error), P95 ± {} (batch standard error, {} batches); P5/P95 are stable to {}.",
@@ -90,7 +138,9 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
     for e in &a.excluded {
         notes.push(format!("Left out: {} — {}.", e.item, e.reason));
     }
-    notes.push("Every figure traces to its claims and graded sources: `entente explain ITEM`, or `--format json`.".into());
+    notes.push(
+        "Every figure traces to its claims and graded sources: `entente explain ITEM`, or `--format json`.".into(),
+    );
     d.sections.push(Section { heading: String::new(), table: None, notes });
     d
 }

@@ -7,7 +7,17 @@ use entente_engine::compare::Comparison;
 
 pub fn doc(cs: &[Comparison], human: bool) -> Doc {
     let mut d = Doc { title: "entente compare — published studies beside our estimate".into(), ..Default::default() };
-    let mut t = Table::numeric(&["study", "scenario (as of)", "study low", "study high", "our P5", "our median", "our P95", "median ÷ study mid", "overlap"]);
+    let mut t = Table::numeric(&[
+        "study",
+        "scenario (as of)",
+        "study low",
+        "study high",
+        "our P5",
+        "our median",
+        "our P95",
+        "median ÷ study mid",
+        "overlap",
+    ]);
     for c in cs {
         t.push(vec![
             c.title.clone(),
@@ -23,7 +33,13 @@ pub fn doc(cs: &[Comparison], human: bool) -> Doc {
     }
     d.sections.push(Section { heading: "Ranges".into(), table: Some(t), notes: Vec::new() });
     for c in cs {
-        let mut t = Table::numeric(&["item", "our median quantity", "our median unit price", "implied (study low)", "implied (study high)"]);
+        let mut t = Table::numeric(&[
+            "item",
+            "our median quantity",
+            "our median unit price",
+            "implied (study low)",
+            "implied (study high)",
+        ]);
         for p in &c.implied_prices {
             let unit = format!("USD/{}", p.unit);
             t.push(vec![

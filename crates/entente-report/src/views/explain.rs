@@ -21,7 +21,11 @@ pub fn doc(e: &Explanation, human: bool) -> Doc {
         d.meta.push(("note".into(), e.note.clone()));
     }
     let mut t = Table::numeric(&["", "P5", "median", "P95", "mean"]);
-    for (label, s, unit) in [("quantity", &e.quantity, e.unit.as_str()), ("unit price", &e.unit_price, price_unit.as_str()), ("value", &e.value, "USD")] {
+    for (label, s, unit) in [
+        ("quantity", &e.quantity, e.unit.as_str()),
+        ("unit price", &e.unit_price, price_unit.as_str()),
+        ("value", &e.value, "USD"),
+    ] {
         t.push(vec![label.into(), fmt(s.p5(), unit), fmt(s.p50(), unit), fmt(s.p95(), unit), fmt(s.mean, unit)]);
     }
     d.sections.push(Section { heading: "Result".into(), table: Some(t), notes: Vec::new() });
@@ -39,7 +43,13 @@ pub fn doc(e: &Explanation, human: bool) -> Doc {
         if i.overridden_by_scenario {
             def += " [scenario override]";
         }
-        t.push(vec![i.variable.clone(), def, fmt(i.summary.p5(), &i.unit), fmt(i.summary.p50(), &i.unit), fmt(i.summary.p95(), &i.unit)]);
+        t.push(vec![
+            i.variable.clone(),
+            def,
+            fmt(i.summary.p5(), &i.unit),
+            fmt(i.summary.p50(), &i.unit),
+            fmt(i.summary.p95(), &i.unit),
+        ]);
     }
     d.sections.push(Section { heading: "Inputs".into(), table: Some(t), notes: Vec::new() });
 
@@ -48,7 +58,9 @@ pub fn doc(e: &Explanation, human: bool) -> Doc {
         for c in &i.claims {
             let refers = match c.refers_to {
                 entente_core::RefersTo::AsOf(d) => format!("as of {d}"),
-                entente_core::RefersTo::Period { from, to } => format!("{from} – {}", to.map(|t| t.to_string()).unwrap_or_else(|| "…".into())),
+                entente_core::RefersTo::Period { from, to } => {
+                    format!("{from} – {}", to.map(|t| t.to_string()).unwrap_or_else(|| "…".into()))
+                }
             };
             let derived = if c.derived { " (DERIVED)" } else { "" };
             t.push(vec![
@@ -61,8 +73,10 @@ pub fn doc(e: &Explanation, human: bool) -> Doc {
             ]);
         }
     }
-    let uncited: Vec<&str> = e.inputs.iter().filter(|i| !i.derived && i.claims.is_empty()).map(|i| i.variable.as_str()).collect();
-    let notes = if uncited.is_empty() { Vec::new() } else { vec![format!("No claims cited for: {}.", uncited.join(", "))] };
+    let uncited: Vec<&str> =
+        e.inputs.iter().filter(|i| !i.derived && i.claims.is_empty()).map(|i| i.variable.as_str()).collect();
+    let notes =
+        if uncited.is_empty() { Vec::new() } else { vec![format!("No claims cited for: {}.", uncited.join(", "))] };
     d.sections.push(Section { heading: "Claims".into(), table: Some(t), notes });
 
     let mut t = Table::text(&["source", "grade", "publisher", "published", "title / URL"]);

@@ -14,7 +14,15 @@ pub fn history_doc(h: &History, human: bool) -> Doc {
         ],
         sections: Vec::new(),
     };
-    let mut t = Table::numeric(&["date", "deliveries P5", "median", "P95", "median change", "compensation median", "what changed"]);
+    let mut t = Table::numeric(&[
+        "date",
+        "deliveries P5",
+        "median",
+        "P95",
+        "median change",
+        "compensation median",
+        "what changed",
+    ]);
     t.align[6] = crate::doc::Align::Left;
     for s in &h.steps {
         let change = match s.median_change {
@@ -50,9 +58,23 @@ pub fn timeline_doc(tl: &Timeline, human: bool) -> Doc {
         ],
         sections: Vec::new(),
     };
-    let mut t = Table::numeric(&["quarter", "deliveries P5", "median", "P95", "median added in quarter", "compensation median"]);
+    let mut t = Table::numeric(&[
+        "quarter",
+        "deliveries P5",
+        "median",
+        "P95",
+        "median added in quarter",
+        "compensation median",
+    ]);
     for p in &tl.points {
-        t.push(vec![p.label.clone(), money(p.deliveries.p5), money(p.deliveries.p50), money(p.deliveries.p95), money(p.deliveries_median_increase), money(p.compensation.p50)]);
+        t.push(vec![
+            p.label.clone(),
+            money(p.deliveries.p5),
+            money(p.deliveries.p50),
+            money(p.deliveries.p95),
+            money(p.deliveries_median_increase),
+            money(p.compensation.p50),
+        ]);
     }
     d.sections.push(Section {
         heading: String::new(),

@@ -5,8 +5,8 @@ pub mod assess;
 pub mod compare;
 pub mod explain;
 pub mod history;
-pub mod sensitivity;
 pub mod meetings;
+pub mod sensitivity;
 pub mod trade;
 
 /// A money cell: formatted for people, full precision for machines.

@@ -15,11 +15,27 @@ pub fn doc(s: &Sensitivity, human: bool) -> Doc {
         ],
         sections: Vec::new(),
     };
-    let mut t = Table::numeric(&["input", "first-order index", "input P5", "input P95", "figure at input P5", "figure at input P95", "swing"]);
+    let mut t = Table::numeric(&[
+        "input",
+        "first-order index",
+        "input P5",
+        "input P95",
+        "figure at input P5",
+        "figure at input P95",
+        "swing",
+    ]);
     for i in &s.inputs {
         let idx = if human { pct(i.first_order) } else { format!("{:.6}", i.first_order) };
         let v = |x: f64| if human { in_unit(x, &i.unit) } else { format!("{x}") };
-        t.push(vec![i.variable.clone(), idx, v(i.input_p5), v(i.input_p95), money(i.at_p5), money(i.at_p95), money(i.swing)]);
+        t.push(vec![
+            i.variable.clone(),
+            idx,
+            v(i.input_p5),
+            v(i.input_p95),
+            money(i.at_p5),
+            money(i.at_p95),
+            money(i.swing),
+        ]);
     }
     let notes = vec![
         format!(
