@@ -4,8 +4,10 @@
 
 use entente_core::{Distribution, Truncation};
 use rand::{Rng, SeedableRng};
-use rand_distr::{Distribution as _, Gamma, LogNormal, Normal, Triangular};
+use rand_distr::{Distribution as _, LogNormal, Normal, Triangular};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Draws are made in chunks of this many samples; a chunk is the unit of parallel work.
 pub const CHUNK: usize = 16_384;
@@ -29,19 +31,65 @@ pub fn rng(seed: u64, stream: u64, chunk: usize) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(mix(mix(seed ^ mix(stream)) ^ chunk as u64))
 }
 
+/// Number of intervals of a quantile table.
+pub const TABLE: usize = 16_384;
+
+/// Quantiles of Beta(α, β) (α, β ≥ 1, as in every PERT) at u = k/TABLE, k = 0..=TABLE. Built by integrating the
+/// density with Simpson's rule on a fine grid and inverting the cumulative sums; linear interpolation between
+/// the entries is then accurate to about 1e-7 of the range except inside the outermost 1/TABLE of each tail
+/// (tested against an independent inverse CDF). Tables are shared by all variables with the same shape.
+pub fn beta_quantile_table(alpha: f64, beta: f64) -> Arc<[f64]> {
+    static CACHE: OnceLock<Mutex<HashMap<(u64, u64), Arc<[f64]>>>> = OnceLock::new();
+    let key = (alpha.to_bits(), beta.to_bits());
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(t) = cache.lock().expect("table cache").get(&key) {
+        return t.clone();
+    }
+    const GRID: usize = 1 << 16;
+    let pdf = |x: f64| x.powf(alpha - 1.0) * (1.0 - x).powf(beta - 1.0);
+    let h = 1.0 / GRID as f64;
+    let mut cdf = Vec::with_capacity(GRID + 1);
+    cdf.push(0.0);
+    let mut acc = 0.0;
+    let mut left = pdf(0.0);
+    for i in 1..=GRID {
+        let x = i as f64 * h;
+        let right = pdf(x);
+        acc += (left + 4.0 * pdf(x - h / 2.0) + right) * h / 6.0;
+        cdf.push(acc);
+        left = right;
+    }
+    let total = acc;
+    let mut table = Vec::with_capacity(TABLE + 1);
+    let mut i = 0;
+    for k in 0..=TABLE {
+        let u = k as f64 / TABLE as f64 * total;
+        while i + 1 < GRID && cdf[i + 1] < u {
+            i += 1;
+        }
+        let span = cdf[i + 1] - cdf[i];
+        let frac = if span > 0.0 { ((u - cdf[i]) / span).clamp(0.0, 1.0) } else { 0.0 };
+        table.push((i as f64 + frac) * h);
+    }
+    table[0] = 0.0;
+    table[TABLE] = 1.0;
+    let table: Arc<[f64]> = table.into();
+    cache.lock().expect("table cache").insert(key, table.clone());
+    table
+}
+
 /// A distribution ready to draw from.
 #[derive(Debug, Clone)]
 pub enum Sampler {
     Const(f64),
     Uniform(f64, f64),
     Triangular(Triangular<f64>),
-    /// Beta-PERT as low + width · G₁/(G₁ + G₂) with Gᵢ ~ Gamma(αᵢ): Marsaglia–Tsang gamma draws need no
-    /// logarithm most of the time, which makes this several times faster than a direct Beta sampler.
+    /// Beta-PERT by inverse transform: one uniform draw and a look-up in a quantile table of the Beta(α, β)
+    /// distribution (see [`beta_quantile_table`]); several times faster than drawing Beta variates directly.
     Pert {
         low: f64,
         width: f64,
-        a: Gamma<f64>,
-        b: Gamma<f64>,
+        table: Arc<[f64]>,
     },
     Normal(Normal<f64>),
     LogNormal(LogNormal<f64>),
@@ -64,8 +112,7 @@ impl Sampler {
                 let width = high - low;
                 let alpha = 1.0 + 4.0 * (mode - low) / width;
                 let beta = 1.0 + 4.0 * (high - mode) / width;
-                let gamma = |shape: f64| Gamma::new(shape, 1.0).map_err(|e| format!("{d}: {e}"));
-                Self::Pert { low, width, a: gamma(alpha)?, b: gamma(beta)? }
+                Self::Pert { low, width, table: beta_quantile_table(alpha, beta) }
             }
             Distribution::Normal { mean, sd } => Self::Normal(Normal::new(mean, sd).map_err(|e| format!("{d}: {e}"))?),
             Distribution::LogNormal { mu, sigma } => {
@@ -80,10 +127,11 @@ impl Sampler {
             Self::Const(v) => *v,
             Self::Uniform(lo, width) => lo + width * rng.gen::<f64>(),
             Self::Triangular(d) => d.sample(rng),
-            Self::Pert { low, width, a, b } => {
-                let x = a.sample(rng);
-                let y = b.sample(rng);
-                low + width * x / (x + y)
+            Self::Pert { low, width, table } => {
+                let h = rng.gen::<f64>() * TABLE as f64;
+                let i = (h as usize).min(TABLE - 1);
+                let (a, b) = (table[i], table[i + 1]);
+                low + width * (a + (h - i as f64) * (b - a))
             }
             Self::Normal(d) => d.sample(rng),
             Self::LogNormal(d) => d.sample(rng),
@@ -153,6 +201,22 @@ mod tests {
             let se = d.variance().sqrt() / (v.len() as f64).sqrt();
             assert!((m - d.mean()).abs() < 5.0 * se, "{d}: mean {m} vs {}", d.mean());
             assert!((sd * sd / d.variance() - 1.0).abs() < 0.05, "{d}: var {} vs {}", sd * sd, d.variance());
+        }
+    }
+
+    /// The quantile table against an independent implementation: statrs' Beta CDF (the regularised incomplete
+    /// beta function) at each tabulated quantile must give back its probability.
+    #[test]
+    fn beta_table_matches_an_independent_cdf() {
+        use statrs::distribution::Beta;
+        for (a, b) in [(1.0, 1.0), (1.5, 4.5), (3.0, 3.0), (4.6, 1.4), (1.0, 5.0), (2.0833, 3.9167)] {
+            let t = beta_quantile_table(a, b);
+            let exact = Beta::new(a, b).unwrap();
+            for k in (1..TABLE).step_by(37) {
+                let u = k as f64 / TABLE as f64;
+                let got = exact.cdf(t[k]);
+                assert!((got - u).abs() < 1e-7, "Beta({a}, {b}): CDF(table[{k}]) = {got}, want {u}");
+            }
         }
     }
 

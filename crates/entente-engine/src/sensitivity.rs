@@ -54,8 +54,7 @@ pub fn first_order(x: &[f64], y: &[f64], bins: usize) -> f64 {
     if var_y == 0.0 || n < 2 * bins {
         return 0.0;
     }
-    let mut idx: Vec<u32> = (0..n as u32).collect();
-    idx.sort_unstable_by(|a, b| x[*a as usize].total_cmp(&x[*b as usize]).then(a.cmp(b)));
+    let idx = crate::correlate::argsort(x);
     let mean_y = y.iter().sum::<f64>() / n as f64;
     let (mut between, mut within) = (0.0, 0.0);
     for b in 0..bins {

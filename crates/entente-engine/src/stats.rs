@@ -46,8 +46,15 @@ pub fn mean_sd(x: &[f64]) -> (f64, f64) {
 /// Quantiles of `x` at probabilities `ps` (any order), by linear interpolation of order statistics
 /// (Hyndman–Fan type 7). Uses selection, not a full sort: O(n) per quantile.
 pub fn quantiles(x: &[f64], ps: &[f64]) -> Vec<f64> {
-    let mut v = x.to_vec();
-    quantiles_in_place(&mut v, ps)
+    // A per-thread scratch buffer: summaries run for dozens of columns, and a fresh allocation for each would
+    // page-fault its way through hundreds of megabytes.
+    thread_local!(static SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) });
+    SCRATCH.with(|s| {
+        let mut v = s.borrow_mut();
+        v.clear();
+        v.extend_from_slice(x);
+        quantiles_in_place(&mut v, ps)
+    })
 }
 
 /// As [`quantiles`], reordering `v`.
