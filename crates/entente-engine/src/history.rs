@@ -154,6 +154,13 @@ fn quarter_end(d: NaiveDate) -> NaiveDate {
     first_next.and_then(|x| x.pred_opt()).expect("valid quarter end")
 }
 
+/// The first date on which the model has an item to value, if any.
+pub fn first_valued_date(ds: &Dataset, opts: &PlanOptions, until: NaiveDate) -> Option<NaiveDate> {
+    evidence_dates(ds, until)
+        .into_iter()
+        .find(|d| Plan::new(ds, &PlanOptions { as_of: Some(*d), ..opts.clone() }).is_ok_and(|p| !p.items.is_empty()))
+}
+
 /// Cumulative deliveries and compensation at each quarter end from the first evidence to the as-of date.
 pub fn timeline(
     ds: &Dataset,
@@ -163,31 +170,35 @@ pub fn timeline(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Timeline, String> {
     let last = Plan::new(ds, opts)?;
-    let dates = evidence_dates(ds, last.as_of);
-    let Some(first) = dates
-        .iter()
-        .find(|d| Plan::new(ds, &PlanOptions { as_of: Some(**d), ..opts.clone() }).is_ok_and(|p| !p.items.is_empty()))
-    else {
-        return Ok(Timeline {
-            scenario: last.scenario.id.clone(),
-            as_of: last.as_of,
-            samples,
-            seed,
-            points: Vec::new(),
-        });
-    };
     let mut ends = Vec::new();
-    let mut d = quarter_end(*first);
-    while d < last.as_of {
-        ends.push(d);
-        d = quarter_end(d.succ_opt().expect("date in range"));
+    if let Some(first) = first_valued_date(ds, opts, last.as_of) {
+        let mut d = quarter_end(first);
+        while d < last.as_of {
+            ends.push(d);
+            d = quarter_end(d.succ_opt().expect("date in range"));
+        }
+        ends.push(last.as_of);
     }
-    ends.push(last.as_of);
+    timeline_at(ds, opts, &ends, samples, seed, progress)
+}
+
+/// Cumulative deliveries and compensation as known on each of `dates` (the scenario re-planned with the
+/// evidence public by then; inputs whose estimate did not change keep their draws).
+pub fn timeline_at(
+    ds: &Dataset,
+    opts: &PlanOptions,
+    dates: &[NaiveDate],
+    samples: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Timeline, String> {
+    let last = Plan::new(ds, opts)?;
     let mut cache = LeafCache::default();
     let mut points: Vec<TimelinePoint> = Vec::new();
-    for date in ends {
+    for &date in dates {
         let plan = Plan::new(ds, &PlanOptions { as_of: Some(date), ..opts.clone() })?;
-        let run = Run::with_cache(plan, samples, seed, progress, &mut cache)?;
+        let run =
+            Run::with_cache(plan, samples, seed, progress, &mut cache).map_err(|e| format!("as of {date}: {e}"))?;
         let (deliveries, compensation) = flows(&run);
         let prev = points.last().map_or(0.0, |p| p.deliveries.p50);
         let label = if date == quarter_end(date) {

@@ -9,9 +9,8 @@ use crate::output::progress;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
 use clap::Args;
-use entente_core::{Dataset, Flow};
+use entente_core::Dataset;
 use entente_engine::compare::{compare_one, Comparison};
-use entente_engine::stats::quantiles;
 use entente_engine::{estimate, Plan, PlanOptions, Run};
 use entente_report::html::data::timeline_dates;
 use entente_report::html::{self, Indicators, MeetingSeries, ReportData, TimelinePoint, Tornado, TornadoBar, TradeBar};
@@ -132,41 +131,21 @@ pub fn report(a: ReportArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// The first date worth a point: the earliest start of a delivery item, else the earliest claim behind the total.
-fn first_evidence(ds: &Dataset, run: &Run) -> Option<NaiveDate> {
-    let items = ds.items.iter().filter(|i| i.flow == Flow::KpToRu).filter_map(|i| i.from).min();
-    items.or_else(|| run.plan.claims_of(run.plan.total).iter().filter_map(|c| ds.claims.get(c)).map(|c| c.public).min())
-}
-
-/// The scenario re-run with the evidence public on each date, same seed, fewer samples.
+/// The scenario re-run with the evidence public on each date (monthly), same seed, fewer samples: the engine's
+/// `timeline_at`, so the report and `entente timeline` share one definition.
 fn timeline(ds: &Dataset, opts: &PlanOptions, run: &Run, samples: usize, seed: u64) -> Result<Vec<TimelinePoint>> {
     let end = run.plan.as_of;
-    let Some(start) = first_evidence(ds, run).filter(|s| *s < end) else { return Ok(Vec::new()) };
-    let point = |date: NaiveDate| -> Result<TimelinePoint> {
-        let plan = Plan::new(ds, &PlanOptions { as_of: Some(date), ..opts.clone() }).map_err(|e| anyhow!(e))?;
-        let total = plan.total;
-        let r = Run::new(plan, samples, seed, &|_| {}).map_err(|e| anyhow!("time series at {date}: {e}"))?;
-        let q = quantiles(&r.columns[total], &[0.05, 0.5, 0.95]);
-        Ok(TimelinePoint { date, p5: q[0], p50: q[1], p95: q[2] })
+    let Some(start) = entente_engine::history::first_valued_date(ds, opts, end).filter(|s| *s < end) else {
+        return Ok(Vec::new());
     };
-    // Each date is a small run of one or two chunks: spread the dates over the cores instead. Every point
-    // depends only on its date and the seed, so the result does not depend on the number of threads.
     let dates = timeline_dates(start, end, TIMELINE_POINTS);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, dates.len().max(1));
-    let mut out: Vec<TimelinePoint> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let (dates, point) = (&dates, &point);
-                s.spawn(move || dates.iter().skip(t).step_by(threads).map(|d| point(*d)).collect::<Result<Vec<_>>>())
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("time series thread")).collect::<Result<Vec<Vec<_>>>>()
-    })?
-    .into_iter()
-    .flatten()
-    .collect();
-    out.sort_by_key(|p| p.date);
-    Ok(out)
+    let tl = entente_engine::history::timeline_at(ds, opts, &dates, samples, seed, &|_| {})
+        .map_err(|e| anyhow!("time series {e}"))?;
+    Ok(tl
+        .points
+        .iter()
+        .map(|p| TimelinePoint { date: p.date, p5: p.deliveries.p5, p50: p.deliveries.p50, p95: p.deliveries.p95 })
+        .collect())
 }
 
 /// Each study against its own scenario; the main run is reused when it is that scenario on its own date.
