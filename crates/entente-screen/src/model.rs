@@ -185,9 +185,8 @@ impl DateSpec {
         }
     }
 
-    /// Compares two dates: `Some(true)` when they agree as far as both are
-    /// precise, `Some(false)` when they contradict, `None` never (kept for
-    /// symmetry with other qualifiers).
+    /// True when two dates agree as far as both are precise (a year agrees
+    /// with any full date in that year; ranges agree when they overlap).
     pub fn agrees(&self, other: &DateSpec) -> bool {
         match (self, other) {
             (DateSpec::Date { year: y1, month: m1, day: d1 }, DateSpec::Date { year: y2, month: m2, day: d2 }) => {
@@ -337,10 +336,8 @@ pub fn normalize_id(kind: IdKind, value: &str) -> String {
     if kind == IdKind::Bic && s.len() == 11 {
         s.truncate(8);
     }
-    if kind == IdKind::CryptoWallet && s.starts_with("0X") {
-        // Ethereum addresses are case-insensitive hex; others are case-sensitive
-        // but collisions after upper-casing are astronomically unlikely.
-    }
+    // Wallet addresses are compared upper-cased too: Ethereum hex is
+    // case-insensitive and base58 collisions after folding are negligible.
     s
 }
 

@@ -652,8 +652,54 @@ fn is_abjad(c: char) -> bool {
         || ('\u{FE70}'..='\u{FEFF}').contains(&c)
 }
 
+/// What the fixed word lists say about a word, looked up in one hash probe
+/// (the lists are scanned once, at first use).
+#[derive(Default, Clone, Copy)]
+struct Lex {
+    title: bool,
+    particle: bool,
+    generic: bool,
+    org_word: bool,
+    /// First word of some legal-form phrase.
+    org_start: bool,
+    group: Option<u16>,
+}
+
+fn lexicon() -> &'static rustc_hash::FxHashMap<&'static str, Lex> {
+    static L: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, Lex>> = std::sync::OnceLock::new();
+    L.get_or_init(|| {
+        let mut m: rustc_hash::FxHashMap<&'static str, Lex> = rustc_hash::FxHashMap::default();
+        for w in TITLES {
+            m.entry(w).or_default().title = true;
+        }
+        for w in PARTICLES {
+            m.entry(w).or_default().particle = true;
+        }
+        for w in GENERIC {
+            m.entry(w).or_default().generic = true;
+        }
+        for (p, _) in ORG_CLASSES {
+            if !p.contains(' ') {
+                m.entry(p).or_default().org_word = true;
+            }
+            if let Some(first) = p.split(' ').next() {
+                m.entry(first).or_default().org_start = true;
+            }
+        }
+        for (i, g) in GROUPS.iter().enumerate() {
+            for w in g.iter() {
+                let e = m.entry(w).or_default();
+                if e.group.is_none() {
+                    e.group = Some(i as u16);
+                }
+            }
+        }
+        m
+    })
+}
+
 fn group_of(t: &str) -> Option<u16> {
-    GROUPS.iter().position(|g| g.contains(&t)).map(|i| i as u16)
+    lexicon().get(t).and_then(|l| l.group)
 }
 
 fn is_patronymic(t: &str) -> bool {
@@ -758,7 +804,7 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
     let mut tokens = Vec::new();
     let mut i = 0;
     'outer: while i < ws.len() {
-        if !person && ws.len() > 1 {
+        if !person && ws.len() > 1 && lexicon().get(ws[i].as_str()).is_some_and(|l| l.org_start) {
             for (phrase, sym) in org_phrases() {
                 let n = phrase.len();
                 if phrase[0] == ws[i]
@@ -774,21 +820,21 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         }
         let w = &ws[i];
         i += 1;
+        let lex = lexicon().get(w.as_str()).copied().unwrap_or_default();
         let (text, class) = if let Some(n) = number_word(w) {
             (n.to_string(), TokenClass::Number)
         } else if w.chars().any(|c| c.is_ascii_digit()) {
             (w.trim_start_matches('0').to_string(), TokenClass::Number)
-        } else if TITLES.contains(&w.as_str()) && ws.len() > 1 {
+        } else if lex.title && ws.len() > 1 {
             (w.clone(), TokenClass::Title)
-        } else if PARTICLES.contains(&w.as_str()) || (person && ORG_CLASSES.iter().any(|(p, _)| p == w) && ws.len() > 2)
-        {
+        } else if lex.particle || (person && lex.org_word && ws.len() > 2) {
             // A legal-form word inside a person name ("Nicolás Maduro SA") is noise.
             (w.clone(), TokenClass::Particle)
         } else if person && w.len() == 1 {
             (w.clone(), TokenClass::Initial)
         } else if person && is_patronymic(w) {
             (w.clone(), TokenClass::Patronymic)
-        } else if !person && GENERIC.contains(&w.as_str()) {
+        } else if !person && lex.generic {
             (w.clone(), TokenClass::Generic)
         } else {
             (w.clone(), TokenClass::Normal)

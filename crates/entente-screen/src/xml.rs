@@ -136,10 +136,10 @@ pub fn decode_text<'a>(source_name: &str, data: &'a [u8]) -> Result<std::borrow:
 }
 
 /// Streams `text`, calling `on_record` with the subtree of every element whose
-/// local name is in `record_names`, and `on_other_start` with the attributes of
-/// every other start tag outside records (used for header data such as
-/// `dateGenerated`). Header text elements outside records are reported through
-/// `on_header_text(name, text)`.
+/// local name is in `record_names`, and `on_header` with every element outside
+/// records when it closes (its attributes and own text, without children) —
+/// used for header data such as `dateGenerated` or `Publish_Date`. An error
+/// returned by `on_record` is reported at the record's closing tag.
 pub fn stream_records(
     source_name: &str,
     text: &str,
@@ -219,7 +219,8 @@ pub fn stream_records(
                     ));
                 }
             }
-            Event::Empty(_) => unreachable_empty(),
+            // `expand_empty_elements` turns `<a/>` into Start + End.
+            Event::Empty(_) => {}
             Event::Eof => break,
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }
@@ -237,10 +238,6 @@ pub fn stream_records(
     }
     Ok(())
 }
-
-/// `expand_empty_elements` is on, so `Empty` never occurs; kept as a no-op
-/// rather than a panic in case a future quick-xml changes that.
-fn unreachable_empty() {}
 
 /// Parses a whole (small) document into one tree — for ISO 20022 messages.
 pub fn parse_document(source_name: &str, text: &str) -> Result<Element, ParseError> {
