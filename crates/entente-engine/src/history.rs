@@ -142,6 +142,46 @@ pub struct Timeline {
     pub samples: usize,
     pub seed: u64,
     pub points: Vec<TimelinePoint>,
+    /// Deliveries per calendar year as a share of that year's GDP, and cumulatively.
+    pub years: Vec<YearShare>,
+}
+
+/// One calendar year of deliveries against North Korea's GDP.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearShare {
+    pub year: i32,
+    /// Median cumulative value at the year's last point minus that at the previous year's last point.
+    pub deliveries_median: f64,
+    pub cumulative_median: f64,
+    /// GDP of the year (None when the dataset has no figure for it).
+    pub gdp_usd: Option<f64>,
+    pub share_of_gdp: Option<f64>,
+    /// Cumulative deliveries over the GDP of the same year.
+    pub cumulative_share_of_gdp: Option<f64>,
+}
+
+/// Groups timeline points by calendar year and sets each year against that year's GDP.
+pub fn years(ds: &Dataset, points: &[TimelinePoint]) -> Vec<YearShare> {
+    let mut out: Vec<YearShare> = Vec::new();
+    let mut prev = 0.0;
+    for (k, p) in points.iter().enumerate() {
+        let last_of_year = points.get(k + 1).is_none_or(|n| n.date.year() != p.date.year());
+        if !last_of_year {
+            continue;
+        }
+        let gdp = ds.gdp_for(p.date.year()).map(|g| g.usd);
+        let added = p.deliveries.p50 - prev;
+        out.push(YearShare {
+            year: p.date.year(),
+            deliveries_median: added,
+            cumulative_median: p.deliveries.p50,
+            gdp_usd: gdp,
+            share_of_gdp: gdp.map(|g| added / g),
+            cumulative_share_of_gdp: gdp.map(|g| p.deliveries.p50 / g),
+        });
+        prev = p.deliveries.p50;
+    }
+    out
 }
 
 fn quarter_end(d: NaiveDate) -> NaiveDate {
@@ -214,7 +254,8 @@ pub fn timeline_at(
             deliveries_median_increase: deliveries.p50 - prev,
         });
     }
-    Ok(Timeline { scenario: last.scenario.id.clone(), as_of: last.as_of, samples, seed, points })
+    let years = years(ds, &points);
+    Ok(Timeline { scenario: last.scenario.id.clone(), as_of: last.as_of, samples, seed, points, years })
 }
 
 #[cfg(test)]

@@ -81,5 +81,33 @@ pub fn timeline_doc(tl: &Timeline, human: bool) -> Doc {
         table: Some(t),
         notes: vec!["Cumulative figures come from cumulative claims (containers, missiles, launchers counted as of dates); the value added in a quarter is the difference of medians, not a per-world difference.".into()],
     });
+    if !tl.years.is_empty() {
+        let mut t = Table::numeric(&[
+            "year",
+            "deliveries (median)",
+            "NK GDP",
+            "share of GDP",
+            "cumulative",
+            "cumulative ÷ GDP",
+        ]);
+        let share = |v: Option<f64>| v.map(|x| super::share(x, human)).unwrap_or_else(|| "no GDP figure".into());
+        for y in &tl.years {
+            t.push(vec![
+                y.year.to_string(),
+                money(y.deliveries_median),
+                y.gdp_usd.map(money).unwrap_or_default(),
+                share(y.share_of_gdp),
+                money(y.cumulative_median),
+                share(y.cumulative_share_of_gdp),
+            ]);
+        }
+        d.sections.push(Section {
+            heading: "By year, against North Korea's GDP".into(),
+            table: Some(t),
+            notes: vec![
+                "GDP by year from reference.toml (Bank of Korea estimates; see each figure's basis there).".into()
+            ],
+        });
+    }
     d
 }
