@@ -39,7 +39,8 @@ pub const TABLE: usize = 16_384;
 /// the entries is then accurate to about 1e-7 of the range except inside the outermost 1/TABLE of each tail
 /// (tested against an independent inverse CDF). Tables are shared by all variables with the same shape.
 pub fn beta_quantile_table(alpha: f64, beta: f64) -> Arc<[f64]> {
-    static CACHE: OnceLock<Mutex<HashMap<(u64, u64), Arc<[f64]>>>> = OnceLock::new();
+    type Tables = HashMap<(u64, u64), Arc<[f64]>>;
+    static CACHE: OnceLock<Mutex<Tables>> = OnceLock::new();
     let key = (alpha.to_bits(), beta.to_bits());
     let cache = CACHE.get_or_init(Default::default);
     if let Some(t) = cache.lock().expect("table cache").get(&key) {
