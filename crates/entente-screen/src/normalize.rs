@@ -235,6 +235,7 @@ pub const ORG_CLASSES: &[(&str, &str)] = &[
     ("aktsionernoe obshchestvo", "JSC"),
     ("sp z o o", "LLC"),
     ("sp z oo", "LLC"),
+    ("sp zoo", "LLC"),
     ("co ltd", "LTD"),
     ("pte ltd", "LTD"),
     ("pty ltd", "LTD"),
@@ -330,6 +331,8 @@ const TITLES: &[&str] = &[
     "prezydent",
     "prezident",
     "elnok",
+    "mv",
+    "mt",
     "general",
     "colonel",
     "col",
@@ -781,23 +784,29 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
     // Dotted acronyms in organisation names: "L.L.C." → "llc", "U.S." → "us".
     if !person {
         let mut merged: Vec<String> = Vec::with_capacity(ws.len());
-        let mut run = String::new();
-        let mut run_len = 0;
+        let mut run: Vec<String> = Vec::new();
+        // A run of single letters is an acronym ("U S" → "us"), but a legal
+        // form at its end stays separate ("Partners V L.P." → "v", "lp").
+        let flush = |run: &mut Vec<String>, merged: &mut Vec<String>| {
+            if run.is_empty() {
+                return;
+            }
+            let split = (1..run.len().saturating_sub(1))
+                .find(|&k| ORG_CLASSES.iter().any(|(p, _)| *p == run[k..].concat()))
+                .unwrap_or(0);
+            merged.extend(run[..split].iter().cloned());
+            merged.push(run[split..].concat());
+            run.clear();
+        };
         for w in ws {
             if w.len() == 1 && w.as_bytes()[0].is_ascii_alphabetic() {
-                run.push_str(&w);
-                run_len += 1;
+                run.push(w);
                 continue;
             }
-            if run_len > 0 {
-                merged.push(std::mem::take(&mut run));
-                run_len = 0;
-            }
+            flush(&mut run, &mut merged);
             merged.push(w);
         }
-        if run_len > 0 {
-            merged.push(run);
-        }
+        flush(&mut run, &mut merged);
         ws = merged;
     }
     let mut org_classes = Vec::new();
