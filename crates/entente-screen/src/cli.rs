@@ -448,7 +448,11 @@ fn show(
                     s.format,
                     s.generated.unwrap_or("(no date in file)")
                 )?;
-                writeln!(out, "  file: {}", s.source)?;
+                let modified = std::fs::metadata(s.source)
+                    .and_then(|m| m.modified())
+                    .map(|t| chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_else(|_| "?".into());
+                writeln!(out, "  file: {} (modified {modified})", s.source)?;
                 if let Some(h) = s.sha256 {
                     writeln!(out, "  sha256: {h}")?;
                 }

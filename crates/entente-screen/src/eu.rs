@@ -18,22 +18,22 @@ pub const LIST_ID: &str = "eu";
 pub fn parse(source_name: &str, data: &[u8]) -> Result<ParsedList, ParseError> {
     let text = decode_text(source_name, data)?;
     let mut out = ParsedList::new(LIST_ID, "European Union", "eu-fsf-xml", source_name);
+    let mut generated = None;
     stream_records(
         source_name,
         &text,
         &["sanctionEntity"],
-        |_| {},
+        |h| {
+            if h.name == "export" {
+                generated = h.attr("generationDate").map(str::to_string);
+            }
+        },
         |rec| {
             out.entities.push(sanction_entity(&rec)?);
             Ok(())
         },
     )?;
-    if let Some(i) = text.find("generationDate=\"") {
-        let rest = &text[i + 16..];
-        if let Some(end) = rest.find('"') {
-            out.generated = Some(rest[..end].to_string());
-        }
-    }
+    out.generated = generated;
     Ok(out)
 }
 

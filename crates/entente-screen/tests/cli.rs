@@ -222,3 +222,27 @@ fn fetch_rejects_non_list_content() {
     assert!(format!("{e:#}").contains("unrecognised list format"), "{e:#}");
     assert!(entente_screen::store::current(dir.path()).is_err());
 }
+
+#[test]
+fn payment_screening_explains_each_party() {
+    use entente_screen::index::{Index, SearchOptions};
+    use entente_screen::screen::{render, screen_all, OutputFormat};
+    let lists = entente_screen::lists::load_paths(&all_lists().iter().map(PathBuf::from).collect::<Vec<_>>()).unwrap();
+    let index = Index::build(lists);
+    let data = std::fs::read(fx("pacs008.xml")).unwrap();
+    let parties = entente_screen::iso20022::parse("pacs008.xml", &data).unwrap();
+    let results = screen_all(&index, parties, &SearchOptions { threshold: 0.75, ..Default::default() });
+    let mut out = Vec::new();
+    render(&index, &results, OutputFormat::Json, false, &mut out).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let by_role = |role: &str| v.as_array().unwrap().iter().find(|r| r["role"] == role).unwrap().clone();
+    let creditor = by_role("creditor");
+    assert_eq!(creditor["hits"][0]["entity_id"], "eu:90002", "{creditor}");
+    assert!(creditor["hits"][0]["explanation"].as_str().unwrap().contains("romashka"));
+    let agent = by_role("creditor agent");
+    assert_eq!(agent["hits"][0]["entity_id"], "ofac-sdn:99001");
+    assert!(agent["hits"][0]["explanation"].as_str().unwrap().contains("BIC"), "{agent}");
+    let rmt = by_role("remittance");
+    assert_eq!(rmt["hits"][0]["entity_id"], "ofac-sdn:47371");
+    assert!(by_role("debtor")["hits"].as_array().unwrap().is_empty());
+}
