@@ -265,18 +265,27 @@ impl Index {
         cands.into_iter().map(|(_, n)| n).collect()
     }
 
+    /// The query name prepared as a person name and as an organisation
+    /// name; which one is compared depends on each candidate's schema.
+    fn query_forms(q: &Query) -> (PreparedName, PreparedName) {
+        (prepare(&q.name, true), prepare(&q.name, false))
+    }
+
+    /// The forms used for blocking: both unless the query's schema is known.
+    fn blocking_forms<'a>(q: &Query, forms: &'a (PreparedName, PreparedName)) -> Vec<&'a PreparedName> {
+        match q.schema {
+            Some(s) if s.is_person() => vec![&forms.0],
+            Some(_) => vec![&forms.1],
+            None => vec![&forms.0, &forms.1],
+        }
+    }
+
     /// The list names the blocking stage selects for a query, as
     /// `(entity index, name, schema)` — what [`Index::search`] then scores.
     /// Exposed for benchmarks comparing scorers on identical candidates.
     pub fn candidate_names(&self, q: &Query, scratch: &mut Scratch) -> Vec<(usize, String, Schema)> {
-        let as_person = prepare(&q.name, true);
-        let as_org = prepare(&q.name, false);
-        let qs: Vec<&PreparedName> = match q.schema {
-            Some(s) if s.is_person() => vec![&as_person],
-            Some(_) => vec![&as_org],
-            None => vec![&as_person, &as_org],
-        };
-        self.candidates(&qs, scratch)
+        let forms = Self::query_forms(q);
+        self.candidates(&Self::blocking_forms(q, &forms), scratch)
             .into_iter()
             .map(|n| {
                 let name = &self.names[n as usize];
@@ -288,30 +297,28 @@ impl Index {
 
     /// Screens one query; hits at or above `opts.threshold`, best first.
     pub fn search(&self, q: &Query, opts: &SearchOptions, scratch: &mut Scratch) -> Vec<Hit> {
-        let as_person = prepare(&q.name, true);
-        let as_org = prepare(&q.name, false);
-        let qs: Vec<&PreparedName> = match q.schema {
-            Some(s) if s.is_person() => vec![&as_person],
-            Some(_) => vec![&as_org],
-            None => vec![&as_person, &as_org],
-        };
-        let mut best: FxHashMap<u32, Hit> = FxHashMap::default();
+        /// Evidence gathered for one entity before it is scored and explained.
+        #[derive(Default)]
+        struct Slot {
+            name_score: f32,
+            /// Best-scoring list name (index into `Index::names`).
+            name: Option<u32>,
+            id_score: f32,
+            id_notes: Vec<String>,
+        }
+        let forms = Self::query_forms(q);
+        let form_for = |schema: Schema| if schema.is_person() { &forms.0 } else { &forms.1 };
+        let mut slots: FxHashMap<u32, Slot> = FxHashMap::default();
         if !q.name.trim().is_empty() {
-            for n in self.candidates(&qs, scratch) {
+            for n in self.candidates(&Self::blocking_forms(q, &forms), scratch) {
                 let name = &self.names[n as usize];
                 let e = &self.entities[name.entity as usize];
-                if let Some(s) = q.schema {
-                    if !s.compatible(e.schema) {
-                        continue;
-                    }
+                if q.schema.is_some_and(|s| !s.compatible(e.schema)) {
+                    continue;
                 }
-                let value = &e.names[name.value_idx as usize].value;
                 let mut score = match opts.algorithm {
-                    Algorithm::Ofac => ofac_score(&q.name, value),
-                    Algorithm::Entente => {
-                        let qp = if e.schema.is_person() { &as_person } else { &as_org };
-                        compare_names_ex(qp, &name.prepared, e.schema, false).score
-                    }
+                    Algorithm::Ofac => ofac_score(&q.name, &e.names[name.value_idx as usize].value),
+                    Algorithm::Entente => compare_names_ex(form_for(e.schema), &name.prepared, e.schema, false).score,
                 };
                 if name.strength == NameStrength::Weak {
                     score *= 0.9;
@@ -321,108 +328,76 @@ impl Index {
                 if score + 0.07 < opts.threshold && q.identifiers.is_empty() {
                     continue;
                 }
-                let slot = best.entry(name.entity).or_insert_with(|| Hit {
-                    entity: name.entity as usize,
-                    score: -1.0,
-                    name_score: -1.0,
-                    matched_name: String::new(),
-                    explanation: String::new(),
-                });
-                // Prefer strong names on ties.
-                if score > slot.name_score {
+                let slot = slots.entry(name.entity).or_default();
+                // Strictly better only: on ties the earlier (stronger) name stays.
+                if slot.name.is_none() || score > slot.name_score {
                     slot.name_score = score;
-                    slot.score = score;
-                    slot.matched_name.clear();
-                    slot.matched_name.push_str(value);
-                    // The explanation is filled in for reported hits only;
-                    // remember the name and whether it is weak.
-                    slot.explanation.clear();
-                    slot.explanation.push_str(if name.strength == NameStrength::Weak { "!" } else { "" });
-                    slot.explanation.push_str(&format!("#{n}"));
+                    slot.name = Some(n);
                 }
             }
         }
         // Identifier matches: near-certain evidence.
         for id in &q.identifiers {
-            let k = (id_family(id.kind), id.key());
-            if let Some(list) = self.ids.get(&k) {
-                for &ei in list {
-                    let e = &self.entities[ei as usize];
-                    let slot = best.entry(ei).or_insert_with(|| Hit {
-                        entity: ei as usize,
-                        score: 0.0,
-                        name_score: 0.0,
-                        matched_name: e.caption().to_string(),
-                        explanation: String::new(),
-                    });
-                    let was = slot.name_score.max(0.0);
-                    let s = if was >= 0.7 { 1.0 } else { 0.97 };
-                    if !slot.explanation.is_empty() {
-                        slot.explanation.push_str("; ");
-                    }
-                    slot.explanation
-                        .push_str(&format!("{} {} matches the listed {} (→{:.2})", id.kind, id.value, id.kind, s));
-                    slot.explanation = slot.explanation.trim_start_matches('!').to_string();
-                    slot.score = slot.score.max(s);
-                    if slot.name_score < 0.0 {
-                        slot.name_score = 0.0;
-                    }
-                }
+            let Some(list) = self.ids.get(&(id_family(id.kind), id.key())) else { continue };
+            for &ei in list {
+                let slot = slots.entry(ei).or_default();
+                let s = if slot.name_score >= 0.7 { 1.0 } else { 0.97 };
+                slot.id_score = slot.id_score.max(s);
+                slot.id_notes.push(format!("{} {} matches the listed {} (→{:.2})", id.kind, id.value, id.kind, s));
             }
         }
         let mut hits: Vec<Hit> = Vec::new();
-        for (_, mut h) in best {
-            let e = &self.entities[h.entity];
-            let weak = h.explanation.starts_with('!');
-            if weak {
-                h.explanation.remove(0);
-            }
-            // Replace the "#<name index>" placeholder by the real explanation.
-            if let Some(rest) = h.explanation.strip_prefix('#') {
-                let (num, tail) =
-                    rest.split_once(';').map(|(a, b)| (a, format!(";{b}"))).unwrap_or((rest, String::new()));
-                if let Ok(n) = num.trim().parse::<usize>() {
-                    let name = &self.names[n];
-                    let ex = match opts.algorithm {
-                        Algorithm::Ofac => format!("OFAC-style Jaro-Winkler {:.2}", h.name_score),
-                        Algorithm::Entente => {
-                            let qp = if e.schema.is_person() { &as_person } else { &as_org };
-                            compare_names_ex(qp, &name.prepared, e.schema, true).explanation
-                        }
-                    };
-                    let weak_note = if weak { "; weak alias ×0.9 (needs corroboration)" } else { "" };
-                    h.explanation =
-                        format!("name '{}' vs '{}': {}{}{}", q.name.trim(), h.matched_name, ex, weak_note, tail);
+        for (ei, slot) in slots {
+            let e = &self.entities[ei as usize];
+            let mut score = slot.name_score.max(slot.id_score);
+            let mut parts: Vec<String> = Vec::new();
+            let mut matched_name = e.caption().to_string();
+            let mut weak = false;
+            if let Some(n) = slot.name {
+                let name = &self.names[n as usize];
+                weak = name.strength == NameStrength::Weak;
+                matched_name = e.names[name.value_idx as usize].value.clone();
+                // Explanations are built only here, for the few entities left.
+                let ex = match opts.algorithm {
+                    Algorithm::Ofac => format!("OFAC-style Jaro-Winkler {:.2}", slot.name_score),
+                    Algorithm::Entente => {
+                        compare_names_ex(form_for(e.schema), &name.prepared, e.schema, true).explanation
+                    }
+                };
+                parts.push(format!("name '{}' vs '{}': {}", q.name.trim(), matched_name, ex));
+                if weak {
+                    parts.push("weak alias ×0.9 (needs corroboration)".into());
                 }
             }
-            let mut corroborated = false;
+            parts.extend(slot.id_notes);
+            let mut corroborated = slot.id_score > 0.0;
             if opts.algorithm == Algorithm::Entente {
-                if let Some(d) = &q.birth_date {
-                    if let Some((delta, ex)) = dob_qualifier(d, &e.birth_dates) {
-                        corroborated |= delta > 0.0;
-                        h.score += delta;
-                        h.explanation.push_str("; ");
-                        h.explanation.push_str(&ex);
-                    }
+                if let Some((delta, ex)) = q.birth_date.as_ref().and_then(|d| dob_qualifier(d, &e.birth_dates)) {
+                    corroborated |= delta > 0.0;
+                    score += delta;
+                    parts.push(ex);
                 }
-                if let Some(c) = &q.country {
-                    if let Some((delta, ex)) = country_qualifier(c, &e.countries) {
-                        h.score += delta;
-                        h.explanation.push_str("; ");
-                        h.explanation.push_str(&ex);
-                    }
+                if let Some((delta, ex)) = q.country.as_ref().and_then(|c| country_qualifier(c, &e.countries)) {
+                    score += delta;
+                    parts.push(ex);
                 }
                 if e.topics.iter().any(|t| t == "sanction.linked") {
-                    h.explanation.push_str("; entity is owned by a sanctioned party (sanction.linked)");
+                    parts.push("entity is owned by a sanctioned party (sanction.linked)".into());
                 }
             }
             if weak && !corroborated {
                 // OFAC FAQ: weak aliases are not screened on their own.
                 continue;
             }
-            h.score = h.score.clamp(0.0, 1.0);
-            if h.score >= opts.threshold {
-                hits.push(h);
+            let score = score.clamp(0.0, 1.0);
+            if score >= opts.threshold {
+                hits.push(Hit {
+                    entity: ei as usize,
+                    score,
+                    name_score: slot.name_score,
+                    matched_name,
+                    explanation: parts.join("; "),
+                });
             }
         }
         hits.sort_by(|a, b| {

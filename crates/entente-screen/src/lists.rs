@@ -118,8 +118,6 @@ fn parse_ofac_csv_primary(path: &Path) -> Result<ParsedList> {
     let add = companion("add")?;
     let alt = companion("alt")?;
     let comments = if prefix.is_empty() { companion("sdn_comments")? } else { companion("comments")? };
-    let f = |o: &Option<(String, Vec<u8>)>| o.as_ref().map(|(n, d)| (n.clone(), d.clone()));
-    let (add, alt, comments) = (f(&add), f(&alt), f(&comments));
     let set = CsvSet {
         primary: CsvFile { name: &name, data: &data },
         add: add.as_ref().map(|(n, d)| CsvFile { name: n, data: d }),
@@ -165,7 +163,11 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
                     }
                     // Skip files that are not lists (e.g. labelled test sets) silently
                     // only when inside a folder; explicit files must parse.
-                    let head = std::fs::read(&e).map(|d| d[..d.len().min(8192)].to_vec()).unwrap_or_default();
+                    let mut head = Vec::with_capacity(8192);
+                    if let Ok(f) = std::fs::File::open(&e) {
+                        use std::io::Read;
+                        let _ = f.take(8192).read_to_end(&mut head);
+                    }
                     if detect(&head).is_some() {
                         files.push(e);
                     }
