@@ -3,7 +3,7 @@
 (`entente model`), and prints the timing ratios and the P5/P50/P95 each gives for the deliveries total.
 
 Usage: python3 bench/assess_vs_peers.py [--samples 1000000] [--runs 5] [--no-squiggle]
-Needs: a release build (cargo build --release), numpy (pip install numpy), and for Squiggle
+Needs: a release build (cargo build --release), numpy and scipy (pip install numpy scipy), and for Squiggle
 `npm install` in bench/ (installs @quri/squiggle-lang from bench/package.json).
 """
 import argparse
@@ -83,13 +83,32 @@ def np_eval(t, env):
     raise ValueError(k)
 
 
+def iman_conover(rng, cols, target):
+    """Re-orders the columns so their rank correlation follows `target` (the method entente uses)."""
+    from scipy.special import ndtri
+    k, n = len(cols), len(cols[0])
+    base = ndtri(np.arange(1, n + 1) / (n + 1))  # van der Waerden scores
+    scores = np.stack([rng.permutation(base) for _ in range(k)], axis=1)
+    f = np.linalg.cholesky(np.cov(scores, rowvar=False, bias=True))
+    p = np.linalg.cholesky(np.asarray(target).reshape(k, k))
+    t = scores @ np.linalg.inv(f).T @ p.T
+    return [np.sort(cols[j])[np.argsort(np.argsort(t[:, j], kind="stable"), kind="stable")] for j in range(k)]
+
+
 def run_numpy(model, n, seed=1):
     rng = np.random.default_rng(seed)
     env = {}
+    # all uncertain inputs first, then the rank correlations, then everything derived from them
     for node in model["nodes"]:
         if node["kind"] == "leaf":
             env[node["name"]] = np_leaf(rng, node["dist"], node["truncation"], n)
-        elif node["kind"] == "expr":
+    for group, target in model.get("correlations", []):
+        for name, col in zip(group, iman_conover(rng, [env[g] for g in group], target)):
+            env[name] = col
+    for node in model["nodes"]:
+        if node["kind"] == "leaf":
+            continue
+        if node["kind"] == "expr":
             env[node["name"]] = np.broadcast_to(np_eval(node["tree"], env), (n,)).astype(float)
         else:
             env[node["name"]] = sum((env[m] for m in node["members"]), np.zeros(n))
@@ -173,6 +192,7 @@ def squiggle_program(model):
             members = [names[m] for m in node["members"]]
             const[v] = all(const[m] for m in members) if members else True
             lines.append(f"{v} = {' + '.join(members) if members else '0'}")
+    # Squiggle has no rank-correlation primitive: its run of this model treats all inputs as independent.
     figs = []
     for fid, name in model["figures"]:
         v = names[name]

@@ -3,7 +3,7 @@
 
 use crate::plan::{NodeDef, Plan};
 use crate::run::Run;
-use crate::stats::{summarise, Summary};
+use crate::stats::{summarise_with, Summary};
 use chrono::NaiveDate;
 use entente_core::{category_label, Dataset, Flow};
 use rayon::prelude::*;
@@ -162,7 +162,7 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
                     (ratio.as_deref().unwrap_or(&[]), c)
                 }
             };
-            let summary = summarise(col, quantiles);
+            let summary = summarise_with(col, quantiles, matches!(s.kind, FigureKind::Flow | FigureKind::Ratio));
             let share_of_gdp = match (&gdp, s.kind) {
                 (Some(g), FigureKind::Item | FigureKind::Category | FigureKind::Flow) => {
                     Some(summary.quantiles.iter().map(|(p, v)| (*p, v / g.usd)).collect())

@@ -4,6 +4,7 @@
 
 use crate::sample::{mix, rng, stream_id};
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Cholesky factor L (lower triangular, row-major) of a symmetric positive-definite k×k matrix.
@@ -80,7 +81,7 @@ pub fn iman_conover(columns: &mut [&mut Vec<f64>], names: &[&str], target: &[f64
     let std = Normal::new(0.0, 1.0).expect("standard normal");
     let base: Vec<f64> = (1..=n).map(|i| std.inverse_cdf(i as f64 / (n as f64 + 1.0))).collect();
     let mut scores: Vec<Vec<f64>> = names
-        .iter()
+        .par_iter()
         .map(|name| {
             let mut s = base.clone();
             s.shuffle(&mut rng(mix(seed ^ 0x1C), stream_id(name), 0));
@@ -116,13 +117,13 @@ pub fn iman_conover(columns: &mut [&mut Vec<f64>], names: &[&str], target: &[f64
     }
     scores.clear();
     // Give each column's sorted draws the ranks of its target column.
-    for (col, tc) in columns.iter_mut().zip(&t) {
+    columns.par_iter_mut().zip(&t).for_each(|(col, tc)| {
         let mut sorted = col.to_vec();
         sorted.sort_unstable_by(f64::total_cmp);
         for (i, r) in ranks(tc).into_iter().enumerate() {
             col[i] = sorted[r as usize];
         }
-    }
+    });
     Ok(())
 }
 

@@ -36,6 +36,8 @@ pub struct ModelDescription {
     pub nodes: Vec<NodeDescription>,
     /// Figure ids reported by `assess`, mapped to node names.
     pub figures: Vec<(String, String)>,
+    /// Groups of leaves with the rank-correlation matrix (row-major) imposed on them by Iman–Conover.
+    pub correlations: Vec<(Vec<String>, Vec<f64>)>,
 }
 
 pub fn describe(ds: &Dataset, plan: &Plan) -> ModelDescription {
@@ -88,5 +90,7 @@ pub fn describe(ds: &Dataset, plan: &Plan) -> ModelDescription {
         plan.items.iter().map(|i| (format!("item:{}", i.item.id), name(i.value))).collect();
     figures.extend(plan.categories.iter().map(|(c, f, n)| (format!("category:{f}:{c}"), name(*n))));
     figures.extend(plan.flows.iter().map(|(f, n)| (format!("flow:{f}"), name(*n))));
-    ModelDescription { scenario: plan.scenario.id.clone(), as_of: plan.as_of, nodes, figures }
+    let correlations =
+        plan.correlations.iter().map(|(g, m)| (g.iter().map(|i| name(*i)).collect(), m.clone())).collect();
+    ModelDescription { scenario: plan.scenario.id.clone(), as_of: plan.as_of, nodes, figures, correlations }
 }

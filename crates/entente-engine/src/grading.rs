@@ -60,7 +60,7 @@ pub fn grade_effect(
         .filter(|(id, _)| all.items.iter().any(|i| &i.item.id == id))
         .map(|(id, why)| format!("{id}: {why}"))
         .collect();
-    let mut cache = LeafCache::default();
+    let mut cache = LeafCache::new();
     let ra = Run::with_cache(all, samples, seed, &|_| {}, &mut cache)?;
     let rf = Run::with_cache(filtered, samples, seed, &|_| {}, &mut cache)?;
     let flows = |r: &Run| (band(&r.columns[r.plan.flows[0].1]), band(&r.columns[r.plan.flows[1].1]));

@@ -82,7 +82,7 @@ pub fn history(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<History, String> {
     let last = Plan::new(ds, opts)?;
-    let mut cache = LeafCache::default();
+    let mut cache = LeafCache::new();
     let mut steps: Vec<HistoryStep> = Vec::new();
     let mut prev_force: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
     let mut prev_items: BTreeSet<String> = BTreeSet::new();
@@ -233,7 +233,7 @@ pub fn timeline_at(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Timeline, String> {
     let last = Plan::new(ds, opts)?;
-    let mut cache = LeafCache::default();
+    let mut cache = LeafCache::new();
     let mut points: Vec<TimelinePoint> = Vec::new();
     for &date in dates {
         let plan = Plan::new(ds, &PlanOptions { as_of: Some(date), ..opts.clone() })?;

@@ -19,7 +19,7 @@ pub mod stats;
 
 pub use assess::{assess, Assessment, Figure, FigureKind};
 pub use plan::{Plan, PlanOptions};
-pub use run::Run;
+pub use run::{Keep, Run};
 pub use stats::Summary;
 
 /// Default number of Monte Carlo samples. On the default dataset the batch standard error of the total's P95 at
@@ -40,4 +40,19 @@ pub fn estimate(
     let run = Run::new(plan, samples, seed, progress)?;
     let a = assess(ds, &run, quantiles);
     Ok((run, a))
+}
+
+/// As [`estimate`] for `assess`: keeps only the columns the figures need, which is several times faster on
+/// large sample counts. The figures are identical to those of [`estimate`].
+pub fn assess_figures(
+    ds: &entente_core::Dataset,
+    opts: &PlanOptions,
+    samples: usize,
+    seed: u64,
+    quantiles: &[f64],
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Assessment, String> {
+    let plan = Plan::new(ds, opts)?;
+    let run = Run::keeping(plan, samples, seed, progress, Keep::Figures)?;
+    Ok(assess(ds, &run, quantiles))
 }

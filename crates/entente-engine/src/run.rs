@@ -2,7 +2,7 @@
 //! every column belongs to the same simulated world (intermediates are never resampled). Work is split into
 //! fixed chunks run in parallel, so the result is identical whatever the number of threads.
 
-use crate::plan::{CExpr, NodeDef, Plan};
+use crate::plan::{CExpr, NodeDef, NodeRole, Plan};
 use crate::sample::{rng, CHUNK};
 use entente_core::expr::Op;
 use rayon::prelude::*;
@@ -13,7 +13,18 @@ use std::sync::Arc;
 /// count). A variable whose estimate did not change between two as-of dates draws the very same column, so
 /// `history` and `timeline` re-use it instead of drawing it again.
 #[derive(Default)]
-pub struct LeafCache(HashMap<String, Arc<Vec<f64>>>);
+pub struct LeafCache {
+    columns: HashMap<String, Arc<Vec<f64>>>,
+    /// A cache for a single run would only copy columns that are never read again.
+    enabled: bool,
+}
+
+impl LeafCache {
+    /// A cache that keeps the columns of every run it is given.
+    pub fn new() -> Self {
+        LeafCache { columns: HashMap::new(), enabled: true }
+    }
+}
 
 fn leaf_key(plan: &Plan, i: usize, samples: usize, seed: u64) -> Option<String> {
     match &plan.nodes[i].def {
@@ -35,50 +46,67 @@ pub struct Run {
     pub columns: Vec<Vec<f64>>,
 }
 
-fn eval(e: &CExpr, done: &[&mut [f64]], n: usize) -> Vec<f64> {
+/// Evaluates `e` over one chunk into `out`, allocating only for nested right-hand sub-expressions: the common
+/// shapes (`a * b * c`, `q * p`, `x / 13000`) run in place, with no temporary per chunk.
+fn eval_into(e: &CExpr, done: &[&mut [f64]], out: &mut [f64]) {
     match e {
-        CExpr::Num(v) => vec![*v; n],
-        CExpr::Node(i) => done[*i].to_vec(),
+        CExpr::Num(v) => out.fill(*v),
+        CExpr::Node(i) => out.copy_from_slice(done[*i]),
         CExpr::Neg(a) => {
-            let mut x = eval(a, done, n);
-            x.iter_mut().for_each(|v| *v = -*v);
-            x
+            eval_into(a, done, out);
+            out.iter_mut().for_each(|v| *v = -*v);
         }
         CExpr::Bin(op, a, b) => {
-            let mut x = eval(a, done, n);
-            // Multiplying by a node directly avoids a copy on the hottest path (quantity × price).
-            let y_owned;
-            let y: &[f64] = match &**b {
-                CExpr::Node(i) => done[*i],
-                other => {
-                    y_owned = eval(other, done, n);
-                    &y_owned
-                }
+            eval_into(a, done, out);
+            let apply = |out: &mut [f64], y: &mut dyn Iterator<Item = f64>| match op {
+                Op::Add => out.iter_mut().zip(y).for_each(|(a, b)| *a += b),
+                Op::Sub => out.iter_mut().zip(y).for_each(|(a, b)| *a -= b),
+                Op::Mul => out.iter_mut().zip(y).for_each(|(a, b)| *a *= b),
+                Op::Div => out.iter_mut().zip(y).for_each(|(a, b)| *a /= b),
             };
-            match op {
-                Op::Add => x.iter_mut().zip(y).for_each(|(a, b)| *a += b),
-                Op::Sub => x.iter_mut().zip(y).for_each(|(a, b)| *a -= b),
-                Op::Mul => x.iter_mut().zip(y).for_each(|(a, b)| *a *= b),
-                Op::Div => x.iter_mut().zip(y).for_each(|(a, b)| *a /= b),
+            match &**b {
+                CExpr::Node(i) => apply(out, &mut done[*i].iter().copied()),
+                CExpr::Num(v) => apply(out, &mut std::iter::repeat(*v)),
+                other => {
+                    let mut tmp = vec![0.0; out.len()];
+                    eval_into(other, done, &mut tmp);
+                    apply(out, &mut tmp.into_iter());
+                }
             }
-            x
         }
-        CExpr::Min(a, b) => {
-            let mut x = eval(a, done, n);
-            x.iter_mut().zip(eval(b, done, n)).for_each(|(a, b)| *a = a.min(b));
-            x
-        }
-        CExpr::Max(a, b) => {
-            let mut x = eval(a, done, n);
-            x.iter_mut().zip(eval(b, done, n)).for_each(|(a, b)| *a = a.max(b));
-            x
+        CExpr::Min(a, b) | CExpr::Max(a, b) => {
+            eval_into(a, done, out);
+            let mut tmp = vec![0.0; out.len()];
+            eval_into(b, done, &mut tmp);
+            let min = matches!(e, CExpr::Min(..));
+            out.iter_mut().zip(tmp).for_each(|(a, b)| *a = if min { a.min(b) } else { a.max(b) });
         }
     }
 }
 
-/// Evaluates all nodes for one chunk of sample indices.
-/// Which nodes a pass over a chunk computes: correlated models draw all leaves first, re-order them, then
-/// derive the rest.
+/// A zeroed column of `n` draws. On Linux the kernel is asked to back it with huge pages: a model of a hundred
+/// columns of a million draws otherwise spends a third of its time in page faults.
+fn column(n: usize) -> Vec<f64> {
+    let v = vec![0.0; n];
+    #[cfg(target_os = "linux")]
+    {
+        let bytes = n * std::mem::size_of::<f64>();
+        let page = 4096;
+        let start = (v.as_ptr() as usize).div_ceil(page) * page;
+        let end = (v.as_ptr() as usize + bytes) / page * page;
+        if end > start {
+            // SAFETY: the range lies inside the vector's own allocation; MADV_HUGEPAGE only changes how the
+            // kernel backs those pages, never their contents, and a failure (e.g. THP disabled) is harmless.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    v
+}
+
+/// Which nodes a pass over a chunk computes: correlated models draw their correlated inputs first, re-order
+/// them, then compute the rest.
 #[derive(Clone, Copy, PartialEq)]
 enum Pass {
     All,
@@ -86,6 +114,7 @@ enum Pass {
     Derived,
 }
 
+/// Runs one pass over one chunk; returns the first node (and offset) that produced a NaN or an infinity.
 fn run_chunk(
     plan: &Plan,
     seed: u64,
@@ -93,10 +122,10 @@ fn run_chunk(
     cols: &mut [&mut [f64]],
     cached: &[Option<Arc<Vec<f64>>>],
     pass: Pass,
-) {
+    correlated: &[bool],
+) -> Option<(usize, usize, f64)> {
     for (i, (node, cached)) in plan.nodes.iter().zip(cached).enumerate() {
-        let is_leaf = matches!(node.def, NodeDef::Leaf { .. });
-        if (pass == Pass::Leaves && !is_leaf) || (pass == Pass::Derived && is_leaf) {
+        if (pass == Pass::Leaves && !correlated[i]) || (pass == Pass::Derived && correlated[i]) {
             continue;
         }
         let (done, rest) = cols.split_at_mut(i);
@@ -110,7 +139,7 @@ fn run_chunk(
             NodeDef::Leaf { sampler, estimate, stream, .. } => {
                 sampler.fill(&mut rng(seed, *stream, chunk), &estimate.truncation, out);
             }
-            NodeDef::Expr(e) => out.copy_from_slice(&eval(e, done, n)),
+            NodeDef::Expr(e) => eval_into(e, done, out),
             NodeDef::Sum(members) => {
                 out.fill(0.0);
                 for m in members {
@@ -118,13 +147,40 @@ fn run_chunk(
                 }
             }
         }
+        if let Some(k) = out.iter().position(|x| !x.is_finite()) {
+            return Some((i, k, out[k]));
+        }
     }
+    None
 }
+
+/// Which columns a run keeps once it is done. Nodes that are not kept are computed chunk by chunk in scratch
+/// memory: `assess` needs only its figures, and not holding a hundred columns of a million draws saves most of
+/// its time (the kernel must clear every page it hands out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    All,
+    /// Item values, categories and flows (plus correlated inputs, which are re-ordered as whole columns).
+    Figures,
+}
+
+thread_local!(static SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) });
 
 impl Run {
     /// Draws `samples` worlds. `progress` is called with the number of chunks finished (for a progress bar).
     pub fn new(plan: Plan, samples: usize, seed: u64, progress: &(dyn Fn(usize) + Sync)) -> Result<Run, String> {
-        Self::with_cache(plan, samples, seed, progress, &mut LeafCache::default())
+        Self::run(plan, samples, seed, progress, &mut LeafCache::default(), Keep::All)
+    }
+
+    /// As [`Run::new`], keeping only the columns `keep` names (the others are left empty).
+    pub fn keeping(
+        plan: Plan,
+        samples: usize,
+        seed: u64,
+        progress: &(dyn Fn(usize) + Sync),
+        keep: Keep,
+    ) -> Result<Run, String> {
+        Self::run(plan, samples, seed, progress, &mut LeafCache::default(), keep)
     }
 
     /// As [`Run::new`], re-using leaf columns drawn by earlier runs and adding the new ones to `cache`.
@@ -135,6 +191,17 @@ impl Run {
         progress: &(dyn Fn(usize) + Sync),
         cache: &mut LeafCache,
     ) -> Result<Run, String> {
+        Self::run(plan, samples, seed, progress, cache, Keep::All)
+    }
+
+    fn run(
+        plan: Plan,
+        samples: usize,
+        seed: u64,
+        progress: &(dyn Fn(usize) + Sync),
+        cache: &mut LeafCache,
+        keep: Keep,
+    ) -> Result<Run, String> {
         if samples < 2 {
             return Err("need at least 2 samples".into());
         }
@@ -144,9 +211,22 @@ impl Run {
             .map(|i| if correlated.contains(&i) { None } else { leaf_key(&plan, i, samples, seed) })
             .collect();
         let cached: Vec<Option<Arc<Vec<f64>>>> =
-            keys.iter().map(|k| k.as_ref().and_then(|k| cache.0.get(k).cloned())).collect();
-        let mut columns: Vec<Vec<f64>> = (0..plan.nodes.len()).map(|_| vec![0.0; samples]).collect();
+            keys.iter().map(|k| k.as_ref().and_then(|k| cache.columns.get(k).cloned())).collect();
+        let is_correlated: Vec<bool> = (0..plan.nodes.len()).map(|i| correlated.contains(&i)).collect();
+        let kept: Vec<bool> = plan
+            .nodes
+            .iter()
+            .zip(&is_correlated)
+            .map(|(n, c)| {
+                keep == Keep::All
+                    || *c
+                    || matches!(n.role, NodeRole::ItemValue | NodeRole::Category | NodeRole::Flow | NodeRole::Total)
+            })
+            .collect();
+        let n_scratch = kept.iter().filter(|k| !**k).count();
+        let mut columns: Vec<Vec<f64>> = kept.iter().map(|k| if *k { column(samples) } else { Vec::new() }).collect();
         let passes: &[Pass] = if plan.correlations.is_empty() { &[Pass::All] } else { &[Pass::Leaves, Pass::Derived] };
+        let mut bad: Option<(usize, usize, f64)> = None;
         for &pass in passes {
             if pass == Pass::Derived {
                 for (group, target) in &plan.correlations {
@@ -160,46 +240,70 @@ impl Run {
                 }
             }
             let n_chunks = samples.div_ceil(CHUNK);
-            let mut per_chunk: Vec<Vec<&mut [f64]>> =
+            let mut per_chunk: Vec<Vec<Option<&mut [f64]>>> =
                 (0..n_chunks).map(|_| Vec::with_capacity(columns.len())).collect();
-            for col in columns.iter_mut() {
-                for (k, part) in col.chunks_mut(CHUNK).enumerate() {
-                    per_chunk[k].push(part);
+            for (col, k) in columns.iter_mut().zip(&kept) {
+                if *k {
+                    for (c, part) in col.chunks_mut(CHUNK).enumerate() {
+                        per_chunk[c].push(Some(part));
+                    }
+                } else {
+                    per_chunk.iter_mut().for_each(|p| p.push(None));
                 }
             }
-            per_chunk.into_par_iter().enumerate().for_each(|(k, mut cols)| {
-                run_chunk(&plan, seed, k, &mut cols, &cached, pass);
-                if pass != Pass::Leaves {
-                    progress(1);
-                }
-            });
+            let found: Vec<Option<(usize, usize, f64)>> = per_chunk
+                .into_par_iter()
+                .enumerate()
+                .map(|(k, parts)| {
+                    let len = CHUNK.min(samples - k * CHUNK);
+                    let r = SCRATCH.with(|s| {
+                        let mut s = s.borrow_mut();
+                        s.resize(n_scratch * CHUNK, 0.0);
+                        let mut spare = s.chunks_mut(CHUNK);
+                        let mut cols: Vec<&mut [f64]> = parts
+                            .into_iter()
+                            .map(|p| p.unwrap_or_else(|| &mut spare.next().expect("one scratch slice per node")[..len]))
+                            .collect();
+                        run_chunk(&plan, seed, k, &mut cols, &cached, pass, &is_correlated)
+                    });
+                    if pass != Pass::Leaves {
+                        progress(1);
+                    }
+                    r.map(|(node, offset, v)| (node, k * CHUNK + offset, v))
+                })
+                .collect();
+            // the first bad node (then sample) wherever it was found: the same error whatever the thread count
+            bad = bad.or(found.into_iter().flatten().min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1))));
+            if bad.is_some() {
+                break;
+            }
         }
         let run = Run { plan, seed, samples, columns };
-        run.check_finite()?;
-        for (i, k) in keys.into_iter().enumerate() {
-            if let (Some(k), None) = (k, &cached[i]) {
-                cache.0.insert(k, Arc::new(run.columns[i].clone()));
+        if let Some((node, sample, value)) = bad {
+            return Err(run.not_finite(node, sample, value));
+        }
+        if cache.enabled {
+            for (i, k) in keys.into_iter().enumerate() {
+                if let (Some(k), None, false) = (k, &cached[i], run.columns[i].is_empty()) {
+                    cache.columns.insert(k, Arc::new(run.columns[i].clone()));
+                }
             }
         }
         Ok(run)
     }
 
-    /// A NaN or an infinity must never be printed as a figure: find the first node that produced one and say why.
-    fn check_finite(&self) -> Result<(), String> {
-        for (i, node) in self.plan.nodes.iter().enumerate() {
-            if let Some(k) = self.columns[i].iter().position(|x| !x.is_finite()) {
-                let why = match &node.def {
-                    NodeDef::Leaf { estimate, .. } if !estimate.truncation.is_none() => format!(
-                        "its truncation [{:?}, {:?}] leaves (almost) no probability for {}",
-                        estimate.truncation.min, estimate.truncation.max, estimate.dist
-                    ),
-                    NodeDef::Expr(_) => "a division by zero or an overflow in its expression".into(),
-                    _ => "an invalid draw".into(),
-                };
-                return Err(format!("`{}` is {} in sample {k}: {why}", node.name, self.columns[i][k]));
-            }
-        }
-        Ok(())
+    /// A NaN or an infinity must never be printed as a figure: say which node produced one and why.
+    fn not_finite(&self, i: usize, sample: usize, value: f64) -> String {
+        let node = &self.plan.nodes[i];
+        let why = match &node.def {
+            NodeDef::Leaf { estimate, .. } if !estimate.truncation.is_none() => format!(
+                "its truncation [{:?}, {:?}] leaves (almost) no probability for {}",
+                estimate.truncation.min, estimate.truncation.max, estimate.dist
+            ),
+            NodeDef::Expr(_) => "a division by zero or an overflow in its expression".into(),
+            _ => "an invalid draw".into(),
+        };
+        format!("`{}` is {value} in sample {sample}: {why}", node.name)
     }
 
     pub fn column(&self, name: &str) -> Option<&[f64]> {

@@ -177,3 +177,12 @@ fn correlated_inputs_get_the_requested_rank_correlation() {
     let (_, a1) = run_with(1);
     assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&a1).unwrap());
 }
+
+#[test]
+fn keeping_only_figures_gives_the_same_figures() {
+    let mut ds = model();
+    ds.correlations.push(Correlation { a: "x".into(), b: "y".into(), rank: 0.5, claims: vec![], note: String::new() });
+    let (_, full) = estimate(&ds, &PlanOptions::default(), 60_000, 11, &[0.1], &|_| {}).unwrap();
+    let lean = entente_engine::assess_figures(&ds, &PlanOptions::default(), 60_000, 11, &[0.1], &|_| {}).unwrap();
+    assert_eq!(serde_json::to_string(&full).unwrap(), serde_json::to_string(&lean).unwrap());
+}

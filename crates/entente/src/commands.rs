@@ -48,8 +48,9 @@ fn chunks(samples: usize) -> usize {
 fn assess(a: AssessArgs) -> Result<u8> {
     let ds = load(&a.model)?;
     let pb = progress(chunks(a.model.samples), "sampling");
-    let (_, mut result) =
-        estimate(&ds, &plan_options(&a.model), a.model.samples, a.model.seed, &a.quantiles, &|n| pb.inc(n as u64))
+    let opts = plan_options(&a.model);
+    let mut result =
+        entente_engine::assess_figures(&ds, &opts, a.model.samples, a.model.seed, &a.quantiles, &|n| pb.inc(n as u64))
             .map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
     if let Some(g) = a.model.min_grade {

@@ -365,7 +365,7 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
     s.paras.push(format!(
         "Monte Carlo error of the deliveries total: mean ± {} (standard error), P95 ± {} (batch standard error over {} batches).",
         usd(ts.se_mean),
-        usd(ts.se_p95),
+        usd(ts.se_p95.unwrap_or(f64::NAN)),
         entente_engine::stats::BATCHES
     ));
     for e in &a.excluded {

@@ -131,9 +131,9 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
     let mut notes = vec![format!(
         "Monte Carlo error of the deliveries total: mean ± {} (standard error), P95 ± {} (batch standard error, {} batches); P5/P95 are stable to {}.",
         usd(total.summary.se_mean),
-        usd(total.summary.se_p95),
+        usd(total.summary.se_p95.unwrap_or(f64::NAN)),
         entente_engine::stats::BATCHES,
-        pct(total.summary.se_p95 / total.summary.p95())
+        pct(total.summary.se_p95.unwrap_or(f64::NAN) / total.summary.p95())
     )];
     for e in &a.excluded {
         notes.push(format!("Left out: {} — {}.", e.item, e.reason));
