@@ -169,7 +169,7 @@ thread_local!(static SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::
 impl Run {
     /// Draws `samples` worlds. `progress` is called with the number of chunks finished (for a progress bar).
     pub fn new(plan: Plan, samples: usize, seed: u64, progress: &(dyn Fn(usize) + Sync)) -> Result<Run, String> {
-        Self::run(plan, samples, seed, progress, &mut LeafCache::default(), Keep::All)
+        Self::draw(plan, samples, seed, progress, &mut LeafCache::default(), Keep::All)
     }
 
     /// As [`Run::new`], keeping only the columns `keep` names (the others are left empty).
@@ -180,7 +180,7 @@ impl Run {
         progress: &(dyn Fn(usize) + Sync),
         keep: Keep,
     ) -> Result<Run, String> {
-        Self::run(plan, samples, seed, progress, &mut LeafCache::default(), keep)
+        Self::draw(plan, samples, seed, progress, &mut LeafCache::default(), keep)
     }
 
     /// As [`Run::new`], re-using leaf columns drawn by earlier runs and adding the new ones to `cache`.
@@ -191,10 +191,10 @@ impl Run {
         progress: &(dyn Fn(usize) + Sync),
         cache: &mut LeafCache,
     ) -> Result<Run, String> {
-        Self::run(plan, samples, seed, progress, cache, Keep::All)
+        Self::draw(plan, samples, seed, progress, cache, Keep::All)
     }
 
-    fn run(
+    fn draw(
         plan: Plan,
         samples: usize,
         seed: u64,
