@@ -27,7 +27,7 @@ pub use stats::Summary;
 /// with `--samples` for more.
 pub const DEFAULT_SAMPLES: usize = 200_000;
 
-/// Plans, runs and summarises in one call.
+/// Plans, runs and summarises in one call, keeping every column of the run (for explanations and analyses).
 pub fn estimate(
     ds: &entente_core::Dataset,
     opts: &PlanOptions,
@@ -36,23 +36,22 @@ pub fn estimate(
     quantiles: &[f64],
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<(Run, Assessment), String> {
-    let plan = Plan::new(ds, opts)?;
-    let run = Run::new(plan, samples, seed, progress)?;
-    let a = assess(ds, &run, quantiles);
-    Ok((run, a))
+    estimate_keeping(ds, opts, samples, seed, quantiles, progress, Keep::All)
 }
 
-/// As [`estimate`] for `assess`: keeps only the columns the figures need, which is several times faster on
-/// large sample counts. The figures are identical to those of [`estimate`].
-pub fn assess_figures(
+/// As [`estimate`], keeping only the columns `keep` names: `Keep::Figures` is what `assess` needs, and is several
+/// times faster on large sample counts. The figures are identical either way.
+pub fn estimate_keeping(
     ds: &entente_core::Dataset,
     opts: &PlanOptions,
     samples: usize,
     seed: u64,
     quantiles: &[f64],
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<Assessment, String> {
+    keep: Keep,
+) -> Result<(Run, Assessment), String> {
     let plan = Plan::new(ds, opts)?;
-    let run = Run::keeping(plan, samples, seed, progress, Keep::Figures)?;
-    Ok(assess(ds, &run, quantiles))
+    let run = Run::keeping(plan, samples, seed, progress, keep)?;
+    let a = assess(ds, &run, quantiles);
+    Ok((run, a))
 }

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use entente_core::*;
-use entente_engine::{estimate, PlanOptions};
+use entente_engine::{estimate, Keep, PlanOptions};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -183,6 +183,8 @@ fn keeping_only_figures_gives_the_same_figures() {
     let mut ds = model();
     ds.correlations.push(Correlation { a: "x".into(), b: "y".into(), rank: 0.5, claims: vec![], note: String::new() });
     let (_, full) = estimate(&ds, &PlanOptions::default(), 60_000, 11, &[0.1], &|_| {}).unwrap();
-    let lean = entente_engine::assess_figures(&ds, &PlanOptions::default(), 60_000, 11, &[0.1], &|_| {}).unwrap();
+    let (_, lean) =
+        entente_engine::estimate_keeping(&ds, &PlanOptions::default(), 60_000, 11, &[0.1], &|_| {}, Keep::Figures)
+            .unwrap();
     assert_eq!(serde_json::to_string(&full).unwrap(), serde_json::to_string(&lean).unwrap());
 }

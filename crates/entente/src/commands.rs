@@ -49,13 +49,21 @@ fn assess(a: AssessArgs) -> Result<u8> {
     let ds = load(&a.model)?;
     let pb = progress(chunks(a.model.samples), "sampling");
     let opts = plan_options(&a.model);
-    let mut result =
-        entente_engine::assess_figures(&ds, &opts, a.model.samples, a.model.seed, &a.quantiles, &|n| pb.inc(n as u64))
-            .map_err(|e| anyhow!(e))?;
+    let progress = |n: usize| pb.inc(n as u64);
+    let (_, mut result) = entente_engine::estimate_keeping(
+        &ds,
+        &opts,
+        a.model.samples,
+        a.model.seed,
+        &a.quantiles,
+        &progress,
+        entente_engine::Keep::Figures,
+    )
+    .map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
     if let Some(g) = a.model.min_grade {
         result.grade_effect = Some(
-            entente_engine::grading::grade_effect(&ds, &plan_options(&a.model), g, a.model.samples, a.model.seed)
+            entente_engine::grading::grade_effect(&ds, &opts, g, a.model.samples, a.model.seed)
                 .map_err(|e| anyhow!(e))?,
         );
     }
