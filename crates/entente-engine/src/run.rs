@@ -191,7 +191,9 @@ impl Run {
         progress: &(dyn Fn(usize) + Sync),
         cache: &mut LeafCache,
     ) -> Result<Run, String> {
-        Self::draw(plan, samples, seed, progress, cache, Keep::All)
+        // Runs that share a cache (history, timeline, grading) read only the figures; inputs are kept just long
+        // enough to enter the cache, and cached ones are copied chunk by chunk, never as whole columns.
+        Self::draw(plan, samples, seed, progress, cache, Keep::Figures)
     }
 
     fn draw(
@@ -205,11 +207,17 @@ impl Run {
         if samples < 2 {
             return Err("need at least 2 samples".into());
         }
-        // Correlated leaves are re-ordered together, so they are neither taken from nor put in the cache.
+        // Correlated inputs are re-ordered together: their cache key is that of their whole group, so a column is
+        // re-used only when every member and the requested correlations are unchanged.
         let correlated: Vec<usize> = plan.correlations.iter().flat_map(|(g, _)| g.iter().copied()).collect();
-        let keys: Vec<Option<String>> = (0..plan.nodes.len())
-            .map(|i| if correlated.contains(&i) { None } else { leaf_key(&plan, i, samples, seed) })
-            .collect();
+        let mut keys: Vec<Option<String>> = (0..plan.nodes.len()).map(|i| leaf_key(&plan, i, samples, seed)).collect();
+        for (group, target) in &plan.correlations {
+            let group_key: Vec<String> = group.iter().filter_map(|i| keys[*i].clone()).collect();
+            let group_key = format!("{}#{target:?}", group_key.join("&"));
+            for i in group {
+                keys[*i] = keys[*i].as_ref().map(|k| format!("{group_key}#{k}"));
+            }
+        }
         let cached: Vec<Option<Arc<Vec<f64>>>> =
             keys.iter().map(|k| k.as_ref().and_then(|k| cache.columns.get(k).cloned())).collect();
         let is_correlated: Vec<bool> = (0..plan.nodes.len()).map(|i| correlated.contains(&i)).collect();
@@ -217,9 +225,12 @@ impl Run {
             .nodes
             .iter()
             .zip(&is_correlated)
-            .map(|(n, c)| {
+            .zip(&cached)
+            .map(|((n, c), hit)| {
+                let new_input = cache.enabled && matches!(n.def, NodeDef::Leaf { .. }) && hit.is_none();
                 keep == Keep::All
                     || *c
+                    || new_input
                     || matches!(n.role, NodeRole::ItemValue | NodeRole::Category | NodeRole::Flow | NodeRole::Total)
             })
             .collect();
@@ -230,6 +241,9 @@ impl Run {
         for &pass in passes {
             if pass == Pass::Derived {
                 for (group, target) in &plan.correlations {
+                    if group.iter().all(|i| cached[*i].is_some()) {
+                        continue; // re-ordered when it entered the cache
+                    }
                     let names: Vec<&str> = group.iter().map(|i| plan.nodes[*i].name.as_str()).collect();
                     let mut taken: Vec<Vec<f64>> = group.iter().map(|i| std::mem::take(&mut columns[*i])).collect();
                     let mut refs: Vec<&mut Vec<f64>> = taken.iter_mut().collect();
