@@ -118,7 +118,7 @@ pub fn compare_one(study: &Study, run: &Run) -> Comparison {
         .filter(|(id, _)| plan.items.iter().all(|i| &i.item.id != id))
         .map(|(id, why)| format!("{id}: {why}"))
         .collect();
-    let verdict = verdict(study, &ours, median_ratio, overlap, &drivers);
+    let verdict = verdict(study, &ours, median_ratio, &drivers);
     Comparison {
         study: study.id.clone(),
         title: study.title.clone(),
@@ -138,7 +138,7 @@ pub fn compare_one(study: &Study, run: &Run) -> Comparison {
     }
 }
 
-fn verdict(study: &Study, ours: &Summary, ratio: f64, overlap: bool, drivers: &[(String, f64)]) -> String {
+fn verdict(study: &Study, ours: &Summary, ratio: f64, drivers: &[(String, f64)]) -> String {
     let sum: f64 = drivers.iter().map(|d| d.1).sum();
     let top: Vec<String> = drivers
         .iter()
@@ -150,10 +150,8 @@ fn verdict(study: &Study, ours: &Summary, ratio: f64, overlap: bool, drivers: &[
         "Our whole 90 % interval lies below the study's range".to_string()
     } else if ours.p5() > study.high {
         "Our whole 90 % interval lies above the study's range".to_string()
-    } else if overlap {
-        "Our 90 % interval overlaps the study's range".to_string()
     } else {
-        "Our interval and the study's range do not overlap".to_string()
+        "Our 90 % interval overlaps the study's range".to_string()
     };
     let mut v = format!("{position}; our median is {ratio:.2}× the middle of the study's range.");
     if !top.is_empty() {
@@ -162,6 +160,5 @@ fn verdict(study: &Study, ours: &Summary, ratio: f64, overlap: bool, drivers: &[
     if !(0.67..=1.5).contains(&ratio) {
         v += " The study's unit prices and per-category arithmetic are not published, so the gap cannot be traced to one input; the implied prices below show what the study's total would require of ours.";
     }
-    let _ = &study.note;
     v
 }

@@ -1,9 +1,8 @@
 //! Grading in use: how the estimate changes when evidence below a grade is set aside.
 
-use crate::history::Band;
+use crate::history::{band, Band};
 use crate::plan::{NodeDef, Plan, PlanOptions};
 use crate::run::{LeafCache, Run};
-use crate::stats::quantiles;
 use entente_core::{Dataset, Grade};
 use serde::Serialize;
 
@@ -18,11 +17,6 @@ pub struct GradeEffect {
     pub changed: Vec<String>,
     /// Items left out under the filter only.
     pub dropped_items: Vec<String>,
-}
-
-fn band(x: &[f64]) -> Band {
-    let q = quantiles(x, &[0.05, 0.5, 0.95]);
-    Band { p5: q[0], p50: q[1], p95: q[2] }
 }
 
 fn leaves(plan: &Plan) -> Vec<(String, String)> {

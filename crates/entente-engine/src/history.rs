@@ -18,7 +18,8 @@ pub struct Band {
     pub p95: f64,
 }
 
-fn band(x: &[f64]) -> Band {
+/// P5 / P50 / P95 of a column.
+pub fn band(x: &[f64]) -> Band {
     let q = quantiles(x, &[0.05, 0.5, 0.95]);
     Band { p5: q[0], p50: q[1], p95: q[2] }
 }

@@ -118,8 +118,7 @@ impl Sampler {
         Ok(match *d {
             Distribution::Point { value } => Self::Const(value),
             Distribution::Uniform { low, high } => Self::Uniform(low, high - low),
-            Distribution::Triangular { low, mode, high } | Distribution::Pert { low, mode, high } if low == high => {
-                let _ = mode;
+            Distribution::Triangular { low, high, .. } | Distribution::Pert { low, high, .. } if low == high => {
                 Self::Const(low)
             }
             Distribution::Triangular { low, mode, high } => {
