@@ -3,9 +3,11 @@
 //! normal scores that carry the requested correlation.
 
 use crate::sample::{mix, rng, stream_id};
+use crate::stats::order_key;
 use rand::seq::SliceRandom;
-use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, Normal};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Cholesky factor L (lower triangular, row-major) of a symmetric positive-definite k×k matrix.
 pub fn cholesky(a: &[f64], k: usize) -> Option<Vec<f64>> {
@@ -25,17 +27,6 @@ pub fn cholesky(a: &[f64], k: usize) -> Option<Vec<f64>> {
         }
     }
     Some(l)
-}
-
-/// A key whose integer order is the total order of the float (sign-magnitude to two's complement), so that
-/// arg-sorting sorts plain integers, several times faster than sorting indices with a float comparator.
-fn order_key(v: f64) -> u64 {
-    let b = v.to_bits();
-    if b >> 63 == 1 {
-        !b
-    } else {
-        b | (1 << 63)
-    }
 }
 
 /// Indices of `x` in increasing order of value, ties broken by position (deterministic).
@@ -70,61 +61,96 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
     sxy / (sxx * syy).sqrt()
 }
 
-/// Re-orders `columns` (each of the same length) so that their rank correlations approach `target` (k×k,
-/// row-major, unit diagonal). `names` seed the random score permutations, so the result is deterministic.
-pub fn iman_conover(columns: &mut [&mut Vec<f64>], names: &[&str], target: &[f64], seed: u64) -> Result<(), String> {
-    let k = columns.len();
-    let n = columns[0].len();
-    let p = cholesky(target, k)
-        .ok_or("the requested rank correlations are not consistent (the matrix is not positive definite)")?;
-    // van der Waerden scores, independently permuted per variable
+/// van der Waerden scores Φ⁻¹(i/(n+1)), i = 1..=n, in increasing order; shared by every chunk of length `n`.
+fn normal_scores(n: usize) -> Arc<[f64]> {
+    static CACHE: OnceLock<Mutex<HashMap<usize, Arc<[f64]>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(s) = cache.lock().expect("score cache").get(&n) {
+        return s.clone();
+    }
     let std = Normal::new(0.0, 1.0).expect("standard normal");
-    let base: Vec<f64> = (1..=n).map(|i| std.inverse_cdf(i as f64 / (n as f64 + 1.0))).collect();
-    let mut scores: Vec<Vec<f64>> = names
-        .par_iter()
-        .map(|name| {
-            let mut s = base.clone();
-            s.shuffle(&mut rng(mix(seed ^ 0x1C), stream_id(name), 0));
-            s
-        })
-        .collect();
-    // Remove the scores' accidental correlation (E = F Fᵀ), then impose the target (C = P Pᵀ): T = S F⁻ᵀ Pᵀ.
-    let mut e = vec![0.0; k * k];
-    for i in 0..k {
-        for j in 0..=i {
-            let c = scores[i].iter().zip(&scores[j]).map(|(a, b)| a * b).sum::<f64>() / n as f64;
-            e[i * k + j] = c;
-            e[j * k + i] = c;
+    let scores: Arc<[f64]> = (1..=n).map(|i| std.inverse_cdf(i as f64 / (n as f64 + 1.0))).collect();
+    cache.lock().expect("score cache").insert(n, scores.clone());
+    scores
+}
+
+/// A requested rank-correlation matrix, factored once and applied to every chunk of draws.
+#[derive(Debug, Clone)]
+pub struct RankCorrelation {
+    k: usize,
+    /// Cholesky factor P of the target (C = P Pᵀ).
+    factor: Vec<f64>,
+}
+
+impl RankCorrelation {
+    /// `target` is k×k, row-major, with a unit diagonal.
+    pub fn new(target: &[f64], k: usize) -> Result<Self, String> {
+        let factor = cholesky(target, k)
+            .ok_or("the requested rank correlations are not consistent (the matrix is not positive definite)")?;
+        Ok(RankCorrelation { k, factor })
+    }
+
+    /// Re-orders `columns` (k of them, each of the same length) so that their rank correlations approach the
+    /// target, by the Iman–Conover method. The engine calls it on every chunk of draws: each chunk is a sample
+    /// of the same joint distribution, so the whole run carries the correlation too, and the sorts stay small
+    /// and parallel. `names` and `chunk` seed the random score permutations, so the result is deterministic.
+    /// With no more draws than columns no correlation can be imposed and the columns are left as drawn.
+    pub fn reorder(&self, columns: &mut [&mut [f64]], names: &[&str], seed: u64, chunk: usize) {
+        let (k, p) = (self.k, &self.factor);
+        let n = columns[0].len();
+        if n <= k {
+            return;
+        }
+        // Each variable's scores are the van der Waerden scores in a random order: score i is base[perm[i]].
+        let base = normal_scores(n);
+        let perms: Vec<Vec<u32>> = names
+            .iter()
+            .map(|name| {
+                let mut perm: Vec<u32> = (0..n as u32).collect();
+                perm.shuffle(&mut rng(mix(seed ^ 0x1C), stream_id(name), chunk));
+                perm
+            })
+            .collect();
+        let scores: Vec<Vec<f64>> = perms.iter().map(|perm| perm.iter().map(|r| base[*r as usize]).collect()).collect();
+        // Remove the scores' accidental correlation (E = F Fᵀ), then impose the target (C = P Pᵀ): T = S F⁻ᵀ Pᵀ.
+        let mut e = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..=i {
+                let c = scores[i].iter().zip(&scores[j]).map(|(a, b)| a * b).sum::<f64>() / n as f64;
+                e[i * k + j] = c;
+                e[j * k + i] = c;
+            }
+        }
+        let Some(f) = cholesky(&e, k) else {
+            return; // scores too few to be independent: leave the draws as they are
+        };
+        // M = P F⁻¹ (k×k), lower triangular: row r solves x F = P[r], i.e. Fᵀ xᵀ = P[r]ᵀ (back substitution).
+        let mut m = vec![0.0; k * k];
+        for r in 0..k {
+            let mut x = vec![0.0; k];
+            for c in (0..k).rev() {
+                let s: f64 = ((c + 1)..k).map(|j| x[j] * f[j * k + c]).sum();
+                x[c] = (p[r * k + c] - s) / f[c * k + c];
+            }
+            m[r * k..(r + 1) * k].copy_from_slice(&x);
+        }
+        let mut sorted = vec![0.0; n];
+        for (r, col) in columns.iter_mut().enumerate() {
+            // Target column r is Σ_c M[r][c]·scores[c]; row 0 of M is M[0][0] > 0 alone, so target 0 is ordered as
+            // the first scores and its ranks are that permutation itself: no sort needed.
+            let ranks = if r == 0 {
+                perms[0].clone()
+            } else {
+                let t: Vec<f64> = (0..n).map(|i| (0..=r).map(|c| m[r * k + c] * scores[c][i]).sum()).collect();
+                ranks(&t)
+            };
+            sorted.copy_from_slice(col);
+            sorted.sort_unstable_by(f64::total_cmp);
+            for (v, r) in col.iter_mut().zip(ranks) {
+                *v = sorted[r as usize];
+            }
         }
     }
-    let f = cholesky(&e, k).ok_or("degenerate scores")?;
-    // M = P F⁻¹ (k×k): solve F Mᵀ … done row by row as forward substitution on each row of P
-    let mut m = vec![0.0; k * k];
-    for r in 0..k {
-        // row r of M: x with x F = P[r] → Fᵀ xᵀ = P[r]ᵀ (back substitution on the upper-triangular Fᵀ)
-        let mut x = vec![0.0; k];
-        for c in (0..k).rev() {
-            let s: f64 = ((c + 1)..k).map(|j| x[j] * f[j * k + c]).sum();
-            x[c] = (p[r * k + c] - s) / f[c * k + c];
-        }
-        m[r * k..(r + 1) * k].copy_from_slice(&x);
-    }
-    let mut t = vec![vec![0.0; n]; k];
-    for (r, tr) in t.iter_mut().enumerate() {
-        for (i, v) in tr.iter_mut().enumerate() {
-            *v = (0..k).map(|c| m[r * k + c] * scores[c][i]).sum();
-        }
-    }
-    scores.clear();
-    // Give each column's sorted draws the ranks of its target column.
-    columns.par_iter_mut().zip(&t).for_each(|(col, tc)| {
-        let mut sorted = col.to_vec();
-        sorted.sort_unstable_by(f64::total_cmp);
-        for (i, r) in ranks(tc).into_iter().enumerate() {
-            col[i] = sorted[r as usize];
-        }
-    });
-    Ok(())
 }
 
 #[cfg(test)]
@@ -147,7 +173,12 @@ mod tests {
         let mut c = draws(Distribution::Uniform { low: 0.0, high: 1.0 }, "c", n);
         let (mut sa, mut sb) = (a.clone(), b.clone());
         let target = [1.0, 0.7, -0.3, 0.7, 1.0, 0.0, -0.3, 0.0, 1.0];
-        iman_conover(&mut [&mut a, &mut b, &mut c], &["a", "b", "c"], &target, 1).unwrap();
+        RankCorrelation::new(&target, 3).unwrap().reorder(
+            &mut [&mut a[..], &mut b[..], &mut c[..]],
+            &["a", "b", "c"],
+            1,
+            0,
+        );
         assert!((spearman(&a, &b) - 0.7).abs() < 0.02, "{}", spearman(&a, &b));
         assert!((spearman(&a, &c) + 0.3).abs() < 0.02, "{}", spearman(&a, &c));
         assert!(spearman(&b, &c).abs() < 0.02);
@@ -172,10 +203,21 @@ mod tests {
 
     #[test]
     fn inconsistent_requests_are_rejected() {
-        let mut a = vec![1.0, 2.0, 3.0];
-        let mut b = vec![1.0, 2.0, 3.0];
-        let mut c = vec![1.0, 2.0, 3.0];
         let target = [1.0, 0.9, 0.9, 0.9, 1.0, -0.9, 0.9, -0.9, 1.0];
-        assert!(iman_conover(&mut [&mut a, &mut b, &mut c], &["a", "b", "c"], &target, 1).is_err());
+        assert!(RankCorrelation::new(&target, 3).is_err());
+    }
+
+    /// Three draws cannot carry a correlation among three variables: they are left exactly as drawn.
+    #[test]
+    fn too_few_draws_are_left_alone() {
+        let (mut a, mut b, mut c) = (vec![3.0, 1.0, 2.0], vec![1.0, 2.0, 3.0], vec![2.0, 3.0, 1.0]);
+        let target = [1.0, 0.5, 0.5, 0.5, 1.0, 0.5, 0.5, 0.5, 1.0];
+        RankCorrelation::new(&target, 3).unwrap().reorder(
+            &mut [&mut a[..], &mut b[..], &mut c[..]],
+            &["a", "b", "c"],
+            1,
+            0,
+        );
+        assert_eq!((a, b, c), (vec![3.0, 1.0, 2.0], vec![1.0, 2.0, 3.0], vec![2.0, 3.0, 1.0]));
     }
 }

@@ -2,11 +2,13 @@
 //! every column belongs to the same simulated world (intermediates are never resampled). Work is split into
 //! fixed chunks run in parallel, so the result is identical whatever the number of threads.
 
+use crate::correlate::RankCorrelation;
 use crate::plan::{CExpr, NodeDef, NodeRole, Plan};
-use crate::sample::{rng, CHUNK};
+use crate::sample::{chunk_range, chunks, rng, CHUNK};
 use entente_core::expr::Op;
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// Leaf columns already drawn, keyed by everything that determines them (variable, estimate, seed, sample
@@ -46,8 +48,42 @@ pub struct Run {
     pub columns: Vec<Vec<f64>>,
 }
 
-/// Evaluates `e` over one chunk into `out`, allocating only for nested right-hand sub-expressions: the common
-/// shapes (`a * b * c`, `q * p`, `x / 13000`) run in place, with no temporary per chunk.
+/// An operand read in place: a column of the chunk or a number.
+enum Operand<'a> {
+    Column(&'a [f64]),
+    Num(f64),
+}
+
+fn operand<'a>(e: &CExpr, done: &'a [&mut [f64]]) -> Option<Operand<'a>> {
+    match e {
+        CExpr::Node(i) => Some(Operand::Column(done[*i])),
+        CExpr::Num(v) => Some(Operand::Num(*v)),
+        _ => None,
+    }
+}
+
+/// `out = x op y` element-wise, in one pass.
+fn combine(op: Op, out: &mut [f64], x: Operand, y: Operand) {
+    fn apply(out: &mut [f64], x: Operand, y: Operand, f: impl Fn(f64, f64) -> f64) {
+        match (x, y) {
+            (Operand::Column(x), Operand::Column(y)) => {
+                out.iter_mut().zip(x).zip(y).for_each(|((o, a), b)| *o = f(*a, *b))
+            }
+            (Operand::Column(x), Operand::Num(b)) => out.iter_mut().zip(x).for_each(|(o, a)| *o = f(*a, b)),
+            (Operand::Num(a), Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(o, b)| *o = f(a, *b)),
+            (Operand::Num(a), Operand::Num(b)) => out.fill(f(a, b)),
+        }
+    }
+    match op {
+        Op::Add => apply(out, x, y, |a, b| a + b),
+        Op::Sub => apply(out, x, y, |a, b| a - b),
+        Op::Mul => apply(out, x, y, |a, b| a * b),
+        Op::Div => apply(out, x, y, |a, b| a / b),
+    }
+}
+
+/// Evaluates `e` over one chunk into `out`. The common shapes (`q * p`, `a * b * c`, `x / 13000`) run in place,
+/// one pass per operator with no temporary; only a nested right-hand sub-expression needs one.
 fn eval_into(e: &CExpr, done: &[&mut [f64]], out: &mut [f64]) {
     match e {
         CExpr::Num(v) => out.fill(*v),
@@ -57,20 +93,33 @@ fn eval_into(e: &CExpr, done: &[&mut [f64]], out: &mut [f64]) {
             out.iter_mut().for_each(|v| *v = -*v);
         }
         CExpr::Bin(op, a, b) => {
-            eval_into(a, done, out);
-            let apply = |out: &mut [f64], y: &mut dyn Iterator<Item = f64>| match op {
-                Op::Add => out.iter_mut().zip(y).for_each(|(a, b)| *a += b),
-                Op::Sub => out.iter_mut().zip(y).for_each(|(a, b)| *a -= b),
-                Op::Mul => out.iter_mut().zip(y).for_each(|(a, b)| *a *= b),
-                Op::Div => out.iter_mut().zip(y).for_each(|(a, b)| *a /= b),
+            let tmp;
+            let y = match operand(b, done) {
+                Some(y) => y,
+                None => {
+                    tmp = {
+                        let mut t = vec![0.0; out.len()];
+                        eval_into(b, done, &mut t);
+                        t
+                    };
+                    Operand::Column(&tmp)
+                }
             };
-            match &**b {
-                CExpr::Node(i) => apply(out, &mut done[*i].iter().copied()),
-                CExpr::Num(v) => apply(out, &mut std::iter::repeat(*v)),
-                other => {
-                    let mut tmp = vec![0.0; out.len()];
-                    eval_into(other, done, &mut tmp);
-                    apply(out, &mut tmp.into_iter());
+            match operand(a, done) {
+                Some(x) => combine(*op, out, x, y),
+                None => {
+                    eval_into(a, done, out);
+                    // out = out op y, in place
+                    match (op, y) {
+                        (Op::Add, Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(a, b)| *a += b),
+                        (Op::Sub, Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(a, b)| *a -= b),
+                        (Op::Mul, Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(a, b)| *a *= b),
+                        (Op::Div, Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(a, b)| *a /= b),
+                        (Op::Add, Operand::Num(b)) => out.iter_mut().for_each(|a| *a += b),
+                        (Op::Sub, Operand::Num(b)) => out.iter_mut().for_each(|a| *a -= b),
+                        (Op::Mul, Operand::Num(b)) => out.iter_mut().for_each(|a| *a *= b),
+                        (Op::Div, Operand::Num(b)) => out.iter_mut().for_each(|a| *a /= b),
+                    }
                 }
             }
         }
@@ -105,50 +154,74 @@ fn column(n: usize) -> Vec<f64> {
     v
 }
 
-/// Which nodes a pass over a chunk computes: correlated models draw their correlated inputs first, re-order
-/// them, then compute the rest.
-#[derive(Clone, Copy, PartialEq)]
-enum Pass {
-    All,
-    Leaves,
-    Derived,
+/// Fills leaf `i` for the draws `span` of chunk `chunk`: from the cache, or drawn.
+fn fill_leaf(ctx: &Draw, i: usize, chunk: usize, span: &Range<usize>, out: &mut [f64]) {
+    match (&ctx.plan.nodes[i].def, &ctx.cached[i]) {
+        (NodeDef::Leaf { .. }, Some(c)) => out.copy_from_slice(&c[span.clone()]),
+        (NodeDef::Leaf { sampler, estimate, stream, .. }, None) => {
+            sampler.fill(&mut rng(ctx.seed, *stream, chunk), &estimate.truncation, out)
+        }
+        _ => unreachable!("only leaves are drawn"),
+    }
 }
 
-/// Runs one pass over one chunk; returns the first node (and offset) that produced a NaN or an infinity.
-fn run_chunk(
-    plan: &Plan,
+/// What every chunk of a run shares.
+struct Draw<'a> {
+    plan: &'a Plan,
     seed: u64,
-    chunk: usize,
-    cols: &mut [&mut [f64]],
-    cached: &[Option<Arc<Vec<f64>>>],
-    pass: Pass,
-    correlated: &[bool],
-) -> Option<(usize, usize, f64)> {
-    for (i, (node, cached)) in plan.nodes.iter().zip(cached).enumerate() {
-        if (pass == Pass::Leaves && !correlated[i]) || (pass == Pass::Derived && correlated[i]) {
+    /// Names and factored target of each correlated group, in the order of `plan.correlations`.
+    groups: Vec<(Vec<&'a str>, RankCorrelation)>,
+    /// Leaf columns taken from the cache.
+    cached: Vec<Option<Arc<Vec<f64>>>>,
+    correlated: Vec<bool>,
+}
+
+/// The first non-finite value of a column, as (offset, value).
+fn not_finite_in(col: &[f64]) -> Option<(usize, f64)> {
+    col.iter().position(|x| !x.is_finite()).map(|k| (k, col[k]))
+}
+
+/// Computes one chunk of every node; returns the first node (and offset in the chunk) that produced a NaN or an
+/// infinity. Correlated inputs come first: each group is drawn whole, then re-ordered within the chunk (unless
+/// it comes from the cache, where it was stored re-ordered).
+fn run_chunk(ctx: &Draw, chunk: usize, span: Range<usize>, cols: &mut [&mut [f64]]) -> Option<(usize, usize, f64)> {
+    let (plan, cached) = (ctx.plan, &ctx.cached);
+    for ((group, _), (names, correlation)) in plan.correlations.iter().zip(&ctx.groups) {
+        for &i in group {
+            fill_leaf(ctx, i, chunk, &span, cols[i]);
+            if let Some((k, v)) = not_finite_in(cols[i]) {
+                return Some((i, k, v));
+            }
+        }
+        if group.iter().any(|i| cached[*i].is_none()) {
+            let mut taken: Vec<&mut [f64]> = group.iter().map(|i| std::mem::take(&mut cols[*i])).collect();
+            correlation.reorder(&mut taken, names, ctx.seed, chunk);
+            for (i, col) in group.iter().zip(taken) {
+                cols[*i] = col;
+            }
+        }
+    }
+    for (i, node) in plan.nodes.iter().enumerate() {
+        if ctx.correlated[i] {
             continue;
         }
         let (done, rest) = cols.split_at_mut(i);
         let out = &mut *rest[0];
-        let n = out.len();
         match &node.def {
-            NodeDef::Leaf { .. } if cached.is_some() => {
-                let c = cached.as_ref().expect("checked");
-                out.copy_from_slice(&c[chunk * CHUNK..chunk * CHUNK + n]);
-            }
-            NodeDef::Leaf { sampler, estimate, stream, .. } => {
-                sampler.fill(&mut rng(seed, *stream, chunk), &estimate.truncation, out);
-            }
+            NodeDef::Leaf { .. } => fill_leaf(ctx, i, chunk, &span, out),
             NodeDef::Expr(e) => eval_into(e, done, out),
-            NodeDef::Sum(members) => {
-                out.fill(0.0);
-                for m in members {
-                    out.iter_mut().zip(done[*m].iter()).for_each(|(a, b)| *a += b);
+            NodeDef::Sum(members) => match members.split_first() {
+                None => out.fill(0.0),
+                Some((first, others)) => {
+                    out.copy_from_slice(done[*first]);
+                    for m in others {
+                        out.iter_mut().zip(done[*m].iter()).for_each(|(a, b)| *a += b);
+                    }
                 }
-            }
+            },
         }
-        if let Some(k) = out.iter().position(|x| !x.is_finite()) {
-            return Some((i, k, out[k]));
+        if let Some((k, v)) = not_finite_in(out) {
+            return Some((i, k, v));
         }
     }
     None
@@ -160,7 +233,7 @@ fn run_chunk(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
     All,
-    /// Item values, categories and flows (plus correlated inputs, which are re-ordered as whole columns).
+    /// Item values, categories, flows and the total.
     Figures,
 }
 
@@ -220,78 +293,69 @@ impl Run {
         }
         let cached: Vec<Option<Arc<Vec<f64>>>> =
             keys.iter().map(|k| k.as_ref().and_then(|k| cache.columns.get(k).cloned())).collect();
-        let is_correlated: Vec<bool> = (0..plan.nodes.len()).map(|i| correlated.contains(&i)).collect();
         let kept: Vec<bool> = plan
             .nodes
             .iter()
-            .zip(&is_correlated)
             .zip(&cached)
-            .map(|((n, c), hit)| {
+            .map(|(n, hit)| {
                 let new_input = cache.enabled && matches!(n.def, NodeDef::Leaf { .. }) && hit.is_none();
                 keep == Keep::All
-                    || *c
                     || new_input
                     || matches!(n.role, NodeRole::ItemValue | NodeRole::Category | NodeRole::Flow | NodeRole::Total)
             })
             .collect();
+        let groups = plan
+            .correlations
+            .iter()
+            .map(|(group, target)| {
+                let names: Vec<&str> = group.iter().map(|i| plan.nodes[*i].name.as_str()).collect();
+                Ok((names, RankCorrelation::new(target, group.len())?))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let correlated = (0..plan.nodes.len()).map(|i| correlated.contains(&i)).collect();
+        let ctx = Draw { plan: &plan, seed, groups, cached, correlated };
         let n_scratch = kept.iter().filter(|k| !**k).count();
         let mut columns: Vec<Vec<f64>> = kept.iter().map(|k| if *k { column(samples) } else { Vec::new() }).collect();
-        let passes: &[Pass] = if plan.correlations.is_empty() { &[Pass::All] } else { &[Pass::Leaves, Pass::Derived] };
-        let mut bad: Option<(usize, usize, f64)> = None;
-        for &pass in passes {
-            if pass == Pass::Derived {
-                for (group, target) in &plan.correlations {
-                    if group.iter().all(|i| cached[*i].is_some()) {
-                        continue; // re-ordered when it entered the cache
-                    }
-                    let names: Vec<&str> = group.iter().map(|i| plan.nodes[*i].name.as_str()).collect();
-                    let mut taken: Vec<Vec<f64>> = group.iter().map(|i| std::mem::take(&mut columns[*i])).collect();
-                    let mut refs: Vec<&mut Vec<f64>> = taken.iter_mut().collect();
-                    crate::correlate::iman_conover(&mut refs, &names, target, seed)?;
-                    for (i, col) in group.iter().zip(taken) {
-                        columns[*i] = col;
-                    }
+        let n_chunks = chunks(samples);
+        let spans: Vec<Range<usize>> = (0..n_chunks).map(|k| chunk_range(samples, k)).collect();
+        let mut per_chunk: Vec<Vec<Option<&mut [f64]>>> =
+            (0..n_chunks).map(|_| Vec::with_capacity(columns.len())).collect();
+        for (col, k) in columns.iter_mut().zip(&kept) {
+            if *k {
+                let mut rest = col.as_mut_slice();
+                for (parts, span) in per_chunk.iter_mut().zip(&spans) {
+                    let (part, tail) = rest.split_at_mut(span.len());
+                    parts.push(Some(part));
+                    rest = tail;
                 }
-            }
-            let n_chunks = samples.div_ceil(CHUNK);
-            let mut per_chunk: Vec<Vec<Option<&mut [f64]>>> =
-                (0..n_chunks).map(|_| Vec::with_capacity(columns.len())).collect();
-            for (col, k) in columns.iter_mut().zip(&kept) {
-                if *k {
-                    for (c, part) in col.chunks_mut(CHUNK).enumerate() {
-                        per_chunk[c].push(Some(part));
-                    }
-                } else {
-                    per_chunk.iter_mut().for_each(|p| p.push(None));
-                }
-            }
-            let found: Vec<Option<(usize, usize, f64)>> = per_chunk
-                .into_par_iter()
-                .enumerate()
-                .map(|(k, parts)| {
-                    let len = CHUNK.min(samples - k * CHUNK);
-                    let r = SCRATCH.with(|s| {
-                        let mut s = s.borrow_mut();
-                        s.resize(n_scratch * CHUNK, 0.0);
-                        let mut spare = s.chunks_mut(CHUNK);
-                        let mut cols: Vec<&mut [f64]> = parts
-                            .into_iter()
-                            .map(|p| p.unwrap_or_else(|| &mut spare.next().expect("one scratch slice per node")[..len]))
-                            .collect();
-                        run_chunk(&plan, seed, k, &mut cols, &cached, pass, &is_correlated)
-                    });
-                    if pass != Pass::Leaves {
-                        progress(1);
-                    }
-                    r.map(|(node, offset, v)| (node, k * CHUNK + offset, v))
-                })
-                .collect();
-            // the first bad node (then sample) wherever it was found: the same error whatever the thread count
-            bad = bad.or(found.into_iter().flatten().min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1))));
-            if bad.is_some() {
-                break;
+            } else {
+                per_chunk.iter_mut().for_each(|p| p.push(None));
             }
         }
+        let found: Vec<Option<(usize, usize, f64)>> = per_chunk
+            .into_par_iter()
+            .zip(spans)
+            .enumerate()
+            .map(|(k, (parts, span))| {
+                let r = SCRATCH.with(|s| {
+                    let mut s = s.borrow_mut();
+                    s.resize(n_scratch * CHUNK, 0.0);
+                    let mut spare = s.chunks_mut(CHUNK);
+                    let mut cols: Vec<&mut [f64]> = parts
+                        .into_iter()
+                        .map(|p| {
+                            p.unwrap_or_else(|| &mut spare.next().expect("one scratch slice per node")[..span.len()])
+                        })
+                        .collect();
+                    run_chunk(&ctx, k, span.clone(), &mut cols)
+                });
+                progress(1);
+                r.map(|(node, offset, v)| (node, span.start + offset, v))
+            })
+            .collect();
+        // the first bad node (then sample) wherever it was found: the same error whatever the thread count
+        let bad = found.into_iter().flatten().min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let Draw { cached, .. } = ctx;
         let run = Run { plan, seed, samples, columns };
         if let Some((node, sample, value)) = bad {
             return Err(run.not_finite(node, sample, value));

@@ -9,8 +9,20 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Draws are made in chunks of this many samples; a chunk is the unit of parallel work.
+/// Draws are made in chunks of at most this many samples; a chunk is the unit of parallel work.
 pub const CHUNK: usize = 16_384;
+
+/// Number of chunks of a run of `samples` draws.
+pub fn chunks(samples: usize) -> usize {
+    samples.div_ceil(CHUNK)
+}
+
+/// The draws of chunk `k`. Chunks are as equal as possible (never a short tail), so that each one is large
+/// enough to carry its own rank correlation (see [`crate::correlate::RankCorrelation`]).
+pub fn chunk_range(samples: usize, k: usize) -> std::ops::Range<usize> {
+    let c = chunks(samples);
+    k * samples / c..(k + 1) * samples / c
+}
 
 /// SplitMix64 finaliser: a cheap, well-mixed hash of a 64-bit value.
 pub fn mix(mut z: u64) -> u64 {
@@ -32,12 +44,16 @@ pub fn rng(seed: u64, stream: u64, chunk: usize) -> Xoshiro256PlusPlus {
 }
 
 /// Number of intervals of a quantile table.
-pub const TABLE: usize = 16_384;
+pub const TABLE: usize = 1 << 12;
+/// Bits of a 53-bit uniform left after the 12 that pick a table interval.
+const FRACTION_BITS: u32 = 53 - TABLE.trailing_zeros();
 
 /// Quantiles of Beta(α, β) (α, β ≥ 1, as in every PERT) at u = k/TABLE, k = 0..=TABLE. Built by integrating the
-/// density with Simpson's rule on a fine grid and inverting the cumulative sums; linear interpolation between
-/// the entries then gives quantiles whose probability is right to within 1e-7 (tested against an independent
-/// CDF), except inside the outermost 1/TABLE of each tail, where the table's first and last interval are linear. Tables are shared by all variables with the same shape.
+/// density with Simpson's rule on a fine grid and inverting the cumulative sums: the entries' probabilities are
+/// right to within 1e-7 (tested against an independent CDF), and linear interpolation between them keeps it
+/// within 2e-6 over the central 99 % (see the tests). A
+/// table is 32 KiB, so the tables of a large model stay in the processor's cache. Tables are shared by all
+/// variables with the same shape.
 pub fn beta_quantile_table(alpha: f64, beta: f64) -> Arc<[f64]> {
     type Tables = HashMap<(u64, u64), Arc<[f64]>>;
     static CACHE: OnceLock<Mutex<Tables>> = OnceLock::new();
@@ -95,6 +111,18 @@ pub fn beta_quantile_table(alpha: f64, beta: f64) -> Arc<[f64]> {
     table
 }
 
+/// A PERT draw: the table's quantile function at the same uniform as `rng.gen::<f64>()` (53 random bits), split
+/// without a float-to-integer conversion: its top 12 bits pick the table interval, the other 41 place the draw
+/// within it.
+#[inline(always)]
+fn pert<R: Rng>(rng: &mut R, low: f64, width: f64, table: &[f64]) -> f64 {
+    let bits = rng.next_u64() >> 11;
+    let i = (bits >> FRACTION_BITS) as usize;
+    let frac = (bits & ((1 << FRACTION_BITS) - 1)) as f64 * (1.0 / (1u64 << FRACTION_BITS) as f64);
+    let (a, b) = (table[i], table[i + 1]);
+    low + width * (a + frac * (b - a))
+}
+
 /// A distribution ready to draw from.
 #[derive(Debug, Clone)]
 pub enum Sampler {
@@ -143,12 +171,7 @@ impl Sampler {
             Self::Const(v) => *v,
             Self::Uniform(lo, width) => lo + width * rng.gen::<f64>(),
             Self::Triangular(d) => d.sample(rng),
-            Self::Pert { low, width, table } => {
-                let h = rng.gen::<f64>() * TABLE as f64;
-                let i = (h as usize).min(TABLE - 1);
-                let (a, b) = (table[i], table[i + 1]);
-                low + width * (a + (h - i as f64) * (b - a))
-            }
+            Self::Pert { low, width, table } => pert(rng, *low, *width, table),
             Self::Normal(d) => d.sample(rng),
             Self::LogNormal(d) => d.sample(rng),
         }
@@ -158,8 +181,11 @@ impl Sampler {
     /// work; a value that never falls inside becomes NaN, which the engine reports as an error.
     pub fn fill<R: Rng>(&self, rng: &mut R, trunc: &Truncation, out: &mut [f64]) {
         if trunc.is_none() {
-            for x in out.iter_mut() {
-                *x = self.draw(rng);
+            // the distribution is matched once, not per draw, so the loop is straight-line code
+            match self {
+                Self::Const(v) => out.fill(*v),
+                Self::Pert { low, width, table } => out.iter_mut().for_each(|x| *x = pert(rng, *low, *width, table)),
+                _ => out.iter_mut().for_each(|x| *x = self.draw(rng)),
             }
             return;
         }
@@ -232,6 +258,38 @@ mod tests {
                 let u = k as f64 / TABLE as f64;
                 let got = exact.cdf(t[k]);
                 assert!((got - u).abs() < 1e-7, "Beta({a}, {b}): CDF(table[{k}]) = {got}, want {u}");
+            }
+        }
+    }
+
+    /// Splitting the random bits gives exactly the value of the textbook inverse transform on `gen::<f64>()`.
+    #[test]
+    fn pert_lookup_is_the_plain_inverse_transform() {
+        let s = Sampler::new(&Distribution::Pert { low: 3.0, mode: 4.0, high: 11.0 }).unwrap();
+        let Sampler::Pert { low, width, table } = &s else { panic!("a PERT sampler") };
+        let (mut a, mut b) = (rng(5, 6, 7), rng(5, 6, 7));
+        for _ in 0..10_000 {
+            let h = b.gen::<f64>() * TABLE as f64;
+            let i = (h as usize).min(TABLE - 1);
+            let want = low + width * (table[i] + (h - i as f64) * (table[i + 1] - table[i]));
+            assert_eq!(s.draw(&mut a), want);
+        }
+    }
+
+    /// Between the entries, linear interpolation of the table: the probability below each interval's midpoint
+    /// is right to within 2e-6 over the central 99 %, where reported quantiles live, and to within 2e-5 out to
+    /// the second interval of each tail (the Monte Carlo error of P0.1 at a million draws is 3e-5).
+    #[test]
+    fn beta_table_interpolates_accurately() {
+        use statrs::distribution::Beta;
+        for (a, b) in [(1.5, 4.5), (3.0, 3.0), (4.6, 1.4), (1.0, 5.0), (2.0833, 3.9167), (1.05, 1.05)] {
+            let t = beta_quantile_table(a, b);
+            let exact = Beta::new(a, b).unwrap();
+            for k in 1..TABLE - 1 {
+                let u = (k as f64 + 0.5) / TABLE as f64;
+                let err = (exact.cdf((t[k] + t[k + 1]) / 2.0) - u).abs();
+                let tolerance = if (0.005..0.995).contains(&u) { 2e-6 } else { 2e-5 };
+                assert!(err < tolerance, "Beta({a}, {b}) at u = {u}: probability off by {err:e}");
             }
         }
     }

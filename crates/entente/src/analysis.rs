@@ -27,10 +27,6 @@ pub struct HistoryArgs {
     pub format: FormatArgs,
 }
 
-fn chunks(samples: usize) -> usize {
-    samples.div_ceil(entente_engine::sample::CHUNK)
-}
-
 /// Resolves `--figure` to a node of the plan.
 fn target(plan: &Plan, figure: &str) -> Result<usize> {
     let found = match figure {
@@ -55,7 +51,7 @@ pub fn sensitivity(a: SensitivityArgs) -> Result<u8> {
     let ds = load(&a.model)?;
     let plan = Plan::new(&ds, &plan_options(&a.model)).map_err(|e| anyhow!(e))?;
     let node = target(&plan, &a.figure)?;
-    let pb = progress(chunks(a.model.samples), "sampling");
+    let pb = progress(entente_engine::sample::chunks(a.model.samples), "sampling");
     let run = Run::new(plan, a.model.samples, a.model.seed, &|n| pb.inc(n as u64)).map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
     let s = sensitivity::sensitivity(&run, node);
@@ -68,7 +64,7 @@ pub fn history(a: HistoryArgs) -> Result<u8> {
     let ds = load(&a.model)?;
     let opts = plan_options(&a.model);
     let steps = history::evidence_dates(&ds, Plan::new(&ds, &opts).map_err(|e| anyhow!(e))?.as_of).len();
-    let pb = progress(steps * chunks(a.model.samples), "replaying evidence");
+    let pb = progress(steps * entente_engine::sample::chunks(a.model.samples), "replaying evidence");
     let h =
         history::history(&ds, &opts, a.model.samples, a.model.seed, &|n| pb.inc(n as u64)).map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();

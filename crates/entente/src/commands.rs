@@ -41,13 +41,9 @@ pub fn plan_options(m: &ModelArgs) -> PlanOptions {
     PlanOptions { scenario: m.scenario.clone(), as_of: m.as_of, min_grade: m.min_grade }
 }
 
-fn chunks(samples: usize) -> usize {
-    samples.div_ceil(entente_engine::sample::CHUNK)
-}
-
 fn assess(a: AssessArgs) -> Result<u8> {
     let ds = load(&a.model)?;
-    let pb = progress(chunks(a.model.samples), "sampling");
+    let pb = progress(entente_engine::sample::chunks(a.model.samples), "sampling");
     let opts = plan_options(&a.model);
     let progress = |n: usize| pb.inc(n as u64);
     let (_, mut result) = entente_engine::estimate_keeping(
@@ -86,7 +82,7 @@ fn explain(a: ExplainArgs) -> Result<u8> {
         let known: Vec<&str> = ds.items.iter().map(|i| i.id.as_str()).collect();
         return Err(anyhow!("unknown item `{}` (known: {})", a.item, known.join(", ")));
     }
-    let pb = progress(chunks(a.model.samples), "sampling");
+    let pb = progress(entente_engine::sample::chunks(a.model.samples), "sampling");
     let (run, _) = estimate(&ds, &plan_options(&a.model), a.model.samples, a.model.seed, &[], &|n| pb.inc(n as u64))
         .map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
@@ -134,7 +130,7 @@ fn validate(a: ValidateArgs) -> Result<u8> {
 fn compare(a: CompareArgs) -> Result<u8> {
     let ds = load(&a.model)?;
     let n = ds.studies.iter().filter(|s| a.model.scenario.as_deref().is_none_or(|x| x == s.scenario)).count();
-    let pb = progress(n * chunks(a.model.samples), "sampling");
+    let pb = progress(n * entente_engine::sample::chunks(a.model.samples), "sampling");
     let cs = entente_engine::compare::compare(&ds, a.model.scenario.as_deref(), a.model.samples, a.model.seed, &|k| {
         pb.inc(k as u64)
     })
