@@ -153,7 +153,7 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
         .par_iter()
         .map(|s| {
             let (col, claims): (&[f64], Vec<String>) = match s.node {
-                Some(n) => (&run.columns[n], plan.claims_of(n)),
+                Some(n) => (run.values(n), plan.claims_of(n)),
                 None => {
                     let mut c = plan.claims_of(plan.flows[0].1);
                     c.extend(plan.claims_of(plan.flows[1].1));
@@ -204,7 +204,7 @@ fn balance_ratio(run: &Run) -> Option<Vec<f64>> {
     if !has_ru {
         return None;
     }
-    let (kp, ru) = (&run.columns[plan.flows[0].1], &run.columns[plan.flows[1].1]);
+    let (kp, ru) = (run.values(plan.flows[0].1), run.values(plan.flows[1].1));
     if ru.iter().any(|v| *v <= 0.0) {
         return None; // a ratio over zero compensation is undefined; the flows are still reported
     }

@@ -80,7 +80,7 @@ pub fn compare_one(study: &Study, run: &Run) -> Comparison {
     let covered: Vec<_> = plan.items.iter().filter(|i| study.coverage.covers(&i.item)).collect();
     let mut total = vec![0.0; run.samples];
     for it in &covered {
-        total.iter_mut().zip(&run.columns[it.value]).for_each(|(t, v)| *t += v);
+        total.iter_mut().zip(run.values(it.value)).for_each(|(t, v)| *t += v);
     }
     let ours = summarise(&total, &[]);
     let mid = (study.low * study.high).sqrt();
@@ -89,8 +89,8 @@ pub fn compare_one(study: &Study, run: &Run) -> Comparison {
     let implied_prices = covered
         .iter()
         .map(|it| {
-            let q = quantiles(&run.columns[it.quantity], &[0.5])[0];
-            let p = quantiles(&run.columns[it.unit_price], &[0.5])[0];
+            let q = quantiles(run.values(it.quantity), &[0.5])[0];
+            let p = quantiles(run.values(it.unit_price), &[0.5])[0];
             ImpliedPrice {
                 item: it.item.id.clone(),
                 name: it.item.name.clone(),
@@ -109,7 +109,7 @@ pub fn compare_one(study: &Study, run: &Run) -> Comparison {
             study.coverage.flow.is_none_or(|x| x == *f)
                 && covered.iter().any(|i| &i.item.category == c && i.item.flow == *f)
         })
-        .map(|(c, _, n)| (c.clone(), quantiles(&run.columns[*n], &[0.5])[0]))
+        .map(|(c, _, n)| (c.clone(), quantiles(run.values(*n), &[0.5])[0]))
         .collect();
     drivers.sort_by(|a, b| b.1.total_cmp(&a.1));
     let excluded: Vec<String> = plan

@@ -3,7 +3,7 @@
 //! normal scores that carry the requested correlation.
 
 use crate::sample::{mix, rng, stream_id};
-use crate::stats::order_key;
+use crate::stats::{from_order_key, order_key};
 use rand::seq::SliceRandom;
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::collections::HashMap;
@@ -134,23 +134,42 @@ impl RankCorrelation {
             }
             m[r * k..(r + 1) * k].copy_from_slice(&x);
         }
-        let mut sorted = vec![0.0; n];
+        let mut keys: Vec<u64> = Vec::with_capacity(n);
         for (r, col) in columns.iter_mut().enumerate() {
-            // Target column r is Σ_c M[r][c]·scores[c]; row 0 of M is M[0][0] > 0 alone, so target 0 is ordered as
-            // the first scores and its ranks are that permutation itself: no sort needed.
+            // Target column r is Σ_c M[r][c]·scores[c]; row 0 of M is M[0][0] > 0 alone, so target 0 is ordered
+            // as the first scores and its ranks are that permutation itself: no sort needed.
             let ranks = if r == 0 {
                 perms[0].clone()
             } else {
-                let t: Vec<f64> = (0..n).map(|i| (0..=r).map(|c| m[r * k + c] * scores[c][i]).sum()).collect();
-                ranks(&t)
+                // Ranks by sorting (single-precision key, position) packed in one integer: a tie at single
+                // precision can only swap two scores that are equal to seven digits.
+                keys.clear();
+                keys.extend((0..n).map(|i| {
+                    let t: f64 = (0..=r).map(|c| m[r * k + c] * scores[c][i]).sum();
+                    (u64::from(order_key_f32(t as f32)) << 32) | i as u64
+                }));
+                keys.sort_unstable();
+                let mut ranks = vec![0u32; n];
+                for (rank, key) in keys.iter().enumerate() {
+                    ranks[(key & 0xffff_ffff) as usize] = rank as u32;
+                }
+                ranks
             };
-            sorted.copy_from_slice(col);
-            sorted.sort_unstable_by(f64::total_cmp);
+            // the column's own values in increasing order (sorted as integer keys), dealt out by rank
+            keys.clear();
+            keys.extend(col.iter().map(|v| order_key(*v)));
+            keys.sort_unstable();
             for (v, r) in col.iter_mut().zip(ranks) {
-                *v = sorted[r as usize];
+                *v = from_order_key(keys[r as usize]);
             }
         }
     }
+}
+
+/// [`order_key`] for single precision.
+fn order_key_f32(v: f32) -> u32 {
+    let b = v.to_bits();
+    b ^ (((b as i32 >> 31) as u32) | (1 << 31))
 }
 
 #[cfg(test)]

@@ -86,7 +86,7 @@ pub fn explain(ds: &Dataset, run: &Run, item: &str) -> Option<Explanation> {
                 estimate_public: public,
                 overridden_by_scenario: is_overridden(plan, n),
                 note,
-                summary: summarise(&run.columns[n], &[]),
+                summary: summarise(run.values(n), &[]),
                 claims,
             }
         })
@@ -100,9 +100,9 @@ pub fn explain(ds: &Dataset, run: &Run, item: &str) -> Option<Explanation> {
         unit_price_expr: it.item.unit_price.to_string(),
         unit: it.item.unit.to_string(),
         note: it.item.note.clone(),
-        quantity: summarise(&run.columns[it.quantity], &[]),
-        unit_price: summarise(&run.columns[it.unit_price], &[]),
-        value: summarise(&run.columns[it.value], &[]),
+        quantity: summarise(run.values(it.quantity), &[]),
+        unit_price: summarise(run.values(it.unit_price), &[]),
+        value: summarise(run.values(it.value), &[]),
         inputs,
         sources: source_ids.iter().filter_map(|s| ds.sources.get(s)).cloned().collect(),
         scenario: plan.scenario.id.clone(),

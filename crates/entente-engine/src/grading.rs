@@ -57,7 +57,7 @@ pub fn grade_effect(
     let mut cache = LeafCache::new();
     let ra = Run::with_cache(all, samples, seed, &|_| {}, &mut cache)?;
     let rf = Run::with_cache(filtered, samples, seed, &|_| {}, &mut cache)?;
-    let flows = |r: &Run| (band(&r.columns[r.plan.flows[0].1]), band(&r.columns[r.plan.flows[1].1]));
+    let flows = |r: &Run| (band(r.values(r.plan.flows[0].1)), band(r.values(r.plan.flows[1].1)));
     let ((ad, ac), (fd, fc)) = (flows(&ra), flows(&rf));
     Ok(GradeEffect {
         min_grade: min_grade.to_string(),

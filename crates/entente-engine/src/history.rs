@@ -71,7 +71,7 @@ fn in_force(plan: &Plan) -> BTreeMap<String, (String, Vec<String>)> {
 }
 
 fn flows(run: &Run) -> (Band, Band) {
-    (band(&run.columns[run.plan.flows[0].1]), band(&run.columns[run.plan.flows[1].1]))
+    (band(run.values(run.plan.flows[0].1)), band(run.values(run.plan.flows[1].1)))
 }
 
 /// The estimate after each new piece of evidence.

@@ -5,6 +5,7 @@
 use crate::sample::{stream_id, Sampler};
 use chrono::NaiveDate;
 use entente_core::{Dataset, Estimate, Expr, Flow, Grade, Item, Scenario, Unit, VariableKind};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How a plan is made from a dataset.
@@ -144,6 +145,32 @@ impl Plan {
         for v in &ds.variables {
             topo(ds, &v.id, &mut seen, &mut order);
         }
+        // The estimate in force for each uncertain variable (a scenario's override, else the latest public one
+        // that passes the grade filter), and its sampler, built in parallel: a PERT's quantile table is most of
+        // the cost of planning.
+        let in_force: HashMap<&str, (Option<&Estimate>, bool)> = ds
+            .variables
+            .iter()
+            .filter_map(|v| match &v.kind {
+                VariableKind::Estimates(es) => Some((
+                    v.id.as_str(),
+                    match scenario.overrides.get(&v.id) {
+                        Some(o) => (Some(o), true),
+                        None => (es.iter().rev().find(|e| e.public.is_none_or(|p| p <= as_of) && grade_ok(e)), false),
+                    },
+                )),
+                VariableKind::Expr(_) => None,
+            })
+            .collect();
+        let built: Vec<(&str, Result<Sampler, String>)> = ds
+            .variables
+            .par_iter()
+            .filter_map(|v| Some((v.id.as_str(), Sampler::new(&in_force.get(v.id.as_str())?.0?.dist))))
+            .collect();
+        let mut samplers = HashMap::new();
+        for (id, sampler) in built {
+            samplers.insert(id, sampler.map_err(|m| format!("variable `{id}`: {m}"))?);
+        }
         let mut nodes = Vec::new();
         let mut index = HashMap::new();
         let mut missing: BTreeMap<&str, String> = BTreeMap::new();
@@ -151,13 +178,10 @@ impl Plan {
             let v = ds.variable(id).expect("validated");
             let def = match &v.kind {
                 VariableKind::Estimates(es) => {
-                    let (est, overridden) = match scenario.overrides.get(id) {
-                        Some(o) => (Some(o), true),
-                        None => (es.iter().rev().find(|e| e.public.is_none_or(|p| p <= as_of) && grade_ok(e)), false),
-                    };
+                    let (est, overridden) = in_force[id];
                     match est {
                         Some(est) => NodeDef::Leaf {
-                            sampler: Sampler::new(&est.dist).map_err(|m| format!("variable `{id}`: {m}"))?,
+                            sampler: samplers.remove(id).expect("built above"),
                             estimate: Box::new(est.clone()),
                             stream: stream_id(id),
                             overridden,
@@ -233,10 +257,11 @@ impl Plan {
                 name: format!("item:{}", item.id),
                 unit: Unit::usd(),
                 role: NodeRole::ItemValue,
+                // a quantity or price that is a bare variable or number is read directly: no copy per chunk
                 def: NodeDef::Expr(CExpr::Bin(
                     entente_core::expr::Op::Mul,
-                    Box::new(CExpr::Node(qn)),
-                    Box::new(CExpr::Node(pn)),
+                    Box::new(direct(&nodes, qn)),
+                    Box::new(direct(&nodes, pn)),
                 )),
             });
             let inputs = inputs_of(ds, item, &index);
@@ -297,6 +322,26 @@ impl Plan {
     /// The index of a node by name (variables and model-made nodes alike).
     pub fn index_of(&self, name: &str) -> usize {
         self.index.get(name).copied().or_else(|| self.nodes.iter().position(|n| n.name == name)).expect("node exists")
+    }
+
+    /// The nodes a node reads directly.
+    pub fn inputs(&self, node: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        match &self.nodes[node].def {
+            NodeDef::Leaf { .. } => {}
+            NodeDef::Expr(e) => collect_nodes(e, &mut out),
+            NodeDef::Sum(m) => out.extend(m),
+        }
+        out
+    }
+
+    /// The node whose draws a node merely repeats (a sum of one member, an expression that is one node).
+    pub fn alias_of(&self, node: usize) -> Option<usize> {
+        match &self.nodes[node].def {
+            NodeDef::Sum(m) if m.len() == 1 => Some(m[0]),
+            NodeDef::Expr(CExpr::Node(j)) => Some(*j),
+            _ => None,
+        }
     }
 
     /// The leaf variables a node depends on, in dependency order.
@@ -380,6 +425,15 @@ fn correlation_groups(
         out.push((g, m));
     }
     Ok(out)
+}
+
+/// Node `n` as an operand: what it repeats when it is a bare node or number, else the node itself.
+fn direct(nodes: &[Node], n: usize) -> CExpr {
+    match &nodes[n].def {
+        NodeDef::Expr(CExpr::Node(j)) => CExpr::Node(*j),
+        NodeDef::Expr(CExpr::Num(v)) => CExpr::Num(*v),
+        _ => CExpr::Node(n),
+    }
 }
 
 fn collect_nodes(e: &CExpr, out: &mut Vec<usize>) {

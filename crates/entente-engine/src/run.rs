@@ -174,10 +174,15 @@ struct Draw<'a> {
     /// Leaf columns taken from the cache.
     cached: Vec<Option<Arc<Vec<f64>>>>,
     correlated: Vec<bool>,
+    /// Nodes computed: those kept and what they read.
+    needed: Vec<bool>,
 }
 
 /// The first non-finite value of a column, as (offset, value).
 fn not_finite_in(col: &[f64]) -> Option<(usize, f64)> {
+    if crate::stats::all_finite(col) {
+        return None;
+    }
     col.iter().position(|x| !x.is_finite()).map(|k| (k, col[k]))
 }
 
@@ -202,7 +207,7 @@ fn run_chunk(ctx: &Draw, chunk: usize, span: Range<usize>, cols: &mut [&mut [f64
         }
     }
     for (i, node) in plan.nodes.iter().enumerate() {
-        if ctx.correlated[i] {
+        if ctx.correlated[i] || !ctx.needed[i] {
             continue;
         }
         let (done, rest) = cols.split_at_mut(i);
@@ -225,6 +230,43 @@ fn run_chunk(ctx: &Draw, chunk: usize, span: Range<usize>, cols: &mut [&mut [f64
         }
     }
     None
+}
+
+/// Which nodes a run keeps as whole columns: all of them, or the figures (plus new inputs for the cache,
+/// `new_input(i)`). A figure that merely repeats another node (a category of one item) is read from that node.
+fn kept_nodes(plan: &Plan, keep: Keep, new_input: impl Fn(usize) -> bool) -> Vec<bool> {
+    let mut kept = vec![keep == Keep::All; plan.nodes.len()];
+    for (i, n) in plan.nodes.iter().enumerate() {
+        if matches!(n.def, NodeDef::Leaf { .. }) && new_input(i) {
+            kept[i] = true;
+        }
+        if matches!(n.role, NodeRole::ItemValue | NodeRole::Category | NodeRole::Flow | NodeRole::Total) {
+            let mut j = i;
+            while let Some(a) = plan.alias_of(j) {
+                j = a;
+            }
+            kept[j] = true;
+        }
+    }
+    kept
+}
+
+/// The nodes a run must compute: those it keeps and, transitively, what they read.
+fn needed_nodes(plan: &Plan, kept: &[bool]) -> Vec<bool> {
+    let mut needed = kept.to_vec();
+    // a correlated group is drawn and re-ordered whole
+    for (group, _) in &plan.correlations {
+        group.iter().for_each(|i| needed[*i] = true);
+    }
+    // nodes come in dependency order, so one backward sweep reaches every input
+    for i in (0..plan.nodes.len()).rev() {
+        if needed[i] {
+            for j in plan.inputs(i) {
+                needed[j] = true;
+            }
+        }
+    }
+    needed
 }
 
 /// Which columns a run keeps once it is done. Nodes that are not kept are computed chunk by chunk in scratch
@@ -293,17 +335,7 @@ impl Run {
         }
         let cached: Vec<Option<Arc<Vec<f64>>>> =
             keys.iter().map(|k| k.as_ref().and_then(|k| cache.columns.get(k).cloned())).collect();
-        let kept: Vec<bool> = plan
-            .nodes
-            .iter()
-            .zip(&cached)
-            .map(|(n, hit)| {
-                let new_input = cache.enabled && matches!(n.def, NodeDef::Leaf { .. }) && hit.is_none();
-                keep == Keep::All
-                    || new_input
-                    || matches!(n.role, NodeRole::ItemValue | NodeRole::Category | NodeRole::Flow | NodeRole::Total)
-            })
-            .collect();
+        let kept = kept_nodes(&plan, keep, |i| cache.enabled && cached[i].is_none());
         let groups = plan
             .correlations
             .iter()
@@ -313,8 +345,9 @@ impl Run {
             })
             .collect::<Result<Vec<_>, String>>()?;
         let correlated = (0..plan.nodes.len()).map(|i| correlated.contains(&i)).collect();
-        let ctx = Draw { plan: &plan, seed, groups, cached, correlated };
-        let n_scratch = kept.iter().filter(|k| !**k).count();
+        let needed = needed_nodes(&plan, &kept);
+        let ctx = Draw { plan: &plan, seed, groups, cached, correlated, needed };
+        let n_scratch = kept.iter().zip(&ctx.needed).filter(|(k, n)| !**k && **n).count();
         let mut columns: Vec<Vec<f64>> = kept.iter().map(|k| if *k { column(samples) } else { Vec::new() }).collect();
         let n_chunks = chunks(samples);
         let spans: Vec<Range<usize>> = (0..n_chunks).map(|k| chunk_range(samples, k)).collect();
@@ -332,6 +365,7 @@ impl Run {
                 per_chunk.iter_mut().for_each(|p| p.push(None));
             }
         }
+        let needed = &ctx.needed;
         let found: Vec<Option<(usize, usize, f64)>> = per_chunk
             .into_par_iter()
             .zip(spans)
@@ -343,8 +377,11 @@ impl Run {
                     let mut spare = s.chunks_mut(CHUNK);
                     let mut cols: Vec<&mut [f64]> = parts
                         .into_iter()
-                        .map(|p| {
-                            p.unwrap_or_else(|| &mut spare.next().expect("one scratch slice per node")[..span.len()])
+                        .zip(needed)
+                        .map(|(p, needed)| match p {
+                            Some(p) => p,
+                            None if *needed => &mut spare.next().expect("one scratch slice per node")[..span.len()],
+                            None => &mut [],
                         })
                         .collect();
                     run_chunk(&ctx, k, span.clone(), &mut cols)
@@ -384,11 +421,23 @@ impl Run {
         format!("`{}` is {value} in sample {sample}: {why}", node.name)
     }
 
+    /// The draws of node `i`, following a node that was not kept to the node it merely repeats.
+    pub fn values(&self, i: usize) -> &[f64] {
+        let mut i = i;
+        while self.columns[i].is_empty() {
+            match self.plan.alias_of(i) {
+                Some(j) => i = j,
+                None => break,
+            }
+        }
+        &self.columns[i]
+    }
+
     pub fn column(&self, name: &str) -> Option<&[f64]> {
         self.plan
             .index
             .get(name)
-            .map(|i| self.columns[*i].as_slice())
-            .or_else(|| self.plan.nodes.iter().position(|n| n.name == name).map(|i| self.columns[i].as_slice()))
+            .map(|i| self.values(*i))
+            .or_else(|| self.plan.nodes.iter().position(|n| n.name == name).map(|i| self.values(i)))
     }
 }

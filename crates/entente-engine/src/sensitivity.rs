@@ -103,26 +103,26 @@ pub fn evaluate_point(plan: &Plan, leaf_value: &dyn Fn(usize) -> f64) -> Vec<f64
 /// Sensitivity of the node `target` (by default the deliveries total) to every uncertain input it depends on.
 pub fn sensitivity(run: &Run, target: usize) -> Sensitivity {
     let plan = &run.plan;
-    let y = &run.columns[target];
+    let y = run.values(target);
     let leaves: Vec<usize> = plan
         .leaves_of(target)
         .into_iter()
         .filter(|&l| {
-            let c = &run.columns[l];
+            let c = run.values(l);
             c.iter().any(|x| *x != c[0])
         })
         .collect();
     let stats: Vec<[f64; 3]> = leaves
         .par_iter()
         .map(|&l| {
-            let q = quantiles(&run.columns[l], &[0.05, 0.5, 0.95]);
+            let q = quantiles(run.values(l), &[0.05, 0.5, 0.95]);
             [q[0], q[1], q[2]]
         })
         .collect();
     let medians: Vec<f64> = (0..plan.nodes.len())
         .map(|i| match leaves.iter().position(|l| *l == i) {
             Some(k) => stats[k][1],
-            None => quantiles(&run.columns[i], &[0.5])[0],
+            None => quantiles(run.values(i), &[0.5])[0],
         })
         .collect();
     let base = evaluate_point(plan, &|i| medians[i])[target];
@@ -135,7 +135,7 @@ pub fn sensitivity(run: &Run, target: usize) -> Sensitivity {
             InputSensitivity {
                 variable: plan.nodes[l].name.clone(),
                 unit: plan.nodes[l].unit.to_string(),
-                first_order: first_order(&run.columns[l], y, BINS),
+                first_order: first_order(run.values(l), y, BINS),
                 input_p5: s[0],
                 input_p50: s[1],
                 input_p95: s[2],

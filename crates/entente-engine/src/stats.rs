@@ -37,17 +37,79 @@ impl Summary {
     }
 }
 
-/// Mean and sample standard deviation, summed in a fixed order (deterministic), two-pass for accuracy.
+/// Lanes of the vectorised sums: independent partial sums, combined in a fixed order, so results stay
+/// deterministic while the compiler can use SIMD (a single running sum is one long dependency chain).
+const LANES: usize = 8;
+
+/// Range, mean and sample standard deviation of a column of finite draws.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moments {
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+    pub sd: f64,
+}
+
+/// [`Moments`] in one vectorisable pass (memory, not arithmetic, bounds a column of a million draws). Deviations
+/// are summed around a provisional centre, the mean of the first draws, which keeps the one-pass variance as
+/// accurate as the two-pass one; sums run in fixed lanes, so results are deterministic.
+pub fn moments(x: &[f64]) -> Moments {
+    let n = x.len();
+    let head = &x[..n.min(4096)];
+    let centre = if n == 0 { 0.0 } else { head.iter().sum::<f64>() / head.len() as f64 };
+    let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
+    let (mut s1, mut s2) = ([0.0; LANES], [0.0; LANES]);
+    let chunks = x.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for k in 0..LANES {
+            lo[k] = if c[k] < lo[k] { c[k] } else { lo[k] };
+            hi[k] = if c[k] > hi[k] { c[k] } else { hi[k] };
+            let d = c[k] - centre;
+            s1[k] += d;
+            s2[k] += d * d;
+        }
+    }
+    let (mut min, mut max) =
+        (lo.iter().fold(f64::INFINITY, |a, v| a.min(*v)), hi.iter().fold(f64::NEG_INFINITY, |a, v| a.max(*v)));
+    let (mut s1, mut s2) = (s1.iter().sum::<f64>(), s2.iter().sum::<f64>());
+    for v in tail {
+        (min, max) = (min.min(*v), max.max(*v));
+        s1 += v - centre;
+        s2 += (v - centre) * (v - centre);
+    }
+    let nf = n as f64;
+    let var = ((s2 - s1 * s1 / nf) / (nf - 1.0).max(1.0)).max(0.0);
+    Moments { min, max, mean: centre + s1 / nf, sd: var.sqrt() }
+}
+
+/// Mean and sample standard deviation.
 pub fn mean_sd(x: &[f64]) -> (f64, f64) {
-    let n = x.len() as f64;
-    let mean = x.iter().sum::<f64>() / n;
-    let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0).max(1.0);
-    (mean, var.sqrt())
+    let m = moments(x);
+    (m.mean, m.sd)
+}
+
+/// True when every value is finite: one vectorised pass (∞·0 and NaN·0 are NaN), no early exit needed.
+pub fn all_finite(x: &[f64]) -> bool {
+    let mut acc = [0.0; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (a, v) in acc.iter_mut().zip(c) {
+            *a += v * 0.0;
+        }
+    }
+    acc.iter().chain(tail).all(|v| v * 0.0 == 0.0)
 }
 
 /// Quantiles of `x` at probabilities `ps` (any order), by linear interpolation of order statistics
 /// (Hyndman–Fan type 7, numpy's default). Exact: see [`order_statistics`].
 pub fn quantiles(x: &[f64], ps: &[f64]) -> Vec<f64> {
+    quantiles_in(x, ps, None)
+}
+
+/// As [`quantiles`], given the column's range when it is already known.
+fn quantiles_in(x: &[f64], ps: &[f64], range: Option<(f64, f64)>) -> Vec<f64> {
     let n = x.len();
     let mut ranks = Vec::with_capacity(2 * ps.len());
     let hs: Vec<(usize, f64)> = ps
@@ -60,33 +122,41 @@ pub fn quantiles(x: &[f64], ps: &[f64]) -> Vec<f64> {
             (lo, h - lo as f64)
         })
         .collect();
-    let stats = order_statistics(x, &ranks);
+    let stats = select(x, &ranks, range);
     hs.iter().enumerate().map(|(i, (_, frac))| stats[2 * i] + frac * (stats[2 * i + 1] - stats[2 * i])).collect()
 }
 
-/// Number of bins of the counting pass in [`order_statistics`].
-const BINS: usize = 1 << 14;
+/// Number of bins of the counting pass in [`order_statistics`]: their counts fit in the first-level cache.
+const BINS: usize = 1 << 12;
 
-/// A key whose unsigned integer order is the total order of the float (sign-magnitude to offset binary).
+/// A key whose unsigned integer order is the total order of the float (sign-magnitude to offset binary):
+/// negative floats have all their bits flipped, positive ones only the sign bit. Branch-free.
 #[inline(always)]
 pub fn order_key(v: f64) -> u64 {
     let b = v.to_bits();
-    if b >> 63 == 1 {
-        !b
-    } else {
-        b | (1 << 63)
-    }
+    b ^ (((b as i64 >> 63) as u64) | (1 << 63))
 }
 
-/// The k-th smallest values of `x` for each k in `ranks`, exactly. Large inputs take three linear passes: find
-/// the smallest and largest keys, count the values in bins of equal key width between them, then select only
-/// among the values of the few bins that hold the wanted ranks. Keys are the floats' bits in order, so bins are
-/// nearly logarithmic (a heavy right tail does not crowd most draws into one bin) and binning is integer work:
-/// several times faster than selecting in the whole column, which matters because every figure of every run
-/// needs its quantiles.
+/// The float whose [`order_key`] is `k`.
+#[inline(always)]
+pub fn from_order_key(k: u64) -> f64 {
+    f64::from_bits(k ^ (!((k as i64 >> 63) as u64) | (1 << 63)))
+}
+
+/// The k-th smallest values of `x` for each k in `ranks`, exactly, for finite `x`. Large inputs take three
+/// linear passes: find the smallest and largest values, count the values in bins of equal key width between
+/// them, then select only among the values of the few bins that hold the wanted ranks. Keys are the floats'
+/// bits in order, so bins are nearly logarithmic (a heavy right tail does not crowd most draws into one bin)
+/// and binning is integer work: several times faster than selecting in the whole column, which matters because
+/// every figure of every run needs its quantiles.
 pub fn order_statistics(x: &[f64], ranks: &[usize]) -> Vec<f64> {
+    select(x, ranks, None)
+}
+
+/// [`order_statistics`], given the column's range (min, max) when it is already known.
+fn select(x: &[f64], ranks: &[usize], range: Option<(f64, f64)>) -> Vec<f64> {
     let n = x.len();
-    if n < 4 * BINS {
+    if n < 16 * BINS || n > u32::MAX as usize {
         // small inputs: selection in a copy, each rank searched to the right of the previous one
         let mut v = x.to_vec();
         let mut order: Vec<usize> = (0..ranks.len()).collect();
@@ -100,33 +170,35 @@ pub fn order_statistics(x: &[f64], ranks: &[usize]) -> Vec<f64> {
         }
         return out;
     }
-    let (lo, hi) = x.iter().fold((u64::MAX, 0u64), |(a, b), v| {
-        let k = order_key(*v);
-        (a.min(k), b.max(k))
+    let (min, max) = range.unwrap_or_else(|| {
+        let m = moments(x);
+        (m.min, m.max)
     });
+    let (lo, hi) = (order_key(min), order_key(max));
     if lo == hi {
-        return vec![x[0]; ranks.len()];
+        return vec![min; ranks.len()];
     }
     let shift = (64 - (hi - lo).leading_zeros()).saturating_sub(BINS.trailing_zeros());
-    let bin = |v: f64| ((order_key(v) - lo) >> shift) as usize;
-    let mut counts = vec![0usize; BINS];
+    // always below BINS by the choice of shift; the mask only spares the bounds checks
+    let bin = |v: f64| ((order_key(v) - lo) >> shift) as usize & (BINS - 1);
+    let mut counts = [0u32; BINS];
     for v in x {
         counts[bin(*v)] += 1;
     }
     // first rank held by each bin
     let mut start = vec![0usize; BINS + 1];
     for b in 0..BINS {
-        start[b + 1] = start[b] + counts[b];
+        start[b + 1] = start[b] + counts[b] as usize;
     }
     let bin_of_rank = |r: usize| start.partition_point(|s| *s <= r) - 1;
     let mut wanted: Vec<usize> = ranks.iter().map(|r| bin_of_rank(*r)).collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let mut slot = vec![u16::MAX; BINS];
+    let mut slot = [u16::MAX; BINS];
     for (k, b) in wanted.iter().enumerate() {
         slot[*b] = k as u16; // at most BINS wanted bins
     }
-    let mut gathered: Vec<Vec<f64>> = wanted.iter().map(|b| Vec::with_capacity(counts[*b])).collect();
+    let mut gathered: Vec<Vec<f64>> = wanted.iter().map(|b| Vec::with_capacity(counts[*b] as usize)).collect();
     for v in x {
         let s = slot[bin(*v)];
         if s != u16::MAX {
@@ -151,12 +223,12 @@ pub fn summarise(x: &[f64], requested: &[f64]) -> Summary {
 
 /// As [`summarise`]; `batch_error = false` skips the batch error of P95.
 pub fn summarise_with(x: &[f64], requested: &[f64], batch_error: bool) -> Summary {
-    let (mean, sd) = mean_sd(x);
+    let Moments { min, max, mean, sd } = moments(x);
     let mut ps: Vec<f64> = requested.to_vec();
     ps.extend([0.05, 0.5, 0.95]);
     ps.sort_by(f64::total_cmp);
     ps.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
-    let qs = quantiles(x, &ps);
+    let qs = quantiles_in(x, &ps, Some((min, max)));
     // Batch P95s: the spread of the percentile over BATCHES independent sub-samples, scaled to the full sample.
     let batch = x.len() / BATCHES;
     let se_p95 = (batch_error && batch >= 20).then(|| {
@@ -170,6 +242,34 @@ pub fn summarise_with(x: &[f64], requested: &[f64], batch_error: bool) -> Summar
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_keys_sort_as_floats_and_invert() {
+        let x = vec![-f64::INFINITY, -3.5, -1e-300, -0.0, 0.0, 5e-324, 1.0, 2.5e10, f64::INFINITY];
+        let keys: Vec<u64> = x.iter().map(|v| order_key(*v)).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:x?}");
+        assert!(x.iter().zip(&keys).all(|(v, k)| from_order_key(*k).to_bits() == v.to_bits()));
+        let m = moments(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0]);
+        assert_eq!((m.min, m.max, m.mean, m.sd), (1.0, 11.0, 6.0, 11f64.sqrt()));
+        assert!(all_finite(&[1.0; 17]) && !all_finite(&[1.0, f64::NAN]) && !all_finite(&[f64::INFINITY; 9]));
+    }
+
+    /// The one-pass moments against a plain two-pass computation, on data whose first draws are far from the
+    /// mean (sorted, heavy-tailed, on a large offset): the worst case for a provisional centre.
+    #[test]
+    fn one_pass_moments_match_two_pass() {
+        let tail: Vec<f64> = (0..200_003).map(|i| (i as f64 / 20_000.0).exp()).collect();
+        let x: Vec<f64> = tail.iter().map(|v| 1e12 + v).collect();
+        // the reference works on the offsets alone, where plain sums lose nothing to the offset
+        let n = x.len() as f64;
+        let mean_tail = tail.iter().sum::<f64>() / n;
+        let mean = 1e12 + mean_tail;
+        let sd = (tail.iter().map(|v| (v - mean_tail).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let m = moments(&x);
+        assert!((m.mean / mean - 1.0).abs() < 1e-14, "{} vs {mean}", m.mean);
+        assert!((m.sd / sd - 1.0).abs() < 1e-9, "{} vs {sd}", m.sd);
+        assert_eq!((m.min, m.max), (x[0], x[x.len() - 1]));
+    }
 
     #[test]
     fn type7_quantiles_match_numpy() {

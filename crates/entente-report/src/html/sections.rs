@@ -239,7 +239,7 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
 
     // Distribution of the total.
     let mut s = Sec::new("distribution", "Distribution of the total");
-    let draws = &r.run.columns[r.run.plan.total];
+    let draws = r.run.values(r.run.plan.total);
     let range = quantiles(draws, &[0.005, 0.995]);
     let h = data::histogram(
         draws,

@@ -77,7 +77,7 @@ fn flow_ranges_and_study_ranges_come_from_the_figures() {
 #[test]
 fn histogram_of_the_total_holds_every_draw() {
     let f = fixture();
-    let draws = &f.run.columns[f.run.plan.total];
+    let draws = f.run.values(f.run.plan.total);
     let q = entente_engine::stats::quantiles(draws, &[0.005, 0.995]);
     let h = data::histogram(draws, q[0], q[1], 50, Vec::new());
     assert_eq!(h.counts.iter().sum::<u64>() + h.below + h.above, draws.len() as u64);
