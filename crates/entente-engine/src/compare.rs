@@ -55,7 +55,7 @@ pub fn compare(
     let mut out = Vec::new();
     for study in ds.studies.iter().filter(|s| scenario.is_none_or(|x| x == s.scenario)) {
         let plan = Plan::new(ds, &PlanOptions { scenario: Some(study.scenario.clone()), ..Default::default() })?;
-        let run = Run::new(plan, samples, seed, progress)?;
+        let run = Run::keeping(plan, samples, seed, progress, crate::Keep::Items)?;
         out.push(compare_one(study, &run));
     }
     Ok(out)

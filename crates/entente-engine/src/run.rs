@@ -240,7 +240,9 @@ fn kept_nodes(plan: &Plan, keep: Keep, new_input: impl Fn(usize) -> bool) -> Vec
         if matches!(n.def, NodeDef::Leaf { .. }) && new_input(i) {
             kept[i] = true;
         }
-        if matches!(n.role, NodeRole::ItemValue | NodeRole::Category | NodeRole::Flow | NodeRole::Total) {
+        let figure = matches!(n.role, NodeRole::ItemValue | NodeRole::Category | NodeRole::Flow | NodeRole::Total);
+        let part = keep == Keep::Items && matches!(n.role, NodeRole::Quantity | NodeRole::UnitPrice);
+        if figure || part {
             let mut j = i;
             while let Some(a) = plan.alias_of(j) {
                 j = a;
@@ -277,6 +279,8 @@ pub enum Keep {
     All,
     /// Item values, categories, flows and the total.
     Figures,
+    /// The figures and each item's quantity and unit price (what a comparison with a study reads).
+    Items,
 }
 
 thread_local!(static SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) });

@@ -188,3 +188,25 @@ fn keeping_only_figures_gives_the_same_figures() {
             .unwrap();
     assert_eq!(serde_json::to_string(&full).unwrap(), serde_json::to_string(&lean).unwrap());
 }
+
+/// On the default dataset, where categories of one item and bare-variable quantities are read in place rather
+/// than stored: lean runs give the very same figures, and `Keep::Items` the same quantities and unit prices.
+#[test]
+fn lean_runs_on_the_default_dataset_give_the_same_figures() {
+    let ds = entente_data::load_embedded().unwrap();
+    let opts = PlanOptions::default();
+    let (full_run, full) = estimate(&ds, &opts, 20_000, 5, &[0.25], &|_| {}).unwrap();
+    assert!(full_run.plan.items.iter().any(|it| full_run.plan.alias_of(it.quantity).is_some()));
+    for keep in [Keep::Figures, Keep::Items] {
+        let (run, lean) = entente_engine::estimate_keeping(&ds, &opts, 20_000, 5, &[0.25], &|_| {}, keep).unwrap();
+        assert_eq!(serde_json::to_string(&full).unwrap(), serde_json::to_string(&lean).unwrap(), "{keep:?}");
+        let stored: usize = run.columns.iter().filter(|c| !c.is_empty()).count();
+        assert!(stored < full_run.columns.len() / 2, "{keep:?} stores {stored} columns");
+        if keep == Keep::Items {
+            for it in &run.plan.items {
+                assert_eq!(run.values(it.quantity), full_run.values(it.quantity), "{}", it.item.id);
+                assert_eq!(run.values(it.unit_price), full_run.values(it.unit_price), "{}", it.item.id);
+            }
+        }
+    }
+}

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use clap::Args;
 use entente_core::Dataset;
 use entente_engine::compare::{compare_one, Comparison};
-use entente_engine::{estimate, Plan, PlanOptions, Run};
+use entente_engine::{estimate_keeping, Keep, Plan, PlanOptions, Run};
 use entente_report::html::data::timeline_dates;
 use entente_report::html::{self, Indicators, MeetingSeries, ReportData, TimelinePoint, Tornado, TornadoBar, TradeBar};
 use std::io::Write;
@@ -89,8 +89,10 @@ pub fn report(a: ReportArgs) -> Result<u8> {
     let opts = PlanOptions { scenario: a.model.scenario.clone(), as_of: a.model.as_of, min_grade: a.model.min_grade };
     let (samples, seed) = (a.model.samples, a.model.seed);
 
-    let pb = progress(samples.div_ceil(entente_engine::sample::CHUNK), "sampling");
-    let (run, assessment) = estimate(&ds, &opts, samples, seed, &[], &|n| pb.inc(n as u64)).map_err(|e| anyhow!(e))?;
+    let pb = progress(entente_engine::sample::chunks(samples), "sampling");
+    // the main run serves the figures and the comparisons; the sensitivity analysis draws its own
+    let (run, assessment) =
+        estimate_keeping(&ds, &opts, samples, seed, &[], &|n| pb.inc(n as u64), Keep::Items).map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
 
     let tl_samples = timeline_samples(samples);
@@ -163,7 +165,8 @@ fn comparisons(ds: &Dataset, run: &Run, opts: &PlanOptions, samples: usize, seed
         if !runs.iter().any(|(s, _)| *s == study.scenario) {
             let plan = Plan::new(ds, &PlanOptions { scenario: Some(study.scenario.clone()), ..Default::default() })
                 .map_err(|e| anyhow!(e))?;
-            runs.push((study.scenario.clone(), Run::new(plan, samples, seed, &|_| {}).map_err(|e| anyhow!(e))?));
+            let r = Run::keeping(plan, samples, seed, &|_| {}, Keep::Items).map_err(|e| anyhow!(e))?;
+            runs.push((study.scenario.clone(), r));
         }
         let r = &runs.iter().find(|(s, _)| *s == study.scenario).expect("just added").1;
         out.push(compare_one(study, r));
@@ -174,13 +177,8 @@ fn comparisons(ds: &Dataset, run: &Run, opts: &PlanOptions, samples: usize, seed
 /// The tornado of the deliveries total, from `entente_engine::sensitivity` on a smaller run of the same plan
 /// and seed (the bars are point evaluations; the first-order indices in the note are estimated from the draws).
 fn sensitivity(ds: &Dataset, run: &Run, samples: usize, seed: u64) -> Result<Option<Tornado>> {
-    let r = if samples == run.samples {
-        None
-    } else {
-        Some(Run::new(run.plan.clone(), samples, seed, &|_| {}).map_err(|e| anyhow!(e))?)
-    };
-    let r = r.as_ref().unwrap_or(run);
-    let s = entente_engine::sensitivity::sensitivity(r, r.plan.total);
+    let r = Run::new(run.plan.clone(), samples, seed, &|_| {}).map_err(|e| anyhow!(e))?;
+    let s = entente_engine::sensitivity::sensitivity(&r, r.plan.total);
     if s.inputs.is_empty() {
         return Ok(None);
     }
