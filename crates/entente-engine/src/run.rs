@@ -241,8 +241,13 @@ fn kept_nodes(plan: &Plan, keep: Keep, new_input: impl Fn(usize) -> bool) -> Vec
             kept[i] = true;
         }
         let figure = matches!(n.role, NodeRole::ItemValue | NodeRole::Category | NodeRole::Flow | NodeRole::Total);
-        let part = keep == Keep::Items && matches!(n.role, NodeRole::Quantity | NodeRole::UnitPrice);
-        if figure || part {
+        let wanted = match keep {
+            Keep::All => true,
+            Keep::Flows => n.role == NodeRole::Flow,
+            Keep::Figures => figure,
+            Keep::Items => figure || matches!(n.role, NodeRole::Quantity | NodeRole::UnitPrice),
+        };
+        if wanted {
             let mut j = i;
             while let Some(a) = plan.alias_of(j) {
                 j = a;
@@ -281,6 +286,8 @@ pub enum Keep {
     Figures,
     /// The figures and each item's quantity and unit price (what a comparison with a study reads).
     Items,
+    /// The two flows only (what `history`, `timeline` and grading read of each of their many runs).
+    Flows,
 }
 
 thread_local!(static SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) });
@@ -310,9 +317,9 @@ impl Run {
         progress: &(dyn Fn(usize) + Sync),
         cache: &mut LeafCache,
     ) -> Result<Run, String> {
-        // Runs that share a cache (history, timeline, grading) read only the figures; inputs are kept just long
+        // Runs that share a cache (history, timeline, grading) read only the flows; inputs are kept just long
         // enough to enter the cache, and cached ones are copied chunk by chunk, never as whole columns.
-        Self::draw(plan, samples, seed, progress, cache, Keep::Figures)
+        Self::draw(plan, samples, seed, progress, cache, Keep::Flows)
     }
 
     fn draw(
@@ -397,14 +404,17 @@ impl Run {
         // the first bad node (then sample) wherever it was found: the same error whatever the thread count
         let bad = found.into_iter().flatten().min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let Draw { cached, .. } = ctx;
-        let run = Run { plan, seed, samples, columns };
+        let mut run = Run { plan, seed, samples, columns };
         if let Some((node, sample, value)) = bad {
             return Err(run.not_finite(node, sample, value));
         }
         if cache.enabled {
             for (i, k) in keys.into_iter().enumerate() {
                 if let (Some(k), None, false) = (k, &cached[i], run.columns[i].is_empty()) {
-                    cache.columns.insert(k, Arc::new(run.columns[i].clone()));
+                    // an input kept only for the cache moves there; one the caller asked for is copied
+                    let column =
+                        if keep == Keep::Flows { std::mem::take(&mut run.columns[i]) } else { run.columns[i].clone() };
+                    cache.columns.insert(k, Arc::new(column));
                 }
             }
         }
