@@ -1,7 +1,8 @@
-//! `cargo bench -p entente-engine`: the whole estimate on the embedded default dataset, and the sampler alone.
+//! `cargo bench -p entente-engine`: the whole estimate on the embedded default dataset (keeping every column, as
+//! `explain` does, and only the figures, as `assess` does), and the sampler alone.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use entente_engine::{estimate, PlanOptions};
+use entente_engine::{estimate, estimate_keeping, Keep, PlanOptions};
 
 fn default_model(c: &mut Criterion) {
     let ds = entente_data::load_embedded().expect("the embedded dataset is valid");
@@ -9,8 +10,12 @@ fn default_model(c: &mut Criterion) {
     g.sample_size(10);
     for n in [100_000usize, 1_000_000] {
         g.throughput(Throughput::Elements(n as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+        g.bench_with_input(BenchmarkId::new("keep-all", n), &n, |b, &n| {
             b.iter(|| estimate(&ds, &PlanOptions::default(), n, 1, &[], &|_| {}).unwrap())
+        });
+        // what `entente assess` runs
+        g.bench_with_input(BenchmarkId::new("keep-figures", n), &n, |b, &n| {
+            b.iter(|| estimate_keeping(&ds, &PlanOptions::default(), n, 1, &[], &|_| {}, Keep::Figures).unwrap())
         });
     }
     g.finish();

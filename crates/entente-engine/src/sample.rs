@@ -193,8 +193,11 @@ impl Sampler {
             // the distribution is matched once, not per draw, so the loop is straight-line code
             match self {
                 Self::Const(v) => out.fill(*v),
+                Self::Uniform(lo, width) => out.iter_mut().for_each(|x| *x = lo + width * rng.gen::<f64>()),
+                Self::Triangular(d) => out.iter_mut().for_each(|x| *x = d.sample(rng)),
                 Self::Pert { low, width, table } => out.iter_mut().for_each(|x| *x = pert(rng, *low, *width, table)),
-                _ => out.iter_mut().for_each(|x| *x = self.draw(rng)),
+                Self::Normal(d) => out.iter_mut().for_each(|x| *x = d.sample(rng)),
+                Self::LogNormal(d) => out.iter_mut().for_each(|x| *x = d.sample(rng)),
             }
             return;
         }
