@@ -232,8 +232,8 @@ fn run_chunk(ctx: &Draw, chunk: usize, span: Range<usize>, cols: &mut [&mut [f64
     None
 }
 
-/// Which nodes a run keeps as whole columns: all of them, or the figures (plus new inputs for the cache,
-/// `new_input(i)`). A figure that merely repeats another node (a category of one item) is read from that node.
+/// Which nodes a run keeps as whole columns: those `keep` names, plus new inputs for the cache (`new_input`). A
+/// node that merely repeats another (a category of one item) is not stored: the node it repeats is kept instead.
 fn kept_nodes(plan: &Plan, keep: Keep, new_input: impl Fn(usize) -> bool) -> Vec<bool> {
     let mut kept = vec![keep == Keep::All; plan.nodes.len()];
     for (i, n) in plan.nodes.iter().enumerate() {
