@@ -149,20 +149,32 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
             node: None,
         });
     }
+    let draws: Vec<&[f64]> =
+        specs.iter().map(|s| s.node.map_or(ratio.as_deref().unwrap_or(&[]), |n| run.values(n))).collect();
+    let batch_error = |s: &Spec| matches!(s.kind, FigureKind::Flow | FigureKind::Ratio);
+    // Figures that read the same draws (a category of one item and that item) share one summary.
+    let same =
+        |i: usize, j: usize| draws[i].as_ptr() == draws[j].as_ptr() && batch_error(&specs[i]) == batch_error(&specs[j]);
+    let first: Vec<usize> = (0..specs.len()).map(|i| (0..i).find(|j| same(i, *j)).unwrap_or(i)).collect();
+    let summaries: Vec<Option<Summary>> = (0..specs.len())
+        .into_par_iter()
+        .map(|i| (first[i] == i).then(|| summarise_with(draws[i], quantiles, batch_error(&specs[i]))))
+        .collect();
     let figures: Vec<Figure> = specs
         .par_iter()
-        .map(|s| {
-            let (col, claims): (&[f64], Vec<String>) = match s.node {
-                Some(n) => (run.values(n), plan.claims_of(n)),
+        .enumerate()
+        .map(|(i, s)| {
+            let claims = match s.node {
+                Some(n) => plan.claims_of(n),
                 None => {
                     let mut c = plan.claims_of(plan.flows[0].1);
                     c.extend(plan.claims_of(plan.flows[1].1));
                     c.sort();
                     c.dedup();
-                    (ratio.as_deref().unwrap_or(&[]), c)
+                    c
                 }
             };
-            let summary = summarise_with(col, quantiles, matches!(s.kind, FigureKind::Flow | FigureKind::Ratio));
+            let summary = summaries[first[i]].clone().expect("summarised once, at its first figure");
             let share_of_gdp = match (&gdp, s.kind) {
                 (Some(g), FigureKind::Item | FigureKind::Category | FigureKind::Flow) => {
                     Some(summary.quantiles.iter().map(|(p, v)| (*p, v / g.usd)).collect())

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use entente_core::*;
-use entente_engine::{estimate, Keep, PlanOptions};
+use entente_engine::{estimate, Keep, Plan, PlanOptions};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -208,5 +208,17 @@ fn lean_runs_on_the_default_dataset_give_the_same_figures() {
                 assert_eq!(run.values(it.unit_price), full_run.values(it.unit_price), "{}", it.item.id);
             }
         }
+    }
+}
+
+/// The default dataset correlates three prices: with fewer draws than that, or barely more, the re-ordering
+/// must neither fail nor panic, and every figure stays finite.
+#[test]
+fn tiny_runs_with_a_correlated_group_are_fine() {
+    let ds = entente_data::load_embedded().unwrap();
+    assert!(Plan::new(&ds, &PlanOptions::default()).unwrap().correlations.iter().any(|(g, _)| g.len() == 3));
+    for n in [2, 3, 4, 5, 101] {
+        let (_, a) = estimate(&ds, &PlanOptions::default(), n, 9, &[], &|_| {}).unwrap();
+        assert!(a.figures.iter().all(|f| f.summary.mean.is_finite() && f.summary.p95().is_finite()), "{n}");
     }
 }
