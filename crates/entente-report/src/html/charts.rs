@@ -205,29 +205,9 @@ pub fn ranges(id: &str, title: &str, rows: &[Range], note: &str) -> Res<Chart> {
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
         root.fill(&WHITE)?;
-        let n = rows.len();
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(30)
-            .x_label_area_size(44)
-            .y_label_area_size(label_width(&labels, 13.0))
-            .build_cartesian_2d(0f64..bn(max, sc), segments(n))?;
-        chart
-            .configure_mesh()
-            .max_light_lines(1)
-            .disable_y_mesh()
-            .y_labels(n + 1)
-            .x_desc(format!("value ({})", sc.unit))
-            .x_label_formatter(&|v| tidy(*v))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
-                    labels.get(*i).map(|s| s.to_string()).unwrap_or_default()
-                }
-                SegmentValue::Last => String::new(),
-            })
-            .label_style(text_style(13))
-            .axis_desc_style(text_style(13))
-            .draw()?;
+        // row i holds rows[i] from the bottom up: the labels, read from the top, in reverse
+        let top_down: Vec<&str> = labels.iter().rev().copied().collect();
+        let chart = bar_rows(&root, 0f64..bn(max, sc), &top_down, 13, &format!("value ({})", sc.unit))?;
         for (i, r) in rows.iter().enumerate() {
             let a = chart.backend_coord(&(bn(r.p5, sc), SegmentValue::Exact(i + 1)));
             let b = chart.backend_coord(&(bn(r.p95, sc), SegmentValue::Exact(i)));
@@ -509,29 +489,8 @@ pub fn tornado(t: &Tornado) -> Res<Chart> {
     {
         let root = SVGBackend::with_string(&mut svg, (900, 110 + 34 * n as u32)).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(30)
-            .x_label_area_size(44)
-            .y_label_area_size(label_width(&lref, 12.0))
-            .build_cartesian_2d(bn(lo - pad, sc)..bn(hi + pad, sc), segments(n))?;
-        chart
-            .configure_mesh()
-            .max_light_lines(1)
-            .disable_y_mesh()
-            .y_labels(n + 1)
-            .x_desc(format!("the total with one input at its P5 or P95 ({})", sc.unit))
-            .x_label_formatter(&|v| tidy(*v))
-            .y_label_formatter(&|v| match v {
-                // widest on top: row 0 is drawn at the top
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
-                    lref.get(n.wrapping_sub(1).wrapping_sub(*i)).map(|s| s.to_string()).unwrap_or_default()
-                }
-                SegmentValue::Last => String::new(),
-            })
-            .label_style(text_style(12))
-            .axis_desc_style(text_style(13))
-            .draw()?;
+        let x_desc = format!("the total with one input at its P5 or P95 ({})", sc.unit);
+        let mut chart = bar_rows(&root, bn(lo - pad, sc)..bn(hi + pad, sc), &lref, 12, &x_desc)?;
         for (k, b) in t.bars.iter().enumerate() {
             let i = n - 1 - k;
             for (v, fill) in [(b.low, 1usize), (b.high, 0usize)] {
@@ -577,28 +536,7 @@ pub fn trade(ind: &Indicators) -> Res<Chart> {
     {
         let root = SVGBackend::with_string(&mut svg, (900, 90 + 26 * n as u32)).into_drawing_area();
         root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(12)
-            .margin_right(30)
-            .x_label_area_size(44)
-            .y_label_area_size(label_width(&lref, 11.0))
-            .build_cartesian_2d(0f64..bn(max, sc), segments(n))?;
-        chart
-            .configure_mesh()
-            .max_light_lines(1)
-            .disable_y_mesh()
-            .y_labels(n + 1)
-            .x_desc(format!("value ({})", sc.unit))
-            .x_label_formatter(&|v| tidy(*v))
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
-                    lref.get(n.wrapping_sub(1).wrapping_sub(*i)).map(|s| s.to_string()).unwrap_or_default()
-                }
-                SegmentValue::Last => String::new(),
-            })
-            .label_style(text_style(11))
-            .axis_desc_style(text_style(13))
-            .draw()?;
+        let chart = bar_rows(&root, 0f64..bn(max, sc), &lref, 11, &format!("value ({})", sc.unit))?;
         for (k, t) in ind.trade.iter().enumerate() {
             let i = n - 1 - k;
             let a = chart.backend_coord(&(0.0, SegmentValue::Exact(i + 1)));
@@ -690,6 +628,50 @@ pub fn meetings(ind: &Indicators) -> Res<Option<Chart>> {
     );
     Ok(Some(finish("meetings", title, &alt, svg, data)))
 }
+
+/// A chart of horizontal bars, one row per label with the first label on top, over `x` on the horizontal axis.
+fn bar_rows<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    x: std::ops::Range<f64>,
+    labels: &[&str],
+    font: u32,
+    x_desc: &str,
+) -> Res<BarRows<'a, 'b>> {
+    let n = labels.len();
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(44)
+        .y_label_area_size(label_width(labels, font as f64))
+        .build_cartesian_2d(x, segments(n))?;
+    chart
+        .configure_mesh()
+        .max_light_lines(1)
+        .disable_y_mesh()
+        .y_labels(n + 1)
+        .x_desc(x_desc)
+        .x_label_formatter(&|v| tidy(*v))
+        .y_label_formatter(&|v| match v {
+            // row 0 is drawn at the bottom, so label i counts from the top
+            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                labels.get(n.wrapping_sub(1).wrapping_sub(*i)).map(|s| s.to_string()).unwrap_or_default()
+            }
+            SegmentValue::Last => String::new(),
+        })
+        .label_style(text_style(font))
+        .axis_desc_style(text_style(13))
+        .draw()?;
+    Ok(chart)
+}
+
+type BarRows<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::ranged1d::SegmentedCoord<plotters::coord::types::RangedCoordusize>,
+    >,
+>;
 
 /// `n` categories on a segmented axis (plotters' integer ranges include their end).
 fn segments(n: usize) -> plotters::coord::ranged1d::SegmentedCoord<plotters::coord::types::RangedCoordusize> {

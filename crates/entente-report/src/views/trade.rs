@@ -65,17 +65,14 @@ pub fn doc(r: &TradeReport, human: bool) -> Doc {
     let mut t = Table::numeric(&["period", "value", "annualised", "source", "public", "note"]);
     t.align[3] = crate::doc::Align::Left;
     t.align[5] = crate::doc::Align::Left;
+    // a year with no figure is a row of its own, in its place: a gap shown as a gap
+    let gap_row = |year: i32| {
+        vec![year.to_string(), "unknown".into(), "unknown".into(), String::new(), String::new(), "no figure".into()]
+    };
     let mut gaps = r.gaps.iter().filter(|g| g.status == "unknown").peekable();
     for f in &r.figures {
         while let Some(g) = gaps.next_if(|g| g.year < f.period.from.year()) {
-            t.push(vec![
-                g.year.to_string(),
-                "unknown".into(),
-                "unknown".into(),
-                String::new(),
-                String::new(),
-                "no figure".into(),
-            ]);
+            t.push(gap_row(g.year));
         }
         let annual =
             if (f.months - 12.0).abs() < 1e-9 { money(f.value_usd, human) } else { money(f.annualised_usd, human) };
@@ -89,14 +86,7 @@ pub fn doc(r: &TradeReport, human: bool) -> Doc {
         ]);
     }
     for g in gaps {
-        t.push(vec![
-            g.year.to_string(),
-            "unknown".into(),
-            "unknown".into(),
-            String::new(),
-            String::new(),
-            "no figure".into(),
-        ]);
+        t.push(gap_row(g.year));
     }
     let mut notes = vec![
         "Annualised = value × 12 ÷ months covered: it assumes an even pace through the year, which seasonal trade need not keep.".into(),
