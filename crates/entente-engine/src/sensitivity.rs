@@ -119,10 +119,13 @@ pub fn sensitivity(run: &Run, target: usize) -> Sensitivity {
             [q[0], q[1], q[2]]
         })
         .collect();
+    // only leaves are read by a point evaluation: other nodes need no median
     let medians: Vec<f64> = (0..plan.nodes.len())
-        .map(|i| match leaves.iter().position(|l| *l == i) {
-            Some(k) => stats[k][1],
-            None => quantiles(run.values(i), &[0.5])[0],
+        .into_par_iter()
+        .map(|i| match (leaves.iter().position(|l| *l == i), &plan.nodes[i].def) {
+            (Some(k), _) => stats[k][1],
+            (None, NodeDef::Leaf { .. }) => quantiles(run.values(i), &[0.5])[0],
+            (None, _) => f64::NAN,
         })
         .collect();
     let base = evaluate_point(plan, &|i| medians[i])[target];
