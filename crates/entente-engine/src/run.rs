@@ -246,6 +246,7 @@ fn kept_nodes(plan: &Plan, keep: Keep, new_input: impl Fn(usize) -> bool) -> Vec
             Keep::Flows => n.role == NodeRole::Flow,
             Keep::Figures => figure,
             Keep::Items => figure || matches!(n.role, NodeRole::Quantity | NodeRole::UnitPrice),
+            Keep::Inputs => figure || matches!(n.def, NodeDef::Leaf { .. }),
         };
         if wanted {
             let mut j = i;
@@ -286,6 +287,8 @@ pub enum Keep {
     Figures,
     /// The figures and each item's quantity and unit price (what a comparison with a study reads).
     Items,
+    /// The figures and every uncertain input (what a sensitivity analysis reads).
+    Inputs,
     /// The two flows only (what `history`, `timeline` and grading read of each of their many runs).
     Flows,
 }

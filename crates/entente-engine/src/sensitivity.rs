@@ -101,6 +101,7 @@ pub fn evaluate_point(plan: &Plan, leaf_value: &dyn Fn(usize) -> f64) -> Vec<f64
 }
 
 /// Sensitivity of the node `target` (by default the deliveries total) to every uncertain input it depends on.
+/// Reads the inputs and the target: a run keeping `Keep::Inputs` (or everything) will do.
 pub fn sensitivity(run: &Run, target: usize) -> Sensitivity {
     let plan = &run.plan;
     let y = run.values(target);

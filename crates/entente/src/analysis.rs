@@ -5,7 +5,7 @@ use crate::commands::{load, plan_options};
 use crate::output::{print, progress};
 use anyhow::{anyhow, Result};
 use clap::Args;
-use entente_engine::{history, sensitivity, Plan, Run};
+use entente_engine::{history, sensitivity, Keep, Plan, Run};
 use entente_report::{render, views, OutputFormat};
 
 #[derive(Debug, Args)]
@@ -52,7 +52,8 @@ pub fn sensitivity(a: SensitivityArgs) -> Result<u8> {
     let plan = Plan::new(&ds, &plan_options(&a.model)).map_err(|e| anyhow!(e))?;
     let node = target(&plan, &a.figure)?;
     let pb = progress(entente_engine::sample::chunks(a.model.samples), "sampling");
-    let run = Run::new(plan, a.model.samples, a.model.seed, &|n| pb.inc(n as u64)).map_err(|e| anyhow!(e))?;
+    let run = Run::keeping(plan, a.model.samples, a.model.seed, &|n| pb.inc(n as u64), Keep::Inputs)
+        .map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
     let s = sensitivity::sensitivity(&run, node);
     let fmt = a.format.format;

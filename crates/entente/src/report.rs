@@ -90,9 +90,12 @@ pub fn report(a: ReportArgs) -> Result<u8> {
     let (samples, seed) = (a.model.samples, a.model.seed);
 
     let pb = progress(entente_engine::sample::chunks(samples), "sampling");
-    // the main run serves the figures and the comparisons; the sensitivity analysis draws its own
+    // The main run serves the figures, and a comparison when a study is of this very scenario (it then needs the
+    // items' quantities and prices); the sensitivity analysis draws its own.
+    let scenario = opts.scenario.as_deref().unwrap_or(&ds.default_scenario);
+    let keep = if ds.studies.iter().any(|s| s.scenario == scenario) { Keep::Items } else { Keep::Figures };
     let (run, assessment) =
-        estimate_keeping(&ds, &opts, samples, seed, &[], &|n| pb.inc(n as u64), Keep::Items).map_err(|e| anyhow!(e))?;
+        estimate_keeping(&ds, &opts, samples, seed, &[], &|n| pb.inc(n as u64), keep).map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
 
     let tl_samples = timeline_samples(samples);
@@ -177,7 +180,7 @@ fn comparisons(ds: &Dataset, run: &Run, opts: &PlanOptions, samples: usize, seed
 /// The tornado of the deliveries total, from `entente_engine::sensitivity` on a smaller run of the same plan
 /// and seed (the bars are point evaluations; the first-order indices in the note are estimated from the draws).
 fn sensitivity(ds: &Dataset, run: &Run, samples: usize, seed: u64) -> Result<Option<Tornado>> {
-    let r = Run::new(run.plan.clone(), samples, seed, &|_| {}).map_err(|e| anyhow!(e))?;
+    let r = Run::keeping(run.plan.clone(), samples, seed, &|_| {}, Keep::Inputs).map_err(|e| anyhow!(e))?;
     let s = entente_engine::sensitivity::sensitivity(&r, r.plan.total);
     if s.inputs.is_empty() {
         return Ok(None);
