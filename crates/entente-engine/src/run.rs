@@ -48,10 +48,11 @@ pub struct Run {
     pub columns: Vec<Vec<f64>>,
 }
 
-/// An operand read in place: a column of the chunk or a number.
+/// An operand read in place: a column of the chunk, a number, or the output itself (`out = out op y`).
 enum Operand<'a> {
     Column(&'a [f64]),
     Num(f64),
+    Out,
 }
 
 fn operand<'a>(e: &CExpr, done: &'a [&mut [f64]]) -> Option<Operand<'a>> {
@@ -62,7 +63,7 @@ fn operand<'a>(e: &CExpr, done: &'a [&mut [f64]]) -> Option<Operand<'a>> {
     }
 }
 
-/// `out = x op y` element-wise, in one pass.
+/// `out = x op y` element-wise, in one pass (`y` is never [`Operand::Out`]).
 fn combine(op: Op, out: &mut [f64], x: Operand, y: Operand) {
     fn apply(out: &mut [f64], x: Operand, y: Operand, f: impl Fn(f64, f64) -> f64) {
         match (x, y) {
@@ -72,6 +73,9 @@ fn combine(op: Op, out: &mut [f64], x: Operand, y: Operand) {
             (Operand::Column(x), Operand::Num(b)) => out.iter_mut().zip(x).for_each(|(o, a)| *o = f(*a, b)),
             (Operand::Num(a), Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(o, b)| *o = f(a, *b)),
             (Operand::Num(a), Operand::Num(b)) => out.fill(f(a, b)),
+            (Operand::Out, Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(o, b)| *o = f(*o, *b)),
+            (Operand::Out, Operand::Num(b)) => out.iter_mut().for_each(|o| *o = f(*o, b)),
+            (_, Operand::Out) => unreachable!("the right-hand side is evaluated apart"),
         }
     }
     match op {
@@ -105,23 +109,11 @@ fn eval_into(e: &CExpr, done: &[&mut [f64]], out: &mut [f64]) {
                     Operand::Column(&tmp)
                 }
             };
-            match operand(a, done) {
-                Some(x) => combine(*op, out, x, y),
-                None => {
-                    eval_into(a, done, out);
-                    // out = out op y, in place
-                    match (op, y) {
-                        (Op::Add, Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(a, b)| *a += b),
-                        (Op::Sub, Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(a, b)| *a -= b),
-                        (Op::Mul, Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(a, b)| *a *= b),
-                        (Op::Div, Operand::Column(y)) => out.iter_mut().zip(y).for_each(|(a, b)| *a /= b),
-                        (Op::Add, Operand::Num(b)) => out.iter_mut().for_each(|a| *a += b),
-                        (Op::Sub, Operand::Num(b)) => out.iter_mut().for_each(|a| *a -= b),
-                        (Op::Mul, Operand::Num(b)) => out.iter_mut().for_each(|a| *a *= b),
-                        (Op::Div, Operand::Num(b)) => out.iter_mut().for_each(|a| *a /= b),
-                    }
-                }
-            }
+            let x = operand(a, done).unwrap_or_else(|| {
+                eval_into(a, done, out);
+                Operand::Out
+            });
+            combine(*op, out, x, y);
         }
         CExpr::Min(a, b) | CExpr::Max(a, b) => {
             eval_into(a, done, out);

@@ -51,9 +51,8 @@ const FRACTION_BITS: u32 = 53 - TABLE.trailing_zeros();
 /// Quantiles of Beta(α, β) (α, β ≥ 1, as in every PERT) at u = k/TABLE, k = 0..=TABLE. Built by integrating the
 /// density with Simpson's rule on a fine grid and inverting the cumulative sums: the entries' probabilities are
 /// right to within 1e-7 (tested against an independent CDF), and linear interpolation between them keeps it
-/// within 2e-6 over the central 99 % (see the tests). A
-/// table is 32 KiB, so the tables of a large model stay in the processor's cache. Tables are shared by all
-/// variables with the same shape.
+/// within 2e-6 over the central 99 % (see the tests). A table is 32 KiB, so the tables of a large model stay in
+/// the processor's cache. Tables are shared by all variables with the same shape.
 pub fn beta_quantile_table(alpha: f64, beta: f64) -> Arc<[f64]> {
     type Tables = HashMap<(u64, u64), Arc<[f64]>>;
     static CACHE: OnceLock<Mutex<Tables>> = OnceLock::new();
