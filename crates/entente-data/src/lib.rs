@@ -3,6 +3,7 @@
 //! Architecture invariant: this is the only crate that reads dataset files. It returns either a fully
 //! validated [`entente_core::Dataset`] or every error found, each naming file, line, key path and field.
 
+pub mod actors;
 mod csvfiles;
 mod error;
 mod load;
