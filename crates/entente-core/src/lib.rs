@@ -4,12 +4,14 @@
 //! plain data (sources, grades, claims, variables, items, scenarios) and the small pure languages the dataset
 //! uses (units and expressions), so that loading, estimating and rendering can each be tested on their own.
 
+pub mod check;
 pub mod dist;
 pub mod expr;
 pub mod grade;
 pub mod model;
 pub mod unit;
 
+pub use check::{Check, CheckMeasure, StudyCategory};
 pub use dist::{Distribution, Truncation};
 pub use expr::Expr;
 pub use grade::{Credibility, Grade, Reliability};

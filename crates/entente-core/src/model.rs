@@ -21,6 +21,12 @@ pub struct Source {
     pub grade: Grade,
     /// An explicit analyst assumption rather than reported evidence (always graded F6).
     pub assumption: bool,
+    /// For an analyst assumption: the date the analyst made it (required). An assumption may be used in a run
+    /// as of an earlier date only through claims dated by the evidence that informed it (`Claim::informed_by`).
+    pub made: Option<NaiveDate>,
+    /// An originator (the agency or person a statement comes from), as opposed to an outlet that relays it.
+    /// Claims name their originator; the originator's reliability grades the claim, whatever outlet relayed it.
+    pub originator: bool,
     pub note: String,
 }
 
@@ -84,6 +90,13 @@ pub struct Claim {
     pub refers_to: RefersTo,
     pub public: NaiveDate,
     pub derived: bool,
+    /// The originator (a source with `originator = true`) whose statement the `sources` relay, when known.
+    pub originator: Option<String>,
+    /// How credible this piece of information is (1–6), when graded per claim; else the sources' credibility.
+    pub credibility: Option<crate::grade::Credibility>,
+    /// Claims this one was derived from or informed by (DERIVED arithmetic, analyst assumptions): it cannot be
+    /// public before any of them.
+    pub informed_by: Vec<String>,
     pub note: String,
 }
 
@@ -230,6 +243,47 @@ pub struct Gdp {
     pub usd: f64,
     pub basis: String,
     pub claims: Vec<String>,
+    /// When the figure became public: the latest public date of its claims, or given explicitly. A run as of
+    /// an earlier date does not use it.
+    pub public: NaiveDate,
+}
+
+/// One alternative of a structural modelling choice: a set of variable estimates that replace the dataset's.
+#[derive(Debug, Clone, Serialize)]
+pub struct HypothesisOption {
+    pub id: String,
+    pub title: String,
+    /// The analyst's weight for a combined figure (all options of a hypothesis have one, or none has).
+    pub weight: Option<f64>,
+    /// Variable id → the estimate this option uses instead of the dataset's.
+    pub overrides: BTreeMap<String, Estimate>,
+    pub claims: Vec<String>,
+    pub note: String,
+}
+
+/// A structural modelling choice (the price basis, the scope of a count) declared with its alternatives, so
+/// that every figure can name the basis it rests on and be shown under each alternative side by side.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hypothesis {
+    pub id: String,
+    pub title: String,
+    /// The option a run uses unless told otherwise; its overrides are usually empty (the dataset as written).
+    pub base: String,
+    pub options: Vec<HypothesisOption>,
+    /// Claims behind the weights (a graded analyst assumption with its reasoning), when weights are given.
+    pub weight_claims: Vec<String>,
+    pub note: String,
+}
+
+impl Hypothesis {
+    pub fn option(&self, id: &str) -> Option<&HypothesisOption> {
+        self.options.iter().find(|o| o.id == id)
+    }
+
+    /// True when the analyst stated weights, so that a combined figure may be shown.
+    pub fn weighted(&self) -> bool {
+        !self.options.is_empty() && self.options.iter().all(|o| o.weight.is_some())
+    }
 }
 
 /// Which part of the model a published figure covers.
@@ -260,6 +314,8 @@ pub struct Study {
     pub high: f64,
     pub claims: Vec<String>,
     pub note: String,
+    /// The study's own per-category quantities (`[[study.category]]`), to compare category by category.
+    pub categories: Vec<crate::check::StudyCategory>,
 }
 
 /// Official trade measure.
@@ -342,8 +398,12 @@ pub struct Dataset {
     pub correlations: Vec<Correlation>,
     pub scenarios: Vec<Scenario>,
     pub default_scenario: String,
+    /// Structural modelling choices with their alternatives (`hypotheses.toml`, optional).
+    pub hypotheses: Vec<Hypothesis>,
     pub gdp: Vec<Gdp>,
     pub studies: Vec<Study>,
+    /// Direct counts and valuations to set beside the model's implied figures (`checks.toml`, optional).
+    pub checks: Vec<crate::check::Check>,
     pub trade: Vec<TradeFigure>,
     pub meetings: Vec<Meeting>,
 }
@@ -365,6 +425,16 @@ impl Dataset {
         self.gdp.iter().find(|g| g.year == year)
     }
 
+    /// The GDP figure a run as of `as_of` may use for `year`: that year's figure if it was public by then, else
+    /// the latest earlier year's figure public by then. `None` when nothing was public.
+    pub fn gdp_known(&self, year: i32, as_of: NaiveDate) -> Option<&Gdp> {
+        self.gdp.iter().filter(|g| g.year <= year && g.public <= as_of).max_by_key(|g| g.year)
+    }
+
+    pub fn hypothesis(&self, id: &str) -> Option<&Hypothesis> {
+        self.hypotheses.iter().find(|h| h.id == id)
+    }
+
     /// True when every source of the claim is an analyst assumption.
     pub fn claim_is_assumption(&self, claim: &str) -> bool {
         self.claims
@@ -372,13 +442,20 @@ impl Dataset {
             .is_some_and(|c| c.sources.iter().all(|s| self.sources.get(s).is_some_and(|s| s.assumption)))
     }
 
-    /// The best grade among a claim's sources: one good source stating it is enough to rely on it.
+    /// The grade of a claim. When the claim names its originator, the originator's reliability counts (one
+    /// agency's statement has one grade whichever outlet relayed it); otherwise the best of its sources' (one
+    /// good source stating it is enough to rely on it). A credibility given on the claim replaces the source's.
     pub fn claim_grade(&self, claim: &str) -> Option<Grade> {
         let c = self.claims.get(claim)?;
-        c.sources
-            .iter()
-            .filter_map(|s| self.sources.get(s))
-            .map(|s| s.grade)
-            .min_by_key(|g| (g.reliability, g.credibility))
+        let best = match c.originator.as_ref().and_then(|o| self.sources.get(o)) {
+            Some(o) => o.grade,
+            None => c
+                .sources
+                .iter()
+                .filter_map(|s| self.sources.get(s))
+                .map(|s| s.grade)
+                .min_by_key(|g| (g.reliability, g.credibility))?,
+        };
+        Some(Grade { reliability: best.reliability, credibility: c.credibility.unwrap_or(best.credibility) })
     }
 }

@@ -10,7 +10,7 @@ mod load;
 mod reader;
 
 pub use error::{DataError, DataErrors};
-pub use load::{load, Files, TOML_FILES};
+pub use load::{load, Files, OPTIONAL_TOML_FILES, TOML_FILES};
 
 use entente_core::Dataset;
 use std::collections::BTreeMap;
@@ -20,13 +20,15 @@ use std::path::Path;
 pub const CSV_FILES: [&str; 2] = ["trade.csv", "meetings.csv"];
 
 /// The default dataset, compiled in so that `entente assess` works with no set-up.
-pub const EMBEDDED: [(&str, &str); 8] = [
+pub const EMBEDDED: [(&str, &str); 10] = [
     ("sources.toml", include_str!("../../../data/sources.toml")),
     ("claims.toml", include_str!("../../../data/claims.toml")),
     ("variables.toml", include_str!("../../../data/variables.toml")),
     ("items.toml", include_str!("../../../data/items.toml")),
     ("scenarios.toml", include_str!("../../../data/scenarios.toml")),
     ("reference.toml", include_str!("../../../data/reference.toml")),
+    ("hypotheses.toml", include_str!("../../../data/hypotheses.toml")),
+    ("checks.toml", include_str!("../../../data/checks.toml")),
     ("trade.csv", include_str!("../../../data/trade.csv")),
     ("meetings.csv", include_str!("../../../data/meetings.csv")),
 ];
@@ -49,7 +51,7 @@ pub fn read_dir(dir: &Path) -> Result<Files, DataErrors> {
     }
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();
-    for name in TOML_FILES.iter().chain(CSV_FILES.iter()) {
+    for name in TOML_FILES.iter().chain(OPTIONAL_TOML_FILES.iter()).chain(CSV_FILES.iter()) {
         let path = dir.join(name);
         if !path.exists() {
             continue; // missing required files are reported by `load`

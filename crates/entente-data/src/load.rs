@@ -10,6 +10,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 use toml_edit::{ImDocument, Item};
 
+#[path = "checks.rs"]
+mod checks;
+
 /// The dataset's files by name, as text. Optional files may be absent.
 pub struct Files {
     pub files: BTreeMap<String, String>,
@@ -17,6 +20,9 @@ pub struct Files {
 
 pub const TOML_FILES: [&str; 6] =
     ["sources.toml", "claims.toml", "variables.toml", "items.toml", "scenarios.toml", "reference.toml"];
+
+/// TOML files a dataset may carry.
+pub const OPTIONAL_TOML_FILES: [&str; 2] = ["hypotheses.toml", "checks.toml"];
 
 /// Where an entry stands, for errors found after reading.
 #[derive(Clone)]
@@ -36,8 +42,11 @@ struct Parsed {
 pub fn load(files: &Files) -> Result<Dataset, DataErrors> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
-    for name in TOML_FILES {
+    for name in TOML_FILES.into_iter().chain(OPTIONAL_TOML_FILES) {
         let Some(text) = files.files.get(name) else {
+            if OPTIONAL_TOML_FILES.contains(&name) {
+                continue;
+            }
             errors.push(DataError {
                 file: name.into(),
                 line: None,
@@ -78,6 +87,8 @@ pub fn load(files: &Files) -> Result<Dataset, DataErrors> {
             "items.toml" => read_items(&mut r, doc, &mut ds, &mut st),
             "scenarios.toml" => read_scenarios(&mut r, doc, &mut ds, &mut st),
             "reference.toml" => read_reference(&mut r, doc, &mut ds, &mut st),
+            "hypotheses.toml" => read_hypotheses(&mut r, doc, &mut ds, &mut st),
+            "checks.toml" => checks::read_checks(&mut r, doc, &mut ds, &mut st),
             _ => unreachable!(),
         }
     }
@@ -87,12 +98,13 @@ pub fn load(files: &Files) -> Result<Dataset, DataErrors> {
     if let Some(text) = files.files.get("meetings.csv") {
         ds.meetings = crate::csvfiles::read_meetings("meetings.csv", text, &st.source_ids, &mut errors);
     }
+    date_undated_estimates(&mut ds);
     cross_check(&ds, &st, &mut errors);
     if errors.is_empty() {
         Ok(ds)
     } else {
         errors.sort_by(|a, b| {
-            let order = |f: &str| TOML_FILES.iter().position(|x| *x == f).unwrap_or(99);
+            let order = |f: &str| TOML_FILES.iter().chain(&OPTIONAL_TOML_FILES).position(|x| *x == f).unwrap_or(99);
             (order(&a.file), &a.file, a.line).cmp(&(order(&b.file), &b.file, b.line))
         });
         errors.dedup();
@@ -110,6 +122,13 @@ struct State {
     item_locs: Vec<(Loc, Loc)>,
     scenario_refs: Vec<(String, Loc)>,
     override_refs: Vec<(String, Loc, String)>,
+    /// (originator source id, where it is named)
+    originator_refs: Vec<(String, Loc)>,
+    /// Where each claim lists what informed it.
+    informed_locs: HashMap<String, Loc>,
+    /// Scenario id → where each of its overrides stands.
+    override_locs: HashMap<(String, String), Loc>,
+    gdp_locs: Vec<Loc>,
     /// Ids declared in each file, even by entries that failed to read, so one mistake is reported once and
     /// not again at every place that refers to the broken entry.
     source_ids: BTreeSet<String>,
@@ -125,7 +144,7 @@ fn loc(r: &FileReader, span: Option<Range<usize>>, path: &str) -> Loc {
 }
 
 fn leak(s: &str) -> &'static str {
-    TOML_FILES.iter().copied().find(|f| *f == s).unwrap_or("dataset")
+    TOML_FILES.iter().chain(&OPTIONAL_TOML_FILES).copied().find(|f| *f == s).unwrap_or("dataset")
 }
 
 /// The entries of an array of tables `[[key]]`, with paths `key[i]`; an error if `key` is something else.
@@ -181,7 +200,19 @@ fn read_sources(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, 
         let id = read_id(r, &mut e, &mut seen, true);
         r.unknown_keys(
             &e,
-            &["id", "title", "publisher", "url", "published", "reliability", "credibility", "assumption", "note"],
+            &[
+                "id",
+                "title",
+                "publisher",
+                "url",
+                "published",
+                "reliability",
+                "credibility",
+                "assumption",
+                "made",
+                "originator",
+                "note",
+            ],
         );
         let title = r.string(&e, "title", true);
         let publisher = r.string(&e, "publisher", true);
@@ -213,6 +244,19 @@ fn read_sources(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, 
         }
         let note = r.text(&e, "note");
         let assumption = r.boolean(&e, "assumption");
+        let originator = r.boolean(&e, "originator");
+        let made = r.date(&e, "made", false);
+        if assumption && made.is_none() && !e.table.contains_key("made") {
+            r.error(
+                e.span.clone(),
+                &e.path,
+                "made",
+                "missing: an analyst assumption carries the date it was made (`made = YYYY-MM-DD`)",
+            );
+        }
+        if assumption && originator {
+            r.error(r.span_of(&e, "originator"), &e.path, "originator", "an analyst assumption is not an originator");
+        }
         if let (Some(id), Some(title), Some(publisher), Some(reliability), Some(credibility)) =
             (id, title, publisher, reliability, credibility)
         {
@@ -225,7 +269,10 @@ fn read_sources(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, 
                     format!("an analyst assumption is graded F6, not {grade}"),
                 );
             }
-            ds.sources.insert(id.clone(), Source { id, title, publisher, url, published, grade, assumption, note });
+            ds.sources.insert(
+                id.clone(),
+                Source { id, title, publisher, url, published, grade, assumption, made, originator, note },
+            );
         }
     }
     st.source_ids = seen;
@@ -237,7 +284,21 @@ fn read_claims(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, s
         let id = read_id(r, &mut e, &mut seen, true);
         r.unknown_keys(
             &e,
-            &["id", "sources", "measure", "value", "unit", "as_of", "period", "public", "derived", "note"],
+            &[
+                "id",
+                "sources",
+                "originator",
+                "credibility",
+                "informed_by",
+                "measure",
+                "value",
+                "unit",
+                "as_of",
+                "period",
+                "public",
+                "derived",
+                "note",
+            ],
         );
         let sources = r.string_list(&e, "sources");
         let here = loc(r, r.span_of(&e, "sources"), &e.path);
@@ -289,11 +350,49 @@ fn read_claims(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, s
             }
         }
         let derived = r.boolean(&e, "derived");
+        let originator = r.string(&e, "originator", false);
+        if let Some(o) = &originator {
+            st.originator_refs.push((o.clone(), loc(r, r.span_of(&e, "originator"), &e.path)));
+        }
+        let credibility = r.integer(&e, "credibility", false).and_then(|n| {
+            let c = u8::try_from(n).ok().and_then(Credibility::new);
+            if c.is_none() {
+                let span = r.span_of(&e, "credibility");
+                r.error(span, &e.path, "credibility", format!("{n} is not a credibility grade 1–6"));
+            }
+            c
+        });
+        let informed_by = r.string_list(&e, "informed_by");
+        if !informed_by.is_empty() {
+            let here = loc(r, r.span_of(&e, "informed_by"), &e.path);
+            for c in &informed_by {
+                st.claim_refs.push((c.clone(), here.clone(), "informed_by".into()));
+            }
+            if let Some(id) = &id {
+                st.informed_locs.insert(id.clone(), here);
+            }
+        }
         let note = r.text(&e, "note");
         if let (Some(id), Some(measure), Some(value), Some(unit), Some(refers_to), Some(public)) =
             (id, measure, value, unit, refers_to, public)
         {
-            ds.claims.insert(id.clone(), Claim { id, sources, measure, value, unit, refers_to, public, derived, note });
+            ds.claims.insert(
+                id.clone(),
+                Claim {
+                    id,
+                    sources,
+                    measure,
+                    value,
+                    unit,
+                    refers_to,
+                    public,
+                    derived,
+                    originator,
+                    credibility,
+                    informed_by,
+                    note,
+                },
+            );
         }
     }
     st.claim_ids = seen;
@@ -623,6 +722,9 @@ fn read_scenarios(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
                         ));
                     }
                     if let (Some(v), Some(est)) = (var, read_estimate(r, &oe, st, false)) {
+                        if let Some(sid) = &id {
+                            st.override_locs.insert((sid.clone(), v.clone()), loc(r, oe.span.clone(), &oe.path));
+                        }
                         if overrides.insert(v.clone(), est).is_some() {
                             r.error(
                                 r.span_of(&oe, "variable"),
@@ -652,8 +754,9 @@ fn read_scenarios(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
 fn read_reference(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
     let mut years = BTreeSet::new();
     for e in entries(r, doc, "gdp", true) {
-        r.unknown_keys(&e, &["year", "usd", "basis", "claims", "note"]);
+        r.unknown_keys(&e, &["year", "usd", "basis", "claims", "public", "note"]);
         let year = r.integer(&e, "year", true).map(|y| y as i32);
+        let public = r.date(&e, "public", false);
         let usd = r.number(&e, "usd", true);
         if let Some(u) = usd {
             if u <= 0.0 {
@@ -672,7 +775,9 @@ fn read_reference(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
             }
         }
         if let (Some(year), Some(usd), Some(basis)) = (year, usd, basis) {
-            ds.gdp.push(Gdp { year, usd, basis, claims });
+            st.gdp_locs.push(loc(r, e.span.clone(), &e.path));
+            // dated by its claims in `date_undated_estimates` when no `public` is given
+            ds.gdp.push(Gdp { year, usd, basis, claims, public: public.unwrap_or(NaiveDate::MIN) });
         }
     }
     let mut seen = BTreeSet::new();
@@ -687,7 +792,11 @@ fn read_reference(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
     };
     for mut e in doc_entries {
         let id = read_id(r, &mut e, &mut seen, true);
-        r.unknown_keys(&e, &["id", "title", "scenario", "flow", "include", "exclude", "low", "high", "claims", "note"]);
+        r.unknown_keys(
+            &e,
+            &["id", "title", "scenario", "flow", "include", "exclude", "low", "high", "claims", "note", "category"],
+        );
+        let categories = checks::read_study_categories(r, &e, ds, st);
         let title = r.string(&e, "title", true);
         let scenario = r.string(&e, "scenario", true);
         if let Some(s) = &scenario {
@@ -720,11 +829,204 @@ fn read_reference(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
                 title,
                 scenario,
                 coverage: Coverage { flow, include, exclude },
+                categories,
                 low,
                 high,
                 claims,
                 note,
             });
+        }
+    }
+}
+
+fn read_hypotheses(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
+    let mut seen = BTreeSet::new();
+    // variable → hypothesis that replaces it: one modelling choice per variable, or the choices are not separate
+    let mut owner: BTreeMap<String, String> = BTreeMap::new();
+    for mut e in entries(r, doc, "hypothesis", true) {
+        let id = read_id(r, &mut e, &mut seen, true);
+        r.unknown_keys(&e, &["id", "title", "base", "option", "weight_claims", "note"]);
+        let title = r.string(&e, "title", true);
+        let base = r.string(&e, "base", true);
+        let weight_claims = r.string_list(&e, "weight_claims");
+        let here = loc(r, r.span_of(&e, "weight_claims"), &e.path);
+        for c in &weight_claims {
+            st.claim_refs.push((c.clone(), here.clone(), "weight_claims".into()));
+        }
+        let note = r.text(&e, "note");
+        let mut options: Vec<HypothesisOption> = Vec::new();
+        let mut option_ids = BTreeSet::new();
+        let mut ok = true;
+        match e.table.get("option") {
+            Some(Item::ArrayOfTables(aot)) => {
+                for (i, t) in aot.iter().enumerate() {
+                    let mut oe = Entry::new(t, format!("{}.option[{i}]", e.path));
+                    let oid = read_id(r, &mut oe, &mut option_ids, true);
+                    r.unknown_keys(&oe, &["id", "title", "weight", "claims", "override", "note"]);
+                    let otitle = r.string(&oe, "title", true);
+                    let weight = r.number(&oe, "weight", false);
+                    if let Some(w) = weight {
+                        if !(0.0..=1.0).contains(&w) {
+                            r.error(
+                                r.span_of(&oe, "weight"),
+                                &oe.path,
+                                "weight",
+                                format!("{w} is not a weight in [0, 1]"),
+                            );
+                            ok = false;
+                        }
+                    }
+                    let claims = r.string_list(&oe, "claims");
+                    let here = loc(r, r.span_of(&oe, "claims"), &oe.path);
+                    for c in &claims {
+                        st.claim_refs.push((c.clone(), here.clone(), "claims".into()));
+                    }
+                    let onote = r.text(&oe, "note");
+                    let mut overrides = BTreeMap::new();
+                    match oe.table.get("override") {
+                        None => {}
+                        Some(Item::ArrayOfTables(aot)) => {
+                            for (k, t) in aot.iter().enumerate() {
+                                let ve = Entry::new(t, format!("{}.override[{k}]", oe.path));
+                                let mut known = vec!["variable", "note"];
+                                known.extend(DIST_KEYS);
+                                r.unknown_keys(&ve, &known);
+                                let var = r.string(&ve, "variable", true);
+                                let vspan = r.span_of(&ve, "variable");
+                                if let Some(v) = &var {
+                                    st.override_refs.push((
+                                        v.clone(),
+                                        loc(r, vspan.clone(), &ve.path),
+                                        "variable".into(),
+                                    ));
+                                    if let Some(h) = &id {
+                                        match owner.get(v) {
+                                            Some(other) if other != h => {
+                                                r.error(
+                                                    vspan.clone(),
+                                                    &ve.path,
+                                                    "variable",
+                                                    format!("`{v}` is already replaced by hypothesis `{other}`: one hypothesis per variable"),
+                                                );
+                                                ok = false;
+                                            }
+                                            _ => {
+                                                owner.insert(v.clone(), h.clone());
+                                            }
+                                        }
+                                    }
+                                }
+                                match (var, read_estimate(r, &ve, st, false)) {
+                                    (Some(v), Some(est)) => {
+                                        if overrides.insert(v.clone(), est).is_some() {
+                                            r.error(vspan, &ve.path, "variable", format!("`{v}` is replaced twice"));
+                                            ok = false;
+                                        }
+                                    }
+                                    _ => ok = false,
+                                }
+                            }
+                        }
+                        Some(other) => {
+                            r.error(
+                                other.span(),
+                                &oe.path,
+                                "override",
+                                "expected [[hypothesis.option.override]] entries",
+                            );
+                            ok = false;
+                        }
+                    }
+                    match (oid, otitle) {
+                        (Some(oid), Some(otitle)) => options.push(HypothesisOption {
+                            id: oid,
+                            title: otitle,
+                            weight,
+                            overrides,
+                            claims,
+                            note: onote,
+                        }),
+                        _ => ok = false,
+                    }
+                }
+            }
+            _ => {
+                r.error(
+                    r.span_of(&e, "option").or(e.span.clone()),
+                    &e.path,
+                    "option",
+                    "give at least two [[hypothesis.option]] entries",
+                );
+                ok = false;
+            }
+        }
+        if ok && options.len() < 2 {
+            r.error(e.span.clone(), &e.path, "option", "a hypothesis needs at least two options");
+            ok = false;
+        }
+        if let Some(b) = &base {
+            if ok && !options.iter().any(|o| &o.id == b) {
+                r.error(r.span_of(&e, "base"), &e.path, "base", format!("`{b}` is not one of its options"));
+                ok = false;
+            }
+        }
+        let weighted = options.iter().filter(|o| o.weight.is_some()).count();
+        if ok && weighted > 0 {
+            if weighted < options.len() {
+                r.error(e.span.clone(), &e.path, "weight", "give a weight to every option or to none");
+                ok = false;
+            } else {
+                let sum: f64 = options.iter().filter_map(|o| o.weight).sum();
+                if (sum - 1.0).abs() > 1e-9 {
+                    r.error(e.span.clone(), &e.path, "weight", format!("the options' weights sum to {sum}, not 1"));
+                    ok = false;
+                }
+                if weight_claims.is_empty() {
+                    r.error(
+                        e.span.clone(),
+                        &e.path,
+                        "weight_claims",
+                        "weights need `weight_claims`: the graded assumption that states them, with its reasoning",
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if let (true, Some(id), Some(title), Some(base)) = (ok, id, title, base) {
+            ds.hypotheses.push(Hypothesis { id, title, base, options, weight_claims, note });
+        }
+    }
+}
+
+/// An undated estimate, override or GDP figure is dated by the latest of its claims: a run as of an earlier
+/// date must not use it, or `--as-of` would leak evidence from the future.
+fn date_undated_estimates(ds: &mut Dataset) {
+    let claims = &ds.claims;
+    let latest = |ids: &[String]| ids.iter().filter_map(|c| claims.get(c)).map(|c| c.public).max();
+    let date = |e: &mut Estimate| {
+        if e.public.is_none() {
+            e.public = latest(&e.claims);
+        }
+    };
+    for v in &mut ds.variables {
+        if let VariableKind::Estimates(es) = &mut v.kind {
+            es.iter_mut().for_each(date);
+            es.sort_by_key(|e| e.public);
+        }
+    }
+    for s in &mut ds.scenarios {
+        s.overrides.values_mut().for_each(date);
+    }
+    for h in &mut ds.hypotheses {
+        for o in &mut h.options {
+            o.overrides.values_mut().for_each(date);
+        }
+    }
+    for g in &mut ds.gdp {
+        if g.public == NaiveDate::MIN {
+            if let Some(p) = latest(&g.claims) {
+                g.public = p;
+            }
         }
     }
 }
@@ -752,6 +1054,79 @@ fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
             }
         } else if !st.scenario_ids.contains(id) && !st.broken.contains("scenarios.toml") {
             push(errors, at, "scenario", format!("unknown scenario `{id}`"));
+        }
+    }
+    for (id, at) in &st.originator_refs {
+        match ds.sources.get(id) {
+            Some(s) if !s.originator => push(
+                errors,
+                at,
+                "originator",
+                format!("source `{id}` is not an originator (mark it `originator = true`)"),
+            ),
+            None if !st.source_ids.contains(id) && !st.broken.contains("sources.toml") => {
+                push(errors, at, "originator", format!("unknown source `{id}`"))
+            }
+            _ => {}
+        }
+    }
+    // A claim cannot be public before what it was derived from; an assumption cannot be dated before the
+    // evidence its reasoning uses, nor after the day it was made.
+    for c in ds.claims.values() {
+        if let Some(at) = st.informed_locs.get(&c.id) {
+            for d in c.informed_by.iter().filter_map(|d| ds.claims.get(d)) {
+                if d.public > c.public {
+                    push(
+                        errors,
+                        at,
+                        "public",
+                        format!(
+                            "claim is public on {} but is informed by claim `{}`, public only on {}",
+                            c.public, d.id, d.public
+                        ),
+                    );
+                }
+            }
+        }
+        for s in c.sources.iter().filter_map(|s| ds.sources.get(s)) {
+            if let (true, Some(made)) = (s.assumption, s.made) {
+                if c.public > made {
+                    let at = st.informed_locs.get(&c.id).cloned().unwrap_or(Loc {
+                        file: "claims.toml",
+                        line: None,
+                        path: format!("claim ({})", c.id),
+                    });
+                    push(
+                        errors,
+                        &at,
+                        "public",
+                        format!("assumption `{}` was made on {made}, after its claim's public date {}", s.id, c.public),
+                    );
+                }
+            }
+        }
+    }
+    for (g, at) in ds.gdp.iter().zip(&st.gdp_locs) {
+        if g.public == NaiveDate::MIN {
+            push(errors, at, "public", format!("GDP for {} has no date: give `public` or cite claims", g.year));
+        }
+    }
+    // A scenario replays what was known on its as-of date: its overrides may not rest on later evidence.
+    for sc in &ds.scenarios {
+        for (v, est) in &sc.overrides {
+            if let (Some(p), Some(at)) = (est.public, st.override_locs.get(&(sc.id.clone(), v.clone()))) {
+                if p > sc.as_of {
+                    push(
+                        errors,
+                        at,
+                        "claims",
+                        format!(
+                            "scenario `{}` is as of {} but its override of `{v}` rests on a claim public only on {p}",
+                            sc.id, sc.as_of
+                        ),
+                    );
+                }
+            }
         }
     }
     // An estimate may only rest on evidence that was public when it was made, or `--as-of` would leak the future.

@@ -45,6 +45,11 @@ pub struct GdpBasis {
     pub year: i32,
     pub usd: f64,
     pub basis: String,
+    /// When the figure became public (a run as of an earlier date does not use it).
+    pub public: NaiveDate,
+    /// The scenario asked for this year's GDP, which was not public yet: an earlier year's figure is used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instead_of: Option<i32>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,11 +70,19 @@ pub struct Assessment {
     pub min_grade: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gdp: Option<GdpBasis>,
+    /// The option of each structural hypothesis the figures rest on (e.g. the price basis).
+    pub basis: Vec<crate::plan::Basis>,
+    /// Variables whose estimate `--min-grade` widened because only analyst assumptions remained.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub widened: Vec<String>,
     pub figures: Vec<Figure>,
     pub excluded: Vec<Excluded>,
     /// With `--min-grade`: the same figures with all evidence, and what the filter changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grade_effect: Option<crate::grading::GradeEffect>,
+    /// Each structural hypothesis with the estimate under each of its options side by side.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hypotheses: Vec<crate::hypotheses::HypothesisResult>,
 }
 
 impl Assessment {
@@ -93,10 +106,13 @@ pub fn sources_of(ds: &Dataset, claims: &[String]) -> Vec<String> {
 /// Summarises a run into figures.
 pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
     let plan: &Plan = &run.plan;
-    let gdp = plan.scenario.gdp_year.and_then(|y| ds.gdp_for(y)).map(|g| GdpBasis {
+    // Only a GDP figure public by the as-of date: the scenario's year, else the latest earlier year then known.
+    let gdp = plan.scenario.gdp_year.and_then(|y| ds.gdp_known(y, plan.as_of).map(|g| (y, g))).map(|(y, g)| GdpBasis {
         year: g.year,
         usd: g.usd,
         basis: g.basis.clone(),
+        public: g.public,
+        instead_of: (g.year != y).then_some(y),
     });
 
     struct Spec {
@@ -203,9 +219,12 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
         seed: run.seed,
         min_grade: plan.min_grade.map(|g| g.to_string()),
         gdp,
+        basis: plan.basis.clone(),
+        widened: plan.widened.clone(),
         figures,
         excluded: plan.excluded.iter().map(|(i, r)| Excluded { item: i.clone(), reason: r.clone() }).collect(),
         grade_effect: None,
+        hypotheses: Vec::new(),
     }
 }
 

@@ -11,11 +11,13 @@ pub mod describe;
 pub mod explain;
 pub mod grading;
 pub mod history;
+pub mod hypotheses;
 pub mod plan;
 pub mod run;
 pub mod sample;
 pub mod sensitivity;
 pub mod stats;
+pub mod triangulate;
 
 pub use assess::{assess, Assessment, Figure, FigureKind};
 pub use plan::{Plan, PlanOptions};

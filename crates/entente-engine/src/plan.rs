@@ -15,8 +15,78 @@ pub struct PlanOptions {
     pub scenario: Option<String>,
     /// Use only evidence public on or before this date (defaults to the scenario's as-of date).
     pub as_of: Option<NaiveDate>,
-    /// Ignore estimates none of whose claims meets this grade.
+    /// Set aside reported evidence below this grade (see [`grade_filter`]).
     pub min_grade: Option<Grade>,
+    /// Hypothesis id → option id: the alternatives this run uses; every other hypothesis takes its base option.
+    pub hypotheses: BTreeMap<String, String>,
+}
+
+/// The option of one structural hypothesis a plan uses: every money figure names it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Basis {
+    pub hypothesis: String,
+    pub title: String,
+    pub option: String,
+    pub option_title: String,
+    /// Variables the scenario replaces itself, so this option does not apply to them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pinned_by_scenario: Vec<String>,
+}
+
+/// What `--min-grade` does to one estimate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GradeVerdict {
+    /// It rests on evidence at or above the grade, or only on analyst assumptions: used as it is.
+    Keep,
+    /// Its reported evidence is all below the grade but it also rests on an analyst assumption: that
+    /// assumption alone remains, so the estimate is used widened (see [`widen`]).
+    Widen,
+    /// Nothing remains: an earlier estimate that passes is used, or the variable is left out.
+    Drop,
+}
+
+/// The grade rule. Reported claims below `min` are set aside; analyst assumptions are modelling choices, not
+/// evidence, and are never set aside. An estimate with any reported claim at the grade is kept; one whose
+/// reported claims all fall below it keeps only its assumptions and is widened; one with nothing left is dropped.
+pub fn grade_filter(ds: &Dataset, est: &Estimate, min: Grade) -> GradeVerdict {
+    let (assumed, reported): (Vec<&String>, Vec<&String>) = est.claims.iter().partition(|c| ds.claim_is_assumption(c));
+    if reported.is_empty() || reported.iter().any(|c| ds.claim_grade(c).is_some_and(|g| g.meets(min))) {
+        GradeVerdict::Keep
+    } else if !assumed.is_empty() {
+        GradeVerdict::Widen
+    } else {
+        GradeVerdict::Drop
+    }
+}
+
+/// An estimate with its sub-grade evidence set aside: the range grows by half its distance from the centre on
+/// each side (a normal's sd and a lognormal's log-sd by half), never below zero when it started at or above zero,
+/// and never above one for a share that was within [0, 1].
+pub fn widen(est: &Estimate, dimensionless: bool) -> Estimate {
+    use entente_core::Distribution as D;
+    let floor = |lo: f64, wide: f64| if lo >= 0.0 { wide.max(0.0) } else { wide };
+    let share = |lo: f64, hi: f64| dimensionless && lo >= 0.0 && hi <= 1.0;
+    let cap = |lo: f64, hi: f64, wide: f64| if share(lo, hi) { wide.min(1.0) } else { wide };
+    let dist = match est.dist.clone() {
+        D::Uniform { low, high } => {
+            let h = (high - low) / 4.0;
+            D::Uniform { low: floor(low, low - h), high: cap(low, high, high + h) }
+        }
+        D::Triangular { low, mode, high } => D::Triangular {
+            low: floor(low, low - (mode - low) / 2.0),
+            mode,
+            high: cap(low, high, high + (high - mode) / 2.0),
+        },
+        D::Pert { low, mode, high } => D::Pert {
+            low: floor(low, low - (mode - low) / 2.0),
+            mode,
+            high: cap(low, high, high + (high - mode) / 2.0),
+        },
+        D::Normal { mean, sd } => D::Normal { mean, sd: sd * 1.5 },
+        D::LogNormal { mu, sigma } => D::LogNormal { mu, sigma: sigma * 1.5 },
+        d @ D::Point { .. } => d,
+    };
+    Estimate { dist, ..est.clone() }
 }
 
 /// An expression whose variables are node indices.
@@ -85,6 +155,10 @@ pub struct Plan {
     pub scenario: Scenario,
     pub as_of: NaiveDate,
     pub min_grade: Option<Grade>,
+    /// The option of every hypothesis this plan uses.
+    pub basis: Vec<Basis>,
+    /// Variables whose estimate the grade filter widened (only analyst assumptions remained).
+    pub widened: Vec<String>,
     pub nodes: Vec<Node>,
     pub index: HashMap<String, usize>,
     pub items: Vec<PlannedItem>,
@@ -118,15 +192,76 @@ impl Plan {
             format!("unknown scenario `{sid}` (known: {})", known.join(", "))
         })?;
         let as_of = opts.as_of.unwrap_or(scenario.as_of);
-        // The grade filter sets aside *reported evidence* below the grade. An estimate resting only on analyst
-        // assumptions is a modelling choice, not evidence, and is kept (it is graded F6 and says so).
-        let grade_ok = |est: &Estimate| match opts.min_grade {
-            None => true,
-            Some(min) => {
-                let mut reported = est.claims.iter().filter(|c| !ds.claim_is_assumption(c)).peekable();
-                reported.peek().is_none() || reported.any(|c| ds.claim_grade(c).is_some_and(|g| g.meets(min)))
+        let public_by = |e: &Estimate| e.public.is_none_or(|p| p <= as_of);
+        // The option of each hypothesis this run uses, and the estimates it puts in place of the dataset's.
+        for h in opts.hypotheses.keys() {
+            if ds.hypothesis(h).is_none() {
+                let known: Vec<&str> = ds.hypotheses.iter().map(|h| h.id.as_str()).collect();
+                return Err(format!("unknown hypothesis `{h}` (known: {})", known.join(", ")));
             }
-        };
+        }
+        let mut basis = Vec::new();
+        let mut chosen: HashMap<&str, &Estimate> = HashMap::new();
+        for h in &ds.hypotheses {
+            let oid = opts.hypotheses.get(&h.id).unwrap_or(&h.base);
+            let option = h.option(oid).ok_or_else(|| {
+                let known: Vec<&str> = h.options.iter().map(|o| o.id.as_str()).collect();
+                format!("hypothesis `{}` has no option `{oid}` (options: {})", h.id, known.join(", "))
+            })?;
+            let mut pinned_by_scenario = Vec::new();
+            for (v, est) in &option.overrides {
+                if scenario.overrides.get(v).is_some_and(public_by) {
+                    pinned_by_scenario.push(v.clone());
+                } else if !public_by(est) {
+                    return Err(format!(
+                        "option `{oid}` of hypothesis `{}` replaces `{v}` with evidence public only on {}, after {as_of}",
+                        h.id,
+                        est.public.map(|d| d.to_string()).unwrap_or_default()
+                    ));
+                } else {
+                    chosen.insert(v.as_str(), est);
+                }
+            }
+            basis.push(Basis {
+                hypothesis: h.id.clone(),
+                title: h.title.clone(),
+                option: option.id.clone(),
+                option_title: option.title.clone(),
+                pinned_by_scenario,
+            });
+        }
+        // The estimate in force for each uncertain variable: a scenario's override public by the as-of date, else
+        // the chosen option's, else the dataset's latest public one; under a grade filter, widened when only its
+        // assumptions remain, or an earlier one when nothing does. Samplers are built in parallel: a PERT's
+        // quantile table is most of the cost of planning.
+        let mut widened: Vec<String> = Vec::new();
+        let in_force: HashMap<&str, (Option<Estimate>, bool)> = ds
+            .variables
+            .iter()
+            .filter_map(|v| {
+                let VariableKind::Estimates(es) = &v.kind else { return None };
+                if let Some(o) = scenario.overrides.get(&v.id).filter(|o| public_by(o)) {
+                    return Some((v.id.as_str(), (Some(o.clone()), true)));
+                }
+                let candidates: Vec<&Estimate> = match chosen.get(v.id.as_str()) {
+                    Some(e) => vec![*e],
+                    None => es.iter().rev().filter(|e| public_by(e)).collect(),
+                };
+                let est = match opts.min_grade {
+                    None => candidates.first().map(|e| (*e).clone()),
+                    Some(min) => candidates.iter().find_map(|e| match grade_filter(ds, e, min) {
+                        GradeVerdict::Keep => Some((*e).clone()),
+                        GradeVerdict::Widen => {
+                            widened.push(v.id.clone());
+                            Some(widen(e, v.unit.is_dimensionless()))
+                        }
+                        GradeVerdict::Drop => None,
+                    }),
+                };
+                Some((v.id.as_str(), (est, false)))
+            })
+            .collect();
+        widened.sort();
 
         // Variables in dependency order; those with no usable evidence are left out (and so is what uses them).
         let mut order = Vec::new();
@@ -145,27 +280,10 @@ impl Plan {
         for v in &ds.variables {
             topo(ds, &v.id, &mut seen, &mut order);
         }
-        // The estimate in force for each uncertain variable (a scenario's override, else the latest public one
-        // that passes the grade filter), and its sampler, built in parallel: a PERT's quantile table is most of
-        // the cost of planning.
-        let in_force: HashMap<&str, (Option<&Estimate>, bool)> = ds
-            .variables
-            .iter()
-            .filter_map(|v| match &v.kind {
-                VariableKind::Estimates(es) => Some((
-                    v.id.as_str(),
-                    match scenario.overrides.get(&v.id) {
-                        Some(o) => (Some(o), true),
-                        None => (es.iter().rev().find(|e| e.public.is_none_or(|p| p <= as_of) && grade_ok(e)), false),
-                    },
-                )),
-                VariableKind::Expr(_) => None,
-            })
-            .collect();
         let built: Vec<(&str, Result<Sampler, String>)> = ds
             .variables
             .par_iter()
-            .filter_map(|v| Some((v.id.as_str(), Sampler::new(&in_force.get(v.id.as_str())?.0?.dist))))
+            .filter_map(|v| Some((v.id.as_str(), Sampler::new(&in_force.get(v.id.as_str())?.0.as_ref()?.dist))))
             .collect();
         let mut samplers = HashMap::new();
         for (id, sampler) in built {
@@ -178,7 +296,8 @@ impl Plan {
             let v = ds.variable(id).expect("validated");
             let def = match &v.kind {
                 VariableKind::Estimates(es) => {
-                    let (est, overridden) = in_force[id];
+                    let (est, overridden) = &in_force[id];
+                    let overridden = *overridden;
                     match est {
                         Some(est) => NodeDef::Leaf {
                             sampler: samplers.remove(id).expect("built above"),
@@ -187,7 +306,7 @@ impl Plan {
                             overridden,
                         },
                         None => {
-                            let why = if es.iter().any(|e| e.public.is_none_or(|p| p <= as_of)) {
+                            let why = if es.iter().any(public_by) {
                                 format!(
                                     "no estimate of `{id}` rests on evidence graded {} or better",
                                     opts.min_grade.map(|g| g.to_string()).unwrap_or_default()
@@ -308,6 +427,8 @@ impl Plan {
             scenario: scenario.clone(),
             as_of,
             min_grade: opts.min_grade,
+            basis,
+            widened,
             nodes,
             index,
             items,

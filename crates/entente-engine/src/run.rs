@@ -317,6 +317,18 @@ impl Run {
         Self::draw(plan, samples, seed, progress, cache, Keep::Flows)
     }
 
+    /// As [`Run::with_cache`], keeping the columns `keep` names.
+    pub fn with_cache_keeping(
+        plan: Plan,
+        samples: usize,
+        seed: u64,
+        progress: &(dyn Fn(usize) + Sync),
+        cache: &mut LeafCache,
+        keep: Keep,
+    ) -> Result<Run, String> {
+        Self::draw(plan, samples, seed, progress, cache, keep)
+    }
+
     fn draw(
         plan: Plan,
         samples: usize,

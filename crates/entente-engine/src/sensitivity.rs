@@ -163,6 +163,73 @@ pub fn sensitivity(run: &Run, target: usize) -> Sensitivity {
     }
 }
 
+/// P5 / P50 / P95 of every leaf's own distribution (`None` for other nodes), from the first chunk of its draws
+/// (the very draws a run with this seed starts from, before any re-ordering): enough to rank inputs by how far
+/// they move a figure, without keeping every input of a run.
+pub fn leaf_bands(plan: &Plan, seed: u64) -> Vec<Option<[f64; 3]>> {
+    plan.nodes
+        .par_iter()
+        .map(|n| match &n.def {
+            NodeDef::Leaf { sampler, estimate, stream, .. } => {
+                let mut x = vec![0.0; crate::sample::CHUNK];
+                sampler.fill(&mut crate::sample::rng(seed, *stream, 0), &estimate.truncation, &mut x);
+                if x.iter().all(|v| v.is_finite()) {
+                    let q = quantiles(&x, &[0.05, 0.5, 0.95]);
+                    Some([q[0], q[1], q[2]])
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// One input's effect on a figure with every other input at its median: the tornado bar, from [`leaf_bands`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Swing {
+    /// The leaf node.
+    pub node: usize,
+    pub variable: String,
+    pub input_p5: f64,
+    pub input_p95: f64,
+    /// The figure (the sum of `targets`) with this input at its P5, and at its P95.
+    pub at_p5: f64,
+    pub at_p95: f64,
+}
+
+/// The inputs of the sum of `targets`, widest tornado bar first (ties by name), with the figure at all medians.
+pub fn swings(plan: &Plan, bands: &[Option<[f64; 3]>], targets: &[usize]) -> (f64, Vec<Swing>) {
+    let median = |i: usize| bands[i].map_or(f64::NAN, |b| b[1]);
+    let figure = |v: &[f64]| targets.iter().map(|t| v[*t]).sum::<f64>();
+    let base = figure(&evaluate_point(plan, &median));
+    let mut leaves: Vec<usize> = targets.iter().flat_map(|t| plan.leaves_of(*t)).collect();
+    leaves.sort();
+    leaves.dedup();
+    let mut out: Vec<Swing> = leaves
+        .into_iter()
+        .filter_map(|l| {
+            let b = bands[l]?;
+            if b[0] == b[2] {
+                return None; // a fixed number moves nothing
+            }
+            let at = |x: f64| figure(&evaluate_point(plan, &|i| if i == l { x } else { median(i) }));
+            Some(Swing {
+                node: l,
+                variable: plan.nodes[l].name.clone(),
+                input_p5: b[0],
+                input_p95: b[2],
+                at_p5: at(b[0]),
+                at_p95: at(b[2]),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (b.at_p95 - b.at_p5).abs().total_cmp(&(a.at_p95 - a.at_p5).abs()).then(a.variable.cmp(&b.variable))
+    });
+    (base, out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

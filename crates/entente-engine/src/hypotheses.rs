@@ -1,0 +1,148 @@
+//! Structural hypotheses side by side: the estimate under each option of each modelling choice (the price
+//! basis, the scope of a count), every other choice at the run's own option, and — only where the analyst stated
+//! weights — the combined figure, a mixture that takes each simulated world from one option with its weight.
+
+use crate::history::{band, Band};
+use crate::plan::{Plan, PlanOptions};
+use crate::run::{Keep, LeafCache, Run};
+use crate::sample::{rng, stream_id};
+use entente_core::{Dataset, Flow};
+use rand::Rng;
+use serde::Serialize;
+
+/// The estimate under one option.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionResult {
+    pub option: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    /// Is this the option the main figures use?
+    pub in_use: bool,
+    /// Why the option cannot be evaluated at this as-of date (its evidence was not public yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliveries: Option<Band>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compensation: Option<Band>,
+    /// Deliveries ÷ compensation per world.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<Band>,
+    /// (category, flow, median) for every category of the run.
+    pub categories: Vec<(String, Flow, f64)>,
+    pub claims: Vec<String>,
+}
+
+/// The weighted mixture of a hypothesis's options.
+#[derive(Debug, Clone, Serialize)]
+pub struct Combined {
+    pub deliveries: Band,
+    pub compensation: Band,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<Band>,
+    /// The graded assumption that states the weights.
+    pub claims: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HypothesisResult {
+    pub hypothesis: String,
+    pub title: String,
+    pub options: Vec<OptionResult>,
+    /// Present only when the analyst stated weights and every option could be evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub combined: Option<Combined>,
+    pub note: String,
+}
+
+fn ratio(kp: &[f64], ru: &[f64]) -> Option<Vec<f64>> {
+    (!ru.is_empty() && ru.iter().all(|v| *v > 0.0)).then(|| kp.iter().zip(ru).map(|(a, b)| a / b).collect())
+}
+
+/// Every hypothesis of the dataset, each option evaluated with the same seed (inputs an option does not change
+/// keep their draws, so the differences are the option's alone).
+pub fn side_by_side(
+    ds: &Dataset,
+    opts: &PlanOptions,
+    samples: usize,
+    seed: u64,
+) -> Result<Vec<HypothesisResult>, String> {
+    let mut cache = LeafCache::new();
+    let mut out = Vec::new();
+    for h in &ds.hypotheses {
+        let in_use = opts.hypotheses.get(&h.id).unwrap_or(&h.base);
+        let mut options = Vec::new();
+        let mut flows: Vec<Option<(Vec<f64>, Vec<f64>)>> = Vec::new();
+        for o in &h.options {
+            let mut pinned = opts.clone();
+            pinned.hypotheses.insert(h.id.clone(), o.id.clone());
+            let mut r = OptionResult {
+                option: o.id.clone(),
+                title: o.title.clone(),
+                weight: o.weight,
+                in_use: &o.id == in_use,
+                unavailable: None,
+                deliveries: None,
+                compensation: None,
+                ratio: None,
+                categories: Vec::new(),
+                claims: o.claims.clone(),
+            };
+            match Plan::new(ds, &pinned) {
+                Err(why) => {
+                    r.unavailable = Some(why);
+                    flows.push(None);
+                }
+                Ok(plan) => {
+                    let run = Run::with_cache_keeping(plan, samples, seed, &|_| {}, &mut cache, Keep::Figures)?;
+                    let p = &run.plan;
+                    let (kp, ru) = (run.values(p.flows[0].1).to_vec(), run.values(p.flows[1].1).to_vec());
+                    r.deliveries = Some(band(&kp));
+                    r.compensation = Some(band(&ru));
+                    r.ratio = ratio(&kp, &ru).map(|x| band(&x));
+                    r.categories =
+                        p.categories.iter().map(|(c, f, n)| (c.clone(), *f, band(run.values(*n)).p50)).collect();
+                    flows.push(Some((kp, ru)));
+                }
+            }
+            options.push(r);
+        }
+        let combined = if h.weighted() && flows.iter().all(Option::is_some) {
+            // one uniform per world picks the option: a mixture with the stated weights
+            let cum: Vec<f64> = h
+                .options
+                .iter()
+                .scan(0.0, |acc, o| {
+                    *acc += o.weight.unwrap_or(0.0);
+                    Some(*acc)
+                })
+                .collect();
+            let mut g = rng(seed, stream_id(&format!("hypothesis:{}", h.id)), 0);
+            let (mut kp, mut ru) = (Vec::with_capacity(samples), Vec::with_capacity(samples));
+            for i in 0..samples {
+                let u: f64 = g.gen();
+                let k = cum.iter().position(|c| u < *c).unwrap_or(cum.len() - 1);
+                let (a, b) = flows[k].as_ref().expect("all options evaluated");
+                kp.push(a[i]);
+                ru.push(b[i]);
+            }
+            Some(Combined {
+                deliveries: band(&kp),
+                compensation: band(&ru),
+                ratio: ratio(&kp, &ru).map(|x| band(&x)),
+                claims: h.weight_claims.clone(),
+            })
+        } else {
+            None
+        };
+        out.push(HypothesisResult {
+            hypothesis: h.id.clone(),
+            title: h.title.clone(),
+            options,
+            combined,
+            note: h.note.clone(),
+        });
+    }
+    Ok(out)
+}
