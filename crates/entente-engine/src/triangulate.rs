@@ -39,8 +39,9 @@ pub enum CheckStatus {
     NotYetPublic,
     /// The count refers to a date after the as-of date.
     AfterAsOf,
-    /// The model values none of the counted items on that date.
-    NothingInModel,
+    /// On the count's date (or at the end of its period) a counted item had begun but the model had no evidence
+    /// for it yet: the model cannot say what had been delivered.
+    NoEvidenceThen,
 }
 
 /// Where a direct count stands against the model's implied 90 % interval.
@@ -113,6 +114,9 @@ pub struct CheckResult {
     pub categories: Vec<String>,
     pub items: Vec<String>,
     pub status: CheckStatus,
+    /// The model has no evidence at the start of the count's period, so `implied` is the cumulative figure at its
+    /// end: an upper bound of what the model implies for the period (only a count above it can disagree).
+    pub upper_bound: bool,
     /// The model's implied figure (P5 / P50 / P95), when compared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub implied: Option<Band>,
@@ -184,11 +188,17 @@ fn claim_reference(v: ClaimValue) -> f64 {
     }
 }
 
-/// The check's figure in each world of a run (the sum of the counted items' quantities or values), or `None`
-/// when no counted item is in the run's plan.
-fn figure(check: &Check, run: &Run) -> Option<Vec<f64>> {
+/// The check's figure in each world of a run (the sum of the counted items' quantities or values); `None` when a
+/// counted item had begun by the run's date but had no evidence yet (unknown, not zero). Items not yet begun
+/// count zero.
+fn figure(ds: &Dataset, check: &Check, run: &Run) -> Option<Vec<f64>> {
     let items: Vec<_> = run.plan.items.iter().filter(|i| check.counts(&i.item)).collect();
-    if items.is_empty() {
+    let unknown = ds
+        .items
+        .iter()
+        .filter(|i| check.counts(i) && i.active_at(run.plan.as_of))
+        .any(|i| run.plan.items.iter().all(|p| p.item.id != i.id));
+    if unknown {
         return None;
     }
     let mut out = vec![0.0; run.samples];
@@ -267,27 +277,34 @@ pub fn triangulate(
             None => Likelihood { low, high, sd_log: sd_log_for(grade), from_grade: true },
         };
         let mut implied_draws = None;
+        let mut upper_bound = false;
         if st == CheckStatus::Compared {
             let d = dates_of(claim.refers_to, as_of);
-            let end = figure(check, run_at(*d.last().expect("one date at least")));
-            let start = if d.len() == 2 { figure(check, run_at(d[0])) } else { None };
+            let end = figure(ds, check, run_at(*d.last().expect("one date at least")));
+            let start = if d.len() == 2 { Some(figure(ds, check, run_at(d[0]))) } else { None };
             implied_draws = match (end, start) {
                 (None, _) => None,
                 (Some(e), None) => Some(e),
-                (Some(mut e), Some(s)) => {
+                (Some(e), Some(None)) => {
+                    upper_bound = true;
+                    Some(e)
+                }
+                (Some(mut e), Some(Some(s))) => {
                     e.iter_mut().zip(s).for_each(|(a, b)| *a -= b);
                     Some(e)
                 }
             };
             if implied_draws.is_none() {
-                st = CheckStatus::NothingInModel;
+                st = CheckStatus::NoEvidenceThen;
             }
         }
+        // against a cumulative upper bound, only a count above it says anything
+        let likelihood = if upper_bound { Likelihood { high: f64::INFINITY, ..likelihood } } else { likelihood };
         let implied = implied_draws.as_deref().map(band);
         let agreement = implied.map(|b| {
             if low > b.p95 {
                 Agreement::CountAbove
-            } else if high < b.p5 {
+            } else if high < b.p5 && !upper_bound {
                 Agreement::CountBelow
             } else {
                 Agreement::Within
@@ -306,6 +323,7 @@ pub fn triangulate(
             categories: check.categories.clone(),
             items: check.items.clone(),
             status: st,
+            upper_bound,
             implied,
             implied_conditioned: None,
             agreement,

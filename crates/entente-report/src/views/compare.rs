@@ -1,9 +1,177 @@
-//! `entente compare`: the published studies' ranges beside ours, with implied unit prices.
+//! `entente compare`: the published studies' ranges beside ours, with implied unit prices, and the studies' own
+//! quantities by category beside ours with the reason for each difference.
 
 use super::money;
 use crate::doc::{Doc, Section, Table};
-use crate::num::{in_unit, sig3};
-use entente_engine::compare::Comparison;
+use crate::num::{in_unit, scaled, sig3};
+use entente_core::category_label;
+use entente_engine::compare::{CategoryComparison, CategoryFinding, Comparison, Position};
+use entente_engine::history::Band;
+
+/// The comparison of one study in words: where our interval stands, what drives our figure, and — when the
+/// study publishes quantities — which categories differ.
+pub fn verdict(c: &Comparison) -> String {
+    let position = match c.position {
+        Position::Below => "Our whole 90 % interval lies below the study's range",
+        Position::Above => "Our whole 90 % interval lies above the study's range",
+        Position::Overlaps => "Our 90 % interval overlaps the study's range",
+    };
+    let mut v = format!("{position}; our median is {}× the middle of the study's range.", sig3(c.median_ratio));
+    let sum: f64 = c.drivers.iter().map(|d| d.1).sum();
+    if sum > 0.0 {
+        let top: Vec<String> = c
+            .drivers
+            .iter()
+            .take(2)
+            .map(|(cat, m)| format!("{} ({:.0} % of our median)", category_label(cat), 100.0 * m / sum))
+            .collect();
+        v += &format!(" Our figure is driven by {}.", top.join(" and "));
+    }
+    let differ: Vec<String> = c
+        .categories
+        .iter()
+        .filter_map(|k| match k.finding {
+            CategoryFinding::QuantityDiffers(p) => Some(format!(
+                "{} ({} the study's count, {}×)",
+                category_label(&k.category),
+                if p == Position::Above { "above" } else { "below" },
+                k.quantity_ratio.map(sig3).unwrap_or_default()
+            )),
+            _ => None,
+        })
+        .collect();
+    if !c.categories.is_empty() {
+        if differ.is_empty() {
+            v += " Our quantities agree with the study's in every category it counts.";
+        } else {
+            v += &format!(
+                " Category by category our quantities differ from the study's in {}: totals that agree can hide offsetting differences.",
+                differ.join(", ")
+            );
+        }
+    } else if !(0.67..=1.5).contains(&c.median_ratio) {
+        v += " The study's unit prices and per-category arithmetic are not published, so the gap cannot be traced to one input; the implied prices below show what the study's total would require of ours.";
+    }
+    v
+}
+
+/// The reason for one category's difference, drawn from the data.
+pub fn finding(k: &CategoryComparison) -> String {
+    match k.finding {
+        CategoryFinding::NotInModel => {
+            let why: Vec<String> = k.excluded.iter().map(|(i, w)| format!("{i}: {w}")).collect();
+            if why.is_empty() {
+                "Not in our model on this date.".into()
+            } else {
+                format!("Not in our model on this date ({}).", why.join("; "))
+            }
+        }
+        CategoryFinding::UnitsDiffer => {
+            format!("Not comparable: we count {} where the study counts {}.", k.our_units.join(", "), k.study_unit)
+        }
+        CategoryFinding::QuantityAgrees => {
+            "Our 90 % interval overlaps the study's count: any difference in value is in the unit price.".into()
+        }
+        CategoryFinding::QuantityDiffers(p) => {
+            let dir = if p == Position::Above { "above" } else { "below" };
+            let mut s = format!("Our whole 90 % interval lies {dir} the study's count.");
+            let drivers: Vec<String> = k
+                .drivers
+                .iter()
+                .map(|d| {
+                    let basis = if d.assumption {
+                        "an analyst assumption".to_string()
+                    } else if d.claims.is_empty() {
+                        "no cited claim".to_string()
+                    } else {
+                        format!("claims {}", d.claims.join(", "))
+                    };
+                    let reach =
+                        if d.reaches_study { "; within its own range it alone reaches the study's count" } else { "" };
+                    format!(
+                        "{} ({}–{} moves our quantity {}–{}; rests on {basis}{reach})",
+                        d.variable,
+                        scaled(d.input_p5),
+                        scaled(d.input_p95),
+                        scaled(d.quantity_at_p5.min(d.quantity_at_p95)),
+                        scaled(d.quantity_at_p5.max(d.quantity_at_p95)),
+                    )
+                })
+                .collect();
+            if !drivers.is_empty() {
+                s += &format!(" Set mostly by {}.", drivers.join("; "));
+            }
+            if !k.drivers.is_empty() && k.drivers.iter().all(|d| !d.reaches_study) {
+                s += " No single input within its own range closes the gap.";
+            }
+            s
+        }
+    }
+}
+
+fn band_cell(b: Option<Band>, unit: &str, human: bool) -> String {
+    match b {
+        None => {
+            if human {
+                "—".into()
+            } else {
+                String::new()
+            }
+        }
+        Some(b) if human => format!("{} ({}–{})", in_unit(b.p50, unit), scaled(b.p5), scaled(b.p95)),
+        Some(b) => format!("{}|{}|{}", b.p5, b.p50, b.p95),
+    }
+}
+
+fn range_cell(lo: f64, hi: f64, unit: &str, human: bool) -> String {
+    if !human {
+        format!("{lo}|{hi}")
+    } else if lo == hi {
+        in_unit(lo, unit)
+    } else if lo == 0.0 {
+        format!("≤ {}", in_unit(hi, unit))
+    } else {
+        format!("{}–{}", scaled(lo), in_unit(hi, unit))
+    }
+}
+
+/// The table of a study's categories: its quantity beside ours, our unit price and value, the study's counts at
+/// our prices, and the ratio.
+pub fn category_table(c: &Comparison, human: bool) -> Table {
+    let mut t = Table::numeric(&[
+        "category",
+        "study quantity",
+        "our quantity P50 (P5–P95)",
+        "ours ÷ study",
+        "our unit price P50 (P5–P95)",
+        "our value P50 (P5–P95)",
+        "study quantity at our price",
+        "study value",
+    ]);
+    for k in &c.categories {
+        let unit = k.our_units.join("+");
+        let price_unit = if k.our_units.len() == 1 { format!("USD/{unit}") } else { "USD each".into() };
+        t.push(vec![
+            category_label(&k.category),
+            range_cell(k.study_low, k.study_high, &k.study_unit, human),
+            band_cell(k.quantity, &unit, human),
+            k.quantity_ratio
+                .map(|r| if human { format!("{}×", sig3(r)) } else { format!("{r:.6}") })
+                .unwrap_or_default(),
+            band_cell(k.unit_price, &price_unit, human),
+            band_cell(k.value, "USD", human),
+            k.study_quantity_at_our_price.map(|(l, h)| range_cell(l, h, "USD", human)).unwrap_or_default(),
+            k.study_value.map(|(l, h)| range_cell(l, h, "USD", human)).unwrap_or_else(|| {
+                if human {
+                    "not published".into()
+                } else {
+                    String::new()
+                }
+            }),
+        ]);
+    }
+    t
+}
 
 pub fn doc(cs: &[Comparison], human: bool) -> Doc {
     let mut d = Doc { title: "entente compare — published studies beside our estimate".into(), ..Default::default() };
@@ -33,6 +201,19 @@ pub fn doc(cs: &[Comparison], human: bool) -> Doc {
     }
     d.sections.push(Section { heading: "Ranges".into(), table: Some(t), notes: Vec::new() });
     for c in cs {
+        if !c.categories.is_empty() {
+            let mut notes: Vec<String> = c
+                .categories
+                .iter()
+                .map(|k| format!("{}: {} (study: {})", category_label(&k.category), finding(k), k.claims.join(", ")))
+                .collect();
+            notes.push("Our unit price is the category's value ÷ its quantity in each simulated world. The study publishes quantities but no unit prices or values by category; its counts at our median unit price show whether a gap in value would come from quantity or from price.".into());
+            d.sections.push(Section {
+                heading: format!("{} — quantities by category", c.title),
+                table: Some(category_table(c, human)),
+                notes,
+            });
+        }
         let mut t = Table::numeric(&[
             "item",
             "our median quantity",
@@ -50,7 +231,7 @@ pub fn doc(cs: &[Comparison], human: bool) -> Doc {
                 in_unit(p.implied_high, &unit),
             ]);
         }
-        let mut notes = vec![format!("Coverage: {}.", c.coverage), c.verdict.clone()];
+        let mut notes = vec![format!("Coverage: {}.", c.coverage), verdict(c)];
         notes.extend(c.excluded.iter().map(|e| format!("Not in our figure: {e}.")));
         d.sections.push(Section { heading: format!("{} — implied unit prices", c.title), table: Some(t), notes });
     }
