@@ -27,6 +27,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Put the published studies' figures beside ours, with the unit prices their totals imply.
     Compare(CompareArgs),
+    /// Set direct counts (rounds, missiles, valuations) beside what the model implies at their dates; `--condition`
+    /// also conditions the estimate on them.
+    Triangulate(crate::triangulate::TriangulateArgs),
     /// Print the compiled model of a scenario (every node's distribution or expression) as JSON.
     Model(ModelCmdArgs),
     /// Which inputs drive the spread: first-order variance indices and a tornado table.

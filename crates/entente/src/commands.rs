@@ -14,6 +14,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Explain(a) => explain(a),
         Command::Validate(a) => validate(a),
         Command::Compare(a) => compare(a),
+        Command::Triangulate(a) => crate::triangulate::triangulate(a),
         Command::Model(a) => model(a),
         Command::Sensitivity(a) => crate::analysis::sensitivity(a),
         Command::History(a) => crate::analysis::history(a),

@@ -7,6 +7,7 @@ mod commands;
 mod indicators;
 mod output;
 mod report;
+mod triangulate;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -346,7 +346,7 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
         }
         s.tables.push(t);
         for c in r.comparisons {
-            s.paras.push(format!("{}: {}", c.title, c.verdict));
+            s.paras.push(format!("{}: {}", c.title, crate::views::compare::verdict(c)));
         }
         s.notes.push(format!(
             "Each study is compared with its own scenario (the evidence public when it appeared), {} samples per scenario, same seed.",

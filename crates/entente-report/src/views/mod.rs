@@ -8,6 +8,7 @@ pub mod history;
 pub mod meetings;
 pub mod sensitivity;
 pub mod trade;
+pub mod triangulate;
 
 /// A money cell: formatted for people, full precision for machines.
 pub(crate) fn money(v: f64, human: bool) -> String {
