@@ -1,11 +1,13 @@
 //! Command-line arguments and entry points for `entente screen` and `entente lists`.
 //! The binary only parses argv into these structs and maps the returned code to an exit status.
 
+use crate::audit::{Audit, PolicyAudit, SnapshotAudit};
 use crate::index::{Algorithm, Index, Query, SearchOptions};
 use crate::iso20022::Party;
-use crate::lists::{load_paths, ParsedList};
+use crate::lists::{load_paths_with, LoadOptions, Loaded, OfacPart, ParsedList, SourceFile};
 use crate::model::{DateSpec, Schema};
-use crate::screen::{parse_id_arg, parties_from_csv, render, screen_all, CsvColumns, OutputFormat};
+use crate::policy::Policy;
+use crate::screen::{parse_id_arg, parties_from_csv, render, safe, screen_all_with_policy, CsvColumns, OutputFormat};
 use crate::store;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
@@ -95,6 +97,43 @@ pub struct ScreenArgs {
     /// Print load/index/screen timings to stderr.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Country policy file (TOML; default: the built-in policy — KP, IR, SY, CU and the occupied regions of Ukraine).
+    #[arg(long, value_name = "FILE")]
+    pub country_policy: Option<PathBuf>,
+    /// Do not check countries and addresses against any country policy.
+    #[arg(long, conflicts_with = "country_policy")]
+    pub no_country_policy: bool,
+    /// Warn about lists published more than this many days before the run.
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub max_list_age: i64,
+    /// Run time recorded in the audit trail (RFC 3339 or YYYY-MM-DD; default: $SOURCE_DATE_EPOCH, else now).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Append one JSON line per run (audit trail and results) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
+}
+
+/// How strictly list folders are read (shared by `screen`, `lists show` and `lists diff`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct LoadArgs {
+    /// Skip files in list folders that are not recognised lists (each is named in the result) instead of failing.
+    #[arg(long)]
+    pub skip_unrecognised: bool,
+    /// Load OFAC CSV sets even when these companion files are missing (add, alt, comments; comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "PARTS")]
+    pub allow_incomplete_ofac: Vec<OfacPart>,
+}
+
+impl LoadArgs {
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
+            skip_unrecognised: self.skip_unrecognised,
+            allow_incomplete_ofac: self.allow_incomplete_ofac.iter().copied().collect(),
+        }
+    }
 }
 
 /// Arguments of `entente lists`.
@@ -138,6 +177,8 @@ pub enum ListsCommand {
         /// Programmes shown per list in the table.
         #[arg(long, default_value_t = 10)]
         top: usize,
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// Show who was added, removed or changed between two versions of a list.
     Diff {
@@ -147,6 +188,8 @@ pub enum ListsCommand {
         new: PathBuf,
         #[arg(long, short = 'f', value_enum, default_value_t = ShowFormat::Table)]
         format: ShowFormat,
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// Print the configured sources and their URLs.
     Sources,
@@ -159,13 +202,20 @@ pub enum ShowFormat {
     Json,
 }
 
-fn load_lists(paths: &[PathBuf], dir: Option<&PathBuf>) -> Result<(Vec<ParsedList>, Option<store::Manifest>)> {
+/// Where the lists came from when no `--lists` was given.
+struct StoreInfo {
+    manifest: store::Manifest,
+    snapshot: String,
+}
+
+fn load_lists(paths: &[PathBuf], dir: Option<&PathBuf>, opts: &LoadOptions) -> Result<(Loaded, Option<StoreInfo>)> {
     if !paths.is_empty() {
-        return Ok((load_paths(paths)?, None));
+        return Ok((load_paths_with(paths, opts)?, None));
     }
     let dir = dir.cloned().unwrap_or_else(store::store_dir);
     let (l, m) = store::load_current(&dir)?;
-    Ok((l, Some(m)))
+    let snapshot = store::current(&dir)?.0.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok((Loaded { lists: l, skipped: Vec::new() }, Some(StoreInfo { manifest: m, snapshot })))
 }
 
 /// Runs `entente screen`; returns the process exit code (0 no hit, 1 hit, 2 error).
@@ -199,26 +249,20 @@ pub fn run_screen(args: ScreenArgs) -> Result<i32> {
     };
     let ids = args.ids.iter().map(|s| parse_id_arg(s)).collect::<Result<Vec<_>>>()?;
     for n in &args.names {
-        parties.push(Party {
-            reference: String::new(),
-            role: "name".into(),
-            query: Query {
+        parties.push(Party::new(
+            "",
+            "name",
+            Query {
                 name: n.clone(),
                 schema,
                 birth_date: birth_date.clone(),
                 country: args.country.clone(),
                 identifiers: ids.clone(),
             },
-            free_text: false,
-        });
+        ));
     }
     if args.names.is_empty() && !ids.is_empty() {
-        parties.push(Party {
-            reference: String::new(),
-            role: "name".into(),
-            query: Query { identifiers: ids.clone(), ..Default::default() },
-            free_text: false,
-        });
+        parties.push(Party::new("", "name", Query { identifiers: ids.clone(), ..Default::default() }));
     }
     let delimiter = match args.delimiter.as_str() {
         "\\t" | "tab" => b'\t',
@@ -239,9 +283,20 @@ pub fn run_screen(args: ScreenArgs) -> Result<i32> {
         ids: id_cols,
         delimiter,
     };
+    let run_at = crate::audit::run_time(args.now.as_deref())?;
+    let policy = if args.no_country_policy {
+        None
+    } else {
+        Some(match &args.country_policy {
+            Some(p) => Policy::load(p)?,
+            None => Policy::default_policy(),
+        })
+    };
+    let mut inputs = Vec::new();
     for path in &args.input {
         let data = crate::xml::read_file(path)?;
         let name = path.display().to_string();
+        inputs.push(SourceFile { path: name.clone(), sha256: store::sha256_hex(&data), bytes: data.len() as u64 });
         let xml = match args.input_format {
             InputFormat::Csv => false,
             InputFormat::Iso20022 => true,
@@ -262,18 +317,73 @@ pub fn run_screen(args: ScreenArgs) -> Result<i32> {
         parties.extend(ps);
     }
     let t_inputs = t0.elapsed();
-    let (lists, manifest) = load_lists(&args.lists, None)?;
+    let (loaded, store_info) = load_lists(&args.lists, None, &args.load.options())?;
     let t_load = t0.elapsed();
-    let index = Index::build(lists);
+    let algorithm = format!("{:?}", args.algorithm).to_ascii_lowercase();
+    let mut audit = Audit::new(&loaded, run_at, args.threshold, &algorithm);
+    audit.check_age(run_at, args.max_list_age);
+    audit.inputs = inputs;
+    if let Some(si) = &store_info {
+        audit.snapshot = Some(SnapshotAudit { id: si.snapshot.clone(), fetched_at: si.manifest.fetched_at.clone() });
+    }
+    if let Some(p) = &policy {
+        audit.policy = Some(PolicyAudit {
+            source: p.source.clone(),
+            sha256: p.sha256.clone(),
+            jurisdictions: p.jurisdictions.iter().map(|j| j.id.clone()).collect(),
+        });
+    }
+    {
+        let mut err = std::io::stderr().lock();
+        for w in &audit.warnings {
+            let _ = writeln!(err, "warning: {}", safe(w));
+        }
+        for s in &audit.skipped {
+            let _ = writeln!(err, "skipped: {} — {}", safe(&s.path), safe(&s.reason));
+        }
+    }
+    let index = Index::build(loaded.lists);
     let t_index = t0.elapsed();
     let opts = SearchOptions { algorithm: args.algorithm, threshold: args.threshold, limit: args.limit.max(1) };
     let n_parties = parties.len();
-    let results = screen_all(&index, parties, &opts);
+    let results = screen_all_with_policy(&index, parties, &opts, policy.as_ref());
     let t_screen = t0.elapsed();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    render(&index, &results, args.format, args.all_rows, &mut out)?;
+    render(&index, &results, args.format, args.all_rows, &audit, &mut out)?;
     out.flush()?;
+    let code = if results.iter().any(|r| r.alerts()) { 1 } else { 0 };
+    if let Some(log) = &args.audit_log {
+        let alerts: Vec<serde_json::Value> = results
+            .iter()
+            .filter(|r| r.alerts())
+            .map(|r| {
+                serde_json::json!({
+                    "reference": r.reference,
+                    "role": r.role,
+                    "query": r.query.name,
+                    "amount": r.amount,
+                    "note": r.note,
+                    "jurisdiction": r.jurisdiction,
+                    "hits": r.hits.iter().map(|h| serde_json::json!({
+                        "entity_id": index.entities[h.entity].id,
+                        "score": (h.score * 1000.0).round() / 1000.0,
+                        "matched_name": h.matched_name,
+                        "matched_fields": r.matched_fields(h),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        crate::audit::append_log(
+            log,
+            &serde_json::json!({
+                "audit": audit,
+                "parties": n_parties,
+                "alerts": alerts,
+                "exit_code": code,
+            }),
+        )?;
+    }
     if args.verbose {
         let mut err = std::io::stderr().lock();
         let lists: Vec<String> = index
@@ -282,8 +392,8 @@ pub fn run_screen(args: ScreenArgs) -> Result<i32> {
             .map(|l| format!("{} {} ({})", l.list, l.entities, l.generated.as_deref().unwrap_or("undated")))
             .collect();
         let _ = writeln!(err, "lists: {}", lists.join(", "));
-        if let Some(m) = manifest {
-            let _ = writeln!(err, "store snapshot fetched {}", m.fetched_at);
+        if let Some(si) = store_info {
+            let _ = writeln!(err, "store snapshot fetched {}", si.manifest.fetched_at);
         }
         let _ = writeln!(
             err,
@@ -297,7 +407,7 @@ pub fn run_screen(args: ScreenArgs) -> Result<i32> {
             t_screen - t_index
         );
     }
-    Ok(if results.iter().any(|r| !r.hits.is_empty()) { 1 } else { 0 })
+    Ok(code)
 }
 
 /// Runs `entente lists …`; returns the process exit code.
@@ -345,31 +455,31 @@ pub fn run_lists(args: ListsArgs) -> Result<i32> {
                 )?;
             }
         }
-        ListsCommand::Show { lists, dir, format, top } => {
-            let (lists, manifest) = load_lists(&lists, dir.as_ref())?;
-            show(&lists, manifest.as_ref(), format, top, &mut out)?;
+        ListsCommand::Show { lists, dir, format, top, load } => {
+            let (loaded, info) = load_lists(&lists, dir.as_ref(), &load.options())?;
+            show(&loaded, info.as_ref().map(|i| &i.manifest), format, top, &mut out)?;
         }
-        ListsCommand::Diff { old, new, format } => {
-            let a: Vec<_> = load_paths(&[old])?.into_iter().flat_map(|l| l.entities).collect();
-            let b: Vec<_> = load_paths(&[new])?.into_iter().flat_map(|l| l.entities).collect();
+        ListsCommand::Diff { old, new, format, load } => {
+            let o = load.options();
+            let a: Vec<_> = load_paths_with(&[old], &o)?.lists.into_iter().flat_map(|l| l.entities).collect();
+            let b: Vec<_> = load_paths_with(&[new], &o)?.lists.into_iter().flat_map(|l| l.entities).collect();
             let d = store::diff(&a, &b);
             match format {
                 ShowFormat::Json => {
-                    serde_json::to_writer_pretty(&mut out, &d)?;
-                    writeln!(out)?;
+                    writeln!(out, "{}", crate::screen::json_safe(&serde_json::to_string_pretty(&d)?))?;
                 }
                 ShowFormat::Table => {
                     writeln!(out, "{} added, {} removed, {} changed", d.added.len(), d.removed.len(), d.changed.len())?;
                     for (id, c) in &d.added {
-                        writeln!(out, "+ {id:<20} {c}")?;
+                        writeln!(out, "+ {:<20} {}", safe(id), safe(c))?;
                     }
                     for (id, c) in &d.removed {
-                        writeln!(out, "- {id:<20} {c}")?;
+                        writeln!(out, "- {:<20} {}", safe(id), safe(c))?;
                     }
                     for c in &d.changed {
-                        writeln!(out, "~ {:<20} {}", c.id, c.caption)?;
+                        writeln!(out, "~ {:<20} {}", safe(&c.id), safe(&c.caption))?;
                         for x in &c.changes {
-                            writeln!(out, "      {x}")?;
+                            writeln!(out, "      {}", safe(x))?;
                         }
                     }
                 }
@@ -380,7 +490,7 @@ pub fn run_lists(args: ListsArgs) -> Result<i32> {
 }
 
 fn show(
-    lists: &[ParsedList],
+    loaded: &Loaded,
     manifest: Option<&store::Manifest>,
     format: ShowFormat,
     top: usize,
@@ -396,8 +506,11 @@ fn show(
         entities: usize,
         by_type: BTreeMap<String, usize>,
         by_programme: BTreeMap<String, usize>,
-        sha256: Option<&'a str>,
+        files: &'a [SourceFile],
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        warnings: &'a [String],
     }
+    let lists: &[ParsedList] = &loaded.lists;
     let mut sums = Vec::new();
     for l in lists {
         let mut by_type = BTreeMap::new();
@@ -408,8 +521,6 @@ fn show(
                 *by_prog.entry(p.clone()).or_insert(0) += 1;
             }
         }
-        let sha =
-            manifest.and_then(|m| m.files.iter().find(|f| l.source.ends_with(&f.file)).map(|f| f.sha256.as_str()));
         sums.push(Summary {
             list: &l.list,
             authority: &l.authority,
@@ -419,19 +530,18 @@ fn show(
             entities: l.entities.len(),
             by_type,
             by_programme: by_prog,
-            sha256: sha,
+            files: &l.files,
+            warnings: &l.warnings,
         });
     }
     match format {
         ShowFormat::Json => {
-            serde_json::to_writer_pretty(
-                &mut *out,
-                &serde_json::json!({
-                    "fetched_at": manifest.map(|m| m.fetched_at.clone()),
-                    "lists": sums,
-                }),
-            )?;
-            writeln!(out)?;
+            let doc = serde_json::json!({
+                "fetched_at": manifest.map(|m| m.fetched_at.clone()),
+                "lists": sums,
+                "skipped": loaded.skipped,
+            });
+            writeln!(out, "{}", crate::screen::json_safe(&serde_json::to_string_pretty(&doc)?))?;
         }
         ShowFormat::Table => {
             if let Some(m) = manifest {
@@ -444,25 +554,31 @@ fn show(
                     out,
                     "\n{} — {} ({}), generated {}",
                     s.list,
-                    s.authority,
+                    safe(s.authority),
                     s.format,
-                    s.generated.unwrap_or("(no date in file)")
+                    safe(s.generated.unwrap_or("(no date in file)"))
                 )?;
                 let modified = std::fs::metadata(s.source)
                     .and_then(|m| m.modified())
                     .map(|t| chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%d %H:%M UTC").to_string())
                     .unwrap_or_else(|_| "?".into());
-                writeln!(out, "  file: {} (modified {modified})", s.source)?;
-                if let Some(h) = s.sha256 {
-                    writeln!(out, "  sha256: {h}")?;
+                writeln!(out, "  file: {} (modified {modified})", safe(s.source))?;
+                for f in s.files {
+                    writeln!(out, "  sha256 {}  {}", f.sha256, safe(&f.path))?;
+                }
+                for w in s.warnings {
+                    writeln!(out, "  warning: {}", safe(w))?;
                 }
                 let types: Vec<String> = s.by_type.iter().map(|(k, v)| format!("{k} {v}")).collect();
                 writeln!(out, "  {} entities: {}", s.entities, types.join(", "))?;
                 let mut progs: Vec<(&String, &usize)> = s.by_programme.iter().collect();
                 progs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-                let shown: Vec<String> = progs.iter().take(top).map(|(k, v)| format!("{k} {v}")).collect();
+                let shown: Vec<String> = progs.iter().take(top).map(|(k, v)| format!("{} {v}", safe(k))).collect();
                 let more = if progs.len() > top { format!(" (+{} more)", progs.len() - top) } else { String::new() };
                 writeln!(out, "  programmes: {}{}", shown.join(", "), more)?;
+            }
+            for sk in &loaded.skipped {
+                writeln!(out, "\nskipped: {} — {}", safe(&sk.path), safe(&sk.reason))?;
             }
         }
     }

@@ -7,6 +7,7 @@
 //! once by [`normalize`], blocked by token / phonetic / prefix keys) →
 //! [`matcher`] scores candidates → [`screen`] renders results.
 
+pub mod audit;
 pub mod cli;
 pub mod countries;
 pub mod eu;
@@ -17,10 +18,13 @@ pub mod lists;
 pub mod matcher;
 pub mod model;
 pub mod normalize;
+pub mod ofac_advanced;
 pub mod ofac_csv;
 pub mod ofac_xml;
+pub mod policy;
 pub mod screen;
 pub mod store;
 pub mod uk;
+pub mod uk_spreadsheet;
 pub mod un;
 pub mod xml;

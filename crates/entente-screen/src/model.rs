@@ -245,6 +245,9 @@ pub enum IdKind {
     CallSign,
     Email,
     Other,
+    /// Russian bank identification code (BIK), a clearing-system member id
+    /// (ISO 20022 `ClrSysMmbId` with system `RUCBC`).
+    Bik,
 }
 
 impl IdKind {
@@ -252,7 +255,14 @@ impl IdKind {
     pub fn is_strong(self) -> bool {
         matches!(
             self,
-            IdKind::Imo | IdKind::Mmsi | IdKind::Inn | IdKind::Ogrn | IdKind::Bic | IdKind::Lei | IdKind::CryptoWallet
+            IdKind::Imo
+                | IdKind::Mmsi
+                | IdKind::Inn
+                | IdKind::Ogrn
+                | IdKind::Bic
+                | IdKind::Lei
+                | IdKind::CryptoWallet
+                | IdKind::Bik
         )
     }
 
@@ -272,6 +282,7 @@ impl IdKind {
             "crypto" | "wallet" => IdKind::CryptoWallet,
             "callsign" => IdKind::CallSign,
             "email" => IdKind::Email,
+            "bik" => IdKind::Bik,
             _ => return None,
         })
     }
@@ -294,6 +305,7 @@ impl fmt::Display for IdKind {
             IdKind::CallSign => "call sign",
             IdKind::Email => "email",
             IdKind::Other => "identifier",
+            IdKind::Bik => "BIK",
         };
         f.write_str(s)
     }

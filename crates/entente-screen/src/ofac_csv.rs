@@ -51,56 +51,72 @@ fn cp1252(b: u8) -> char {
 }
 
 /// Reads all records of one file; fields `-0-` become empty. Trailing DOS
-/// EOF markers (0x1A) are ignored.
-fn records(file: &CsvFile<'_>, min_fields: usize) -> Result<Vec<(usize, Vec<String>)>, ParseError> {
+/// EOF markers (0x1A) are ignored, and so is a header row added by a
+/// spreadsheet re-save (`ID,Name,Type,...`). Every record must have exactly
+/// `fields` fields and no field may span lines: OFAC never writes either, so
+/// both mean a stray quote has merged or split records.
+fn records(file: &CsvFile<'_>, fields_expected: usize) -> Result<Vec<(usize, Vec<String>)>, ParseError> {
     let text = decode(file.data);
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut out = Vec::new();
-    for rec in rdr.records() {
+    let err =
+        |line: usize, message: String| ParseError { source_name: file.name.to_string(), line, column: 1, message };
+    for (n, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| {
-            let (line, byte) = e.position().map(|p| (p.line() as usize, p.byte() as usize)).unwrap_or((0, 0));
+            let byte = e.position().map(|p| p.byte() as usize).unwrap_or(0);
             let mut pe = ParseError::at(file.name, text.as_bytes(), byte, format!("malformed CSV: {e}"));
-            if line > 0 {
-                pe.line = line;
-            }
+            pe.line = record_line(text.as_bytes(), byte);
             pe
         })?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        let line = rec.position().map(|p| record_line(text.as_bytes(), p.byte() as usize)).unwrap_or(0);
         if rec.iter().all(|f| f.trim_matches(|c: char| c.is_whitespace() || c == '\u{1a}').is_empty()) {
             continue;
         }
-        if rec.len() < min_fields {
-            return Err(ParseError {
-                source_name: file.name.to_string(),
+        if n == 0
+            && rec.get(0).is_some_and(|f| {
+                let f = f.trim().to_ascii_lowercase();
+                f == "id" || f == "ent_num"
+            })
+        {
+            continue;
+        }
+        if let Some(i) = rec.iter().position(|f| f.contains('\n') || f.contains('\r')) {
+            return Err(err(
                 line,
-                column: 1,
-                message: format!("expected at least {min_fields} fields, found {}", rec.len()),
-            });
+                format!("field {} spans several lines — a stray quote has swallowed the following record(s)", i + 1),
+            ));
+        }
+        if rec.len() != fields_expected {
+            return Err(err(
+                line,
+                format!("expected {fields_expected} fields, found {} (a stray quote or an unquoted comma?)", rec.len()),
+            ));
         }
         let mut fields = Vec::with_capacity(rec.len());
         for f in rec.iter() {
             if f.len() > MAX_FIELD {
-                return Err(ParseError {
-                    source_name: file.name.to_string(),
-                    line,
-                    column: 1,
-                    message: format!("field exceeds {MAX_FIELD} bytes"),
-                });
+                return Err(err(line, format!("field exceeds {MAX_FIELD} bytes")));
             }
             let f = f.trim();
             fields.push(if f == "-0-" { String::new() } else { f.to_string() });
         }
         if fields[0].parse::<u64>().is_err() {
-            return Err(ParseError {
-                source_name: file.name.to_string(),
-                line,
-                column: 1,
-                message: format!("ent_num is not a number: {:?}", truncate(&fields[0], 40)),
-            });
+            return Err(err(line, format!("ent_num is not a number: {:?}", truncate(&fields[0], 40))));
         }
         out.push((line, fields));
     }
     Ok(out)
+}
+
+/// 1-based line on which the record at byte `pos` starts. The csv crate
+/// reports a record's position *before* the line break that ends the previous
+/// record when lines end in CRLF, so the break is skipped here.
+pub fn record_line(text: &[u8], pos: usize) -> usize {
+    let mut b = pos.min(text.len());
+    while b < text.len() && (text[b] == b'\r' || text[b] == b'\n') {
+        b += 1;
+    }
+    text[..b].iter().filter(|&&c| c == b'\n').count() + 1
 }
 
 fn truncate(s: &str, n: usize) -> &str {
@@ -122,7 +138,7 @@ pub fn parse(set: &CsvSet<'_>) -> Result<ParsedList, ParseError> {
         }
     }
     let mut index: HashMap<String, usize> = HashMap::new();
-    for (_, f) in records(&set.primary, 4)? {
+    for (_, f) in records(&set.primary, 12)? {
         let get = |i: usize| f.get(i).map(String::as_str).unwrap_or("");
         let ent = get(0);
         let schema = match get(2).to_ascii_lowercase().as_str() {
@@ -157,11 +173,14 @@ pub fn parse(set: &CsvSet<'_>) -> Result<ParsedList, ParseError> {
         out.entities.push(e);
     }
     if let Some(alt) = &set.alt {
-        for (line, f) in records(alt, 4)? {
+        let mut orphans = Vec::new();
+        for (line, f) in records(alt, 5)? {
             // Real exports occasionally carry aliases of delisted entries;
-            // they cannot be attached to anything and are skipped.
-            let _ = line;
-            let Some(&i) = index.get(&f[0]) else { continue };
+            // they cannot be attached to anything: skipped, and said so.
+            let Some(&i) = index.get(&f[0]) else {
+                orphans.push(line);
+                continue;
+            };
             let e = &mut out.entities[i];
             let strength = match f[2].to_ascii_lowercase().as_str() {
                 "fka" => NameStrength::Previous,
@@ -170,9 +189,18 @@ pub fn parse(set: &CsvSet<'_>) -> Result<ParsedList, ParseError> {
             let name = reorder(&f[3], e.schema);
             e.add_name(&name, strength, None);
         }
+        if !orphans.is_empty() {
+            out.warnings.push(format!(
+                "{}: {} alias row(s) refer to no entry of {} (lines {}) and were not loaded",
+                alt.name,
+                orphans.len(),
+                set.primary.name,
+                orphans.iter().take(5).map(|l| l.to_string()).collect::<Vec<_>>().join(", ")
+            ));
+        }
     }
     if let Some(add) = &set.add {
-        for (_, f) in records(add, 3)? {
+        for (_, f) in records(add, 6)? {
             let Some(&i) = index.get(&f[0]) else { continue };
             let e = &mut out.entities[i];
             let parts: Vec<&str> = f[2..].iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
@@ -223,7 +251,7 @@ const ID_LABELS: &[(&str, IdKind)] = &[
     ("Government Gazette Number", IdKind::Registration),
     ("Business Registration Document #", IdKind::Registration),
     ("Email Address", IdKind::Email),
-    ("BIK (RU)", IdKind::Other),
+    ("BIK (RU)", IdKind::Bik),
     ("Aircraft Tail Number", IdKind::Other),
     ("Aircraft Manufacturer's Serial Number (MSN)", IdKind::Other),
     ("Digital Currency Address", IdKind::CryptoWallet),
@@ -338,9 +366,61 @@ mod tests {
 
     #[test]
     fn bad_ent_num_is_an_error_with_line() {
-        let sdn = b"1,\"A\",-0-,\"X\"\nfoo,\"B\",-0-,\"X\"\n";
+        let sdn = b"1,\"A\",-0-,\"X\",,,,,,,,\nfoo,\"B\",-0-,\"X\",,,,,,,,\n";
         let set = CsvSet { primary: CsvFile { name: "sdn.csv", data: sdn }, add: None, alt: None, comments: None };
         let e = parse(&set).unwrap_err();
         assert_eq!(e.line, 2);
+    }
+
+    fn row(ent: &str, name: &str) -> String {
+        format!("{ent},\"{name}\",\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n")
+    }
+
+    #[test]
+    fn stray_quote_is_an_error_naming_the_line() {
+        let sdn = format!(
+            "{}2,\"BROKEN, Name,\"individual\",\"SDGT\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n{}",
+            row("1", "A, B"),
+            row("3", "C, D")
+        );
+        let set =
+            CsvSet { primary: CsvFile { name: "sdn.csv", data: sdn.as_bytes() }, add: None, alt: None, comments: None };
+        let e = parse(&set).unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.to_string().starts_with("sdn.csv:2:"), "{e}");
+    }
+
+    #[test]
+    fn wrong_field_count_is_an_error() {
+        let sdn = format!("{}4,\"X\",\"individual\"\r\n", row("1", "A, B"));
+        let set =
+            CsvSet { primary: CsvFile { name: "sdn.csv", data: sdn.as_bytes() }, add: None, alt: None, comments: None };
+        let e = parse(&set).unwrap_err();
+        assert!(e.message.contains("expected 12 fields, found 3"), "{e}");
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn header_row_of_resaved_files_is_skipped() {
+        let sdn =
+            format!("ID,Name,Type,Country,Title,Col_F,Col_G,Col_H,Col_I,Col_J,Col_K,Details\r\n{}", row("1", "A, B"));
+        let set =
+            CsvSet { primary: CsvFile { name: "sdn.csv", data: sdn.as_bytes() }, add: None, alt: None, comments: None };
+        assert_eq!(parse(&set).unwrap().entities.len(), 1);
+    }
+
+    #[test]
+    fn orphan_aliases_are_reported() {
+        let sdn = row("1", "A, B");
+        let alt = "1,10,\"aka\",\"C, D\",-0- \r\n99,11,\"aka\",\"E\",-0- \r\n";
+        let set = CsvSet {
+            primary: CsvFile { name: "sdn.csv", data: sdn.as_bytes() },
+            add: None,
+            alt: Some(CsvFile { name: "alt.csv", data: alt.as_bytes() }),
+            comments: None,
+        };
+        let l = parse(&set).unwrap();
+        assert_eq!(l.entities[0].names.len(), 2);
+        assert!(l.warnings[0].contains("1 alias row(s)") && l.warnings[0].contains("lines 2"), "{:?}", l.warnings);
     }
 }

@@ -133,13 +133,51 @@ fn entity(rec: &Element) -> Result<Entity, String> {
             e.add_name(n, alias_strength(a.text_of("QUALITY")), None);
         }
     }
-    if e.identifiers.iter().any(|i| i.kind == IdKind::Imo) {
+    // The UN lists shipping *companies* with their IMO company numbers
+    // ("Company Number IMO 5434358"); only a number with a valid ship check
+    // digit, on an entry whose name is not a company's, makes a vessel.
+    let company_name = {
+        let n = name.to_ascii_uppercase();
+        [
+            " CO",
+            "COMPANY",
+            "CORP",
+            "LTD",
+            "LIMITED",
+            "SHIPPING",
+            "LLC",
+            "INC",
+            "PTE",
+            "JV",
+            "MANAGEMENT",
+            "TRADING",
+            "&",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
+    };
+    let ship_imo = e.identifiers.iter().any(|i| i.kind == IdKind::Imo && is_ship_imo(&i.key()));
+    if ship_imo && !company_name {
         e.schema = Schema::Vessel;
+    } else if e.identifiers.iter().any(|i| i.kind == IdKind::Imo) {
+        e.notes.push("IMO number is a company (registered owner / manager) number".into());
     }
     for a in rec.children("ENTITY_ADDRESS") {
         address(a, &mut e);
     }
     Ok(e)
+}
+
+/// True when a 7-digit number carries a valid IMO *ship* check digit (the
+/// last digit is the sum of the first six weighted 7…2, modulo 10). IMO
+/// company numbers do not follow this rule.
+pub fn is_ship_imo(n: &str) -> bool {
+    let d: Vec<u32> = n.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 7 || n.chars().count() != 7 {
+        return false;
+    }
+    let sum: u32 = d[..6].iter().zip((2..=7).rev()).map(|(x, w)| x * w).sum();
+    sum % 10 == d[6]
 }
 
 fn address(a: &Element, e: &mut Entity) {

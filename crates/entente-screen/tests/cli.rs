@@ -219,7 +219,7 @@ fn fetch_rejects_non_list_content() {
     let e = lists(&["fetch", "--dir", &d, "--source", "un", "--url", &format!("un={base}/un.xml"), "--retries", "0"])
         .unwrap_err();
     h.join().unwrap();
-    assert!(format!("{e:#}").contains("unrecognised list format"), "{e:#}");
+    assert!(format!("{e:#}").contains("an HTML page, not a list"), "{e:#}");
     assert!(entente_screen::store::current(dir.path()).is_err());
 }
 
@@ -227,21 +227,29 @@ fn fetch_rejects_non_list_content() {
 fn payment_screening_explains_each_party() {
     use entente_screen::index::{Index, SearchOptions};
     use entente_screen::screen::{render, screen_all, OutputFormat};
-    let lists = entente_screen::lists::load_paths(&all_lists().iter().map(PathBuf::from).collect::<Vec<_>>()).unwrap();
-    let index = Index::build(lists);
+    let paths = all_lists().iter().map(PathBuf::from).collect::<Vec<_>>();
+    let loaded = entente_screen::lists::load_paths_with(&paths, &Default::default()).unwrap();
+    let now = entente_screen::audit::run_time(Some("2026-12-01")).unwrap();
+    let audit = entente_screen::audit::Audit::new(&loaded, now, 0.75, "entente");
+    let index = Index::build(loaded.lists);
     let data = std::fs::read(fx("pacs008.xml")).unwrap();
     let parties = entente_screen::iso20022::parse("pacs008.xml", &data).unwrap();
     let results = screen_all(&index, parties, &SearchOptions { threshold: 0.75, ..Default::default() });
     let mut out = Vec::new();
-    render(&index, &results, OutputFormat::Json, false, &mut out).unwrap();
+    render(&index, &results, OutputFormat::Json, false, &audit, &mut out).unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let by_role = |role: &str| v.as_array().unwrap().iter().find(|r| r["role"] == role).unwrap().clone();
+    assert_eq!(v["audit"]["lists"].as_array().unwrap().len(), 6);
+    let by_role = |role: &str| v["results"].as_array().unwrap().iter().find(|r| r["role"] == role).unwrap().clone();
     let creditor = by_role("creditor");
     assert_eq!(creditor["hits"][0]["entity_id"], "eu:90002", "{creditor}");
     assert!(creditor["hits"][0]["explanation"].as_str().unwrap().contains("romashka"));
     let agent = by_role("creditor agent");
     assert_eq!(agent["hits"][0]["entity_id"], "ofac-sdn:99001");
     assert!(agent["hits"][0]["explanation"].as_str().unwrap().contains("BIC"), "{agent}");
+    let fields = agent["hits"][0]["matched_fields"].as_array().unwrap();
+    assert!(fields.iter().any(|f| f == "CdtTrfTxInf/CdtrAgt/FinInstnId/BICFI"), "{agent}");
+    assert_eq!(agent["amount"]["currency"], "EUR");
+    assert_eq!(creditor["hits"][0]["matched_fields"][0], "CdtTrfTxInf/Cdtr/Nm", "{creditor}");
     let rmt = by_role("remittance");
     assert_eq!(rmt["hits"][0]["entity_id"], "ofac-sdn:47371");
     assert!(by_role("debtor")["hits"].as_array().unwrap().is_empty());
