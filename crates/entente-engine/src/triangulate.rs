@@ -95,7 +95,7 @@ pub fn sd_log_for(grade: Option<Grade>) -> f64 {
         6 => 4.0,
         c => c as f64,
     };
-    0.1 * (r + c)
+    (r + c) / 10.0
 }
 
 #[derive(Debug, Clone, Serialize)]
