@@ -198,6 +198,7 @@ pub fn category_label(id: &str) -> String {
         "air-defence" => "Air defence".into(),
         "aircraft" => "Aircraft".into(),
         "other-goods" => "Other goods".into(),
+        "troop-pay" => "Troop pay kept by the state".into(),
         other => other.to_string(),
     }
 }
@@ -214,6 +215,9 @@ pub struct Item {
     pub unit_price: Expr,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// The item on the other flow that pays for, or is paid by, this one (troop services ↔ the cash for them):
+    /// a transfer valued on one side appears on the other where it is paid.
+    pub counterpart: Option<String>,
     pub note: String,
 }
 

@@ -126,9 +126,13 @@ struct State {
     originator_refs: Vec<(String, Loc)>,
     /// Where each claim lists what informed it.
     informed_locs: HashMap<String, Loc>,
+    /// Where each claim gives its public date.
+    claim_locs: HashMap<String, Loc>,
     /// Scenario id → where each of its overrides stands.
     override_locs: HashMap<(String, String), Loc>,
     gdp_locs: Vec<Loc>,
+    /// (counterpart item id, where), in item order
+    counterpart_refs: Vec<(String, Loc)>,
     /// Ids declared in each file, even by entries that failed to read, so one mistake is reported once and
     /// not again at every place that refers to the broken entry.
     source_ids: BTreeSet<String>,
@@ -269,10 +273,19 @@ fn read_sources(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, 
                     format!("an analyst assumption is graded F6, not {grade}"),
                 );
             }
-            ds.sources.insert(
-                id.clone(),
-                Source { id, title, publisher, url, published, grade, assumption, made, originator, note },
-            );
+            // a duplicate id is an error already: the first entry stands
+            ds.sources.entry(id.clone()).or_insert(Source {
+                id,
+                title,
+                publisher,
+                url,
+                published,
+                grade,
+                assumption,
+                made,
+                originator,
+                note,
+            });
         }
     }
     st.source_ids = seen;
@@ -362,6 +375,9 @@ fn read_claims(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, s
             }
             c
         });
+        if let Some(id) = &id {
+            st.claim_locs.insert(id.clone(), loc(r, r.span_of(&e, "public").or(e.span.clone()), &e.path));
+        }
         let informed_by = r.string_list(&e, "informed_by");
         if !informed_by.is_empty() {
             let here = loc(r, r.span_of(&e, "informed_by"), &e.path);
@@ -635,7 +651,14 @@ fn read_items(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st
     let mut seen = BTreeSet::new();
     for mut e in entries(r, doc, "item", true) {
         let id = read_id(r, &mut e, &mut seen, true);
-        r.unknown_keys(&e, &["id", "name", "flow", "category", "unit", "quantity", "unit_price", "period", "note"]);
+        r.unknown_keys(
+            &e,
+            &["id", "name", "flow", "category", "unit", "quantity", "unit_price", "period", "counterpart", "note"],
+        );
+        let counterpart = r.string(&e, "counterpart", false);
+        if let Some(c) = &counterpart {
+            st.counterpart_refs.push((c.clone(), loc(r, r.span_of(&e, "counterpart"), &e.path)));
+        }
         let name = r.string(&e, "name", true);
         let flow = r.string(&e, "flow", true).and_then(|f| {
             let flow = Flow::parse(&f);
@@ -683,7 +706,19 @@ fn read_items(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st
             Some((from, to)),
         ) = (id, name, flow, category, unit, quantity, unit_price, period)
         {
-            ds.items.push(entente_core::Item { id, name, flow, category, unit, quantity, unit_price, from, to, note });
+            ds.items.push(entente_core::Item {
+                id,
+                name,
+                flow,
+                category,
+                unit,
+                quantity,
+                unit_price,
+                from,
+                to,
+                counterpart,
+                note,
+            });
         } else {
             st.item_locs.pop();
         }
@@ -978,7 +1013,12 @@ fn read_hypotheses(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Datase
             } else {
                 let sum: f64 = options.iter().filter_map(|o| o.weight).sum();
                 if (sum - 1.0).abs() > 1e-9 {
-                    r.error(e.span.clone(), &e.path, "weight", format!("the options' weights sum to {sum}, not 1"));
+                    r.error(
+                        e.span.clone(),
+                        &e.path,
+                        "weight",
+                        format!("the options' weights sum to {}, not 1", (sum * 1e9).round() / 1e9),
+                    );
                     ok = false;
                 }
                 if weight_claims.is_empty() {
@@ -1091,19 +1131,27 @@ fn cross_check(ds: &Dataset, st: &State, errors: &mut Vec<DataError>) {
         for s in c.sources.iter().filter_map(|s| ds.sources.get(s)) {
             if let (true, Some(made)) = (s.assumption, s.made) {
                 if c.public > made {
-                    let at = st.informed_locs.get(&c.id).cloned().unwrap_or(Loc {
-                        file: "claims.toml",
-                        line: None,
-                        path: format!("claim ({})", c.id),
-                    });
                     push(
                         errors,
-                        &at,
+                        &st.claim_locs[&c.id],
                         "public",
                         format!("assumption `{}` was made on {made}, after its claim's public date {}", s.id, c.public),
                     );
                 }
             }
+        }
+    }
+    for (id, at) in &st.counterpart_refs {
+        let owner = ds.items.iter().find(|i| i.counterpart.as_deref() == Some(id.as_str()));
+        match (ds.item(id), owner) {
+            (None, _) => push(errors, at, "counterpart", format!("unknown item `{id}`")),
+            (Some(c), Some(o)) if c.flow == o.flow => push(
+                errors,
+                at,
+                "counterpart",
+                format!("`{id}` is on the same flow ({}): a counterpart is on the other side", c.flow),
+            ),
+            _ => {}
         }
     }
     for (g, at) in ds.gdp.iter().zip(&st.gdp_locs) {

@@ -61,7 +61,7 @@ fn malformed_datasets_give_exact_errors() {
         ("items.toml", "flow = \"RU->KP\"", "flow = \"RU->CN\"", "items.toml:14: item[1] (oil).flow: `RU->CN` is not a flow (KP->RU or RU->KP)"),
         ("scenarios.toml", "variable = \"price\"", "variable = \"cost\"", "scenarios.toml:16: scenario[1] (early).override[0].variable: unknown variable `cost`"),
         ("scenarios.toml", "default = \"now\"", "default = \"later\"", "scenarios.toml:1: default: unknown scenario `later`"),
-        ("reference.toml", "scenario = \"now\"", "scenario = \"then\"", "reference.toml:9: study[0] (study).scenario: unknown scenario `then`"),
+        ("reference.toml", "scenario = \"now\"", "scenario = \"then\"", "reference.toml:10: study[0] (study).scenario: unknown scenario `then`"),
         ("trade.csv", "2023-01-01,2023-12-31", "2023-12-31,2023-01-01", "trade.csv:2: row 2.to: period ends (2023-01-01) before it starts (2023-12-31)"),
         ("meetings.csv", "head-of-state", "emperor", "meetings.csv:2: row 2.level: `emperor` is not a level (head-of-state, minister, deputy, delegation, call)"),
     ];
@@ -79,7 +79,7 @@ fn malformed_datasets_give_exact_errors() {
 #[test]
 fn unknown_fields_are_reported() {
     let got = errors_after("items.toml", "unit_price = \"price\"", "unit_prce = \"price\"");
-    assert!(got.contains(&"items.toml:8: item[0] (shells).unit_prce: unknown field (known: id, name, flow, category, unit, quantity, unit_price, period, note)".to_string()), "{got:#?}");
+    assert!(got.contains(&"items.toml:8: item[0] (shells).unit_prce: unknown field (known: id, name, flow, category, unit, quantity, unit_price, period, counterpart, note)".to_string()), "{got:#?}");
     assert!(got.iter().any(|e| e.starts_with("items.toml:1: item[0] (shells).unit_price: missing")), "{got:#?}");
 }
 

@@ -41,6 +41,18 @@ pub struct Explanation {
     pub sources: Vec<Source>,
     pub scenario: String,
     pub as_of: chrono::NaiveDate,
+    /// The other side of the same transfer (troop services ↔ the cash paid for them), with its value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterpart: Option<Counterpart>,
+}
+
+/// The item on the other flow that pays for, or is paid by, the explained one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Counterpart {
+    pub item: String,
+    pub name: String,
+    pub flow: String,
+    pub value: Summary,
 }
 
 /// Explains an item of a run; `None` if the item is not in the plan (unknown or left out).
@@ -107,5 +119,19 @@ pub fn explain(ds: &Dataset, run: &Run, item: &str) -> Option<Explanation> {
         sources: source_ids.iter().filter_map(|s| ds.sources.get(s)).cloned().collect(),
         scenario: plan.scenario.id.clone(),
         as_of: plan.as_of,
+        counterpart: plan
+            .items
+            .iter()
+            .find(|o| {
+                o.item.id != it.item.id
+                    && (it.item.counterpart.as_deref() == Some(&o.item.id)
+                        || o.item.counterpart.as_deref() == Some(&it.item.id))
+            })
+            .map(|o| Counterpart {
+                item: o.item.id.clone(),
+                name: o.item.name.clone(),
+                flow: o.item.flow.to_string(),
+                value: summarise(run.values(o.value), &[]),
+            }),
     })
 }

@@ -35,6 +35,7 @@ fn item(id: &str, flow: Flow, category: &str, unit: &str, q: &str, p: &str) -> I
         unit_price: Expr::parse(p).unwrap(),
         from: None,
         to: None,
+        counterpart: None,
         note: String::new(),
     }
 }

@@ -51,8 +51,28 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
     if let Some(g) = &a.min_grade {
         d.meta.push(("minimum grade".into(), format!("{g} (estimates resting only on weaker evidence are ignored)")));
     }
+    for b in &a.basis {
+        let mut v = format!("{} ({})", b.option_title, b.option);
+        if !b.pinned_by_scenario.is_empty() {
+            v += &format!("; the scenario fixes {} itself", b.pinned_by_scenario.join(", "));
+        }
+        d.meta.push((b.title.to_lowercase(), v));
+    }
     if let Some(g) = &a.gdp {
-        d.meta.push(("NK GDP".into(), format!("{} ({}; {})", usd(g.usd), g.year, g.basis)));
+        let mut v = format!("{} ({}; public {}; {})", usd(g.usd), g.year, g.public, g.basis);
+        if let Some(y) = g.instead_of {
+            v += &format!("; the {y} figure was not public by {}", a.as_of);
+        }
+        d.meta.push(("NK GDP".into(), v));
+    }
+    if !a.widened.is_empty() {
+        d.meta.push((
+            "widened".into(),
+            format!("{} (only analyst assumptions remained above the grade)", a.widened.join(", ")),
+        ));
+    }
+    if let Some(j) = &a.judgment {
+        d.sections.extend(super::judgment::sections(j, a.total(), human));
     }
     for flow in Flow::ALL {
         let mut t = Table::numeric(&header(a, &extra).iter().map(String::as_str).collect::<Vec<_>>());
@@ -89,6 +109,9 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
         let f = |v: f64| if human { sig3(v) } else { format!("{v:.6}") };
         t.push(vec!["Deliveries ÷ compensation".into(), f(s.p5()), f(s.p50()), f(s.p95())]);
         d.sections.push(Section { heading: "Balance of the partnership".into(), table: Some(t), notes: vec![note] });
+    }
+    for h in &a.hypotheses {
+        d.sections.push(hypothesis_section(h, human));
     }
     if let Some(g) = &a.grade_effect {
         let mut t = Table::numeric(&[
@@ -143,4 +166,65 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
     );
     d.sections.push(Section { heading: String::new(), table: None, notes });
     d
+}
+
+/// One structural hypothesis: the estimate under each option side by side, and the combined figure when the
+/// analyst stated weights.
+fn hypothesis_section(h: &entente_engine::hypotheses::HypothesisResult, human: bool) -> Section {
+    let mut t = Table::numeric(&[
+        "option",
+        "weight",
+        "deliveries P5",
+        "median",
+        "P95",
+        "compensation median",
+        "deliveries ÷ compensation",
+    ]);
+    t.align[0] = crate::doc::Align::Left;
+    let ratio = |b: Option<entente_engine::history::Band>| b.map(|r| sig3(r.p50)).unwrap_or_default();
+    let mut notes = Vec::new();
+    for o in &h.options {
+        let label = format!("{}{}", o.title, if o.in_use { " (in use)" } else { "" });
+        let weight = o.weight.map(|w| format!("{w}")).unwrap_or_default();
+        match (&o.deliveries, &o.compensation) {
+            (Some(d), Some(c)) => t.push(vec![
+                label,
+                weight,
+                money(d.p5, human),
+                money(d.p50, human),
+                money(d.p95, human),
+                money(c.p50, human),
+                ratio(o.ratio),
+            ]),
+            _ => {
+                t.push(vec![label, weight, String::new(), String::new(), String::new(), String::new(), String::new()]);
+                notes.push(format!("{}: not available — {}.", o.title, o.unavailable.clone().unwrap_or_default()));
+            }
+        }
+    }
+    match &h.combined {
+        Some(c) => {
+            t.rows.push(Row::strong(vec![
+                "Combined (stated weights)".into(),
+                "1".into(),
+                money(c.deliveries.p5, human),
+                money(c.deliveries.p50, human),
+                money(c.deliveries.p95, human),
+                money(c.compensation.p50, human),
+                ratio(c.ratio),
+            ]));
+            notes.push(format!(
+                "The combined row is a mixture: each simulated world takes one option with the analyst's weight ({}).",
+                c.claims.join(", ")
+            ));
+        }
+        None if h.options.iter().all(|o| o.weight.is_none()) => {
+            notes.push("No weights are stated for these options, so no combined figure is shown.".into())
+        }
+        None => notes.push("No combined figure: not every option can be evaluated at this date.".into()),
+    }
+    if !h.note.is_empty() {
+        notes.push(h.note.clone());
+    }
+    Section { heading: format!("{} — each option side by side", h.title), table: Some(t), notes }
 }

@@ -28,7 +28,21 @@ pub fn doc(e: &Explanation, human: bool) -> Doc {
     ] {
         t.push(vec![label.into(), fmt(s.p5(), unit), fmt(s.p50(), unit), fmt(s.p95(), unit), fmt(s.mean, unit)]);
     }
-    d.sections.push(Section { heading: "Result".into(), table: Some(t), notes: Vec::new() });
+    let mut notes = Vec::new();
+    if let Some(c) = &e.counterpart {
+        t.push(vec![
+            format!("other side: {} ({})", c.item, c.flow),
+            fmt(c.value.p5(), "USD"),
+            fmt(c.value.p50(), "USD"),
+            fmt(c.value.p95(), "USD"),
+            fmt(c.value.mean, "USD"),
+        ]);
+        notes.push(format!(
+            "One transfer, both sides: `{}` ({}, {}) is the other side of this item, valued in the same simulated worlds.",
+            c.item, c.name, c.flow
+        ));
+    }
+    d.sections.push(Section { heading: "Result".into(), table: Some(t), notes });
 
     let mut t = Table::numeric(&["input", "definition", "P5", "median", "P95"]);
     t.align[1] = crate::doc::Align::Left;
