@@ -83,6 +83,9 @@ pub struct Assessment {
     /// Each structural hypothesis with the estimate under each of its options side by side.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hypotheses: Vec<crate::hypotheses::HypothesisResult>,
+    /// The headline judgment: probabilities, confidence from the evidence grades, key assumptions (`assess`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judgment: Option<crate::sensitivity::Judgment>,
 }
 
 impl Assessment {
@@ -225,6 +228,7 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
         excluded: plan.excluded.iter().map(|(i, r)| Excluded { item: i.clone(), reason: r.clone() }).collect(),
         grade_effect: None,
         hypotheses: Vec::new(),
+        judgment: None,
     }
 }
 

@@ -43,6 +43,9 @@ pub struct Sensitivity {
     pub sum_first_order: f64,
     /// Sorted by first-order index, largest first.
     pub inputs: Vec<InputSensitivity>,
+    /// Inputs of this figure that are rank-correlated with another input: their first-order indices share the
+    /// correlated part of the variance, so the indices can sum to more than 1.
+    pub correlated: Vec<String>,
 }
 
 /// First-order index of `x` for `y` by equal-count binning, with the small-sample bias of the between-bin
@@ -159,6 +162,17 @@ pub fn sensitivity(run: &Run, target: usize) -> Sensitivity {
         samples: run.samples,
         base,
         sum_first_order: inputs.iter().map(|i| i.first_order).sum(),
+        correlated: {
+            let mut c: Vec<String> = plan
+                .correlations
+                .iter()
+                .flat_map(|(g, _)| g.iter())
+                .filter(|n| leaves.contains(n))
+                .map(|n| plan.nodes[*n].name.clone())
+                .collect();
+            c.sort();
+            c
+        },
         inputs,
     }
 }
@@ -230,6 +244,161 @@ pub fn swings(plan: &Plan, bands: &[Option<[f64; 3]>], targets: &[usize]) -> (f6
     (base, out)
 }
 
+/// How strong the evidence behind an input is, from the best Admiralty grade among its reported claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceStrength {
+    /// A reported claim graded A–B and 1–2.
+    Strong,
+    /// A reported claim graded A–C and 1–3 (but none A–B/1–2).
+    Fair,
+    /// Only reported claims graded below C3.
+    Weak,
+    /// Only analyst assumptions (F6), or no claim at all.
+    Assumption,
+}
+
+/// The strength of the evidence behind a leaf's estimate, and its best reported grade.
+pub fn evidence_strength(
+    ds: &entente_core::Dataset,
+    claims: &[String],
+) -> (EvidenceStrength, Option<entente_core::Grade>) {
+    let best = claims
+        .iter()
+        .filter(|c| !ds.claim_is_assumption(c))
+        .filter_map(|c| ds.claim_grade(c))
+        .min_by_key(|g| (g.reliability, g.credibility));
+    let ok = |g: entente_core::Grade, s: &str| g.meets(s.parse().expect("valid grade"));
+    let strength = match best {
+        None => EvidenceStrength::Assumption,
+        Some(g) if ok(g, "B2") => EvidenceStrength::Strong,
+        Some(g) if ok(g, "C3") => EvidenceStrength::Fair,
+        Some(_) => EvidenceStrength::Weak,
+    };
+    (strength, best)
+}
+
+/// Confidence in a judgment, from the grades of the evidence behind it (see [`judgment`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    High,
+    Moderate,
+    Low,
+}
+
+/// One of the inputs that drive the headline most, with its basis.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyAssumption {
+    pub variable: String,
+    pub description: String,
+    pub unit: String,
+    pub input_p5: f64,
+    pub input_p50: f64,
+    pub input_p95: f64,
+    /// The headline with this input at its P5 and P95 (every other input at its median).
+    pub at_p5: f64,
+    pub at_p95: f64,
+    /// This input's share of the tornado's spread (its swing squared over the sum of all swings squared).
+    pub share: f64,
+    pub strength: EvidenceStrength,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_grade: Option<String>,
+    pub claims: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+/// Share of the headline's spread resting on evidence of each strength (they sum to 1).
+#[derive(Debug, Clone, Copy, Serialize, Default)]
+pub struct GradeMix {
+    pub strong: f64,
+    pub fair: f64,
+    pub weak: f64,
+    pub assumption: f64,
+}
+
+/// The headline judgment in numbers: probabilities of the statements an analyst would publish, the confidence
+/// that the evidence supports, and the key assumptions. Words are made in the report's views (ICD 203).
+#[derive(Debug, Clone, Serialize)]
+pub struct Judgment {
+    /// The probability that the deliveries lie within their P5–P95 (0.9 by construction).
+    pub interval_probability: f64,
+    /// P(deliveries > Russia's identified compensation), when the model has compensation items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_deliveries_exceed_compensation: Option<f64>,
+    pub grade_mix: GradeMix,
+    /// High when at least half of the spread rests on strong evidence (A–B, 1–2) and under a fifth on weak
+    /// evidence or analyst assumptions; low when half or more does; moderate otherwise.
+    pub confidence: Confidence,
+    /// The inputs that move the headline most (widest tornado bars), at most five.
+    pub key_assumptions: Vec<KeyAssumption>,
+}
+
+/// Number of key assumptions listed with a judgment.
+pub const KEY_ASSUMPTIONS: usize = 5;
+
+/// The confidence rule of [`Judgment::confidence`].
+pub fn confidence_of(mix: &GradeMix) -> Confidence {
+    let weak = mix.weak + mix.assumption;
+    if mix.strong >= 0.5 && weak < 0.2 {
+        Confidence::High
+    } else if weak >= 0.5 {
+        Confidence::Low
+    } else {
+        Confidence::Moderate
+    }
+}
+
+/// The judgment behind the headline (the deliveries total) of a run keeping at least its flows.
+pub fn judgment(ds: &entente_core::Dataset, run: &Run) -> Judgment {
+    let plan = &run.plan;
+    let bands = leaf_bands(plan, run.seed);
+    let (_, sw) = swings(plan, &bands, &[plan.total]);
+    let sq: Vec<f64> = sw.iter().map(|s| (s.at_p95 - s.at_p5).powi(2)).collect();
+    let total_sq: f64 = sq.iter().sum();
+    let mut mix = GradeMix::default();
+    let mut key = Vec::new();
+    for (k, (s, q)) in sw.iter().zip(&sq).enumerate() {
+        let claims = plan.claims_of(s.node);
+        let (strength, best) = evidence_strength(ds, &claims);
+        let share = if total_sq > 0.0 { q / total_sq } else { 0.0 };
+        match strength {
+            EvidenceStrength::Strong => mix.strong += share,
+            EvidenceStrength::Fair => mix.fair += share,
+            EvidenceStrength::Weak => mix.weak += share,
+            EvidenceStrength::Assumption => mix.assumption += share,
+        }
+        if k < KEY_ASSUMPTIONS {
+            key.push(KeyAssumption {
+                variable: s.variable.clone(),
+                description: ds.variable(&s.variable).map(|v| v.description.clone()).unwrap_or_default(),
+                unit: plan.nodes[s.node].unit.to_string(),
+                input_p5: s.input_p5,
+                input_p50: bands[s.node].map_or(f64::NAN, |b| b[1]),
+                input_p95: s.input_p95,
+                at_p5: s.at_p5,
+                at_p95: s.at_p95,
+                share,
+                strength,
+                best_grade: best.map(|g| g.to_string()),
+                sources: crate::assess::sources_of(ds, &claims),
+                claims,
+            });
+        }
+    }
+    let (kp, ru) = (run.values(plan.flows[0].1), run.values(plan.flows[1].1));
+    let has_ru = plan.items.iter().any(|i| i.item.flow == entente_core::Flow::RuToKp);
+    let p_exceed = (has_ru && !kp.is_empty() && kp.len() == ru.len())
+        .then(|| kp.iter().zip(ru).filter(|(a, b)| a > b).count() as f64 / kp.len() as f64);
+    Judgment {
+        interval_probability: 0.9,
+        p_deliveries_exceed_compensation: p_exceed,
+        confidence: confidence_of(&mix),
+        grade_mix: mix,
+        key_assumptions: key,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +441,15 @@ mod tests {
         assert!((e1 - s1).abs() < 0.015, "{e1} vs {s1}");
         assert!((e2 - s2).abs() < 0.015, "{e2} vs {s2}");
         assert!(e1 + e2 < 1.0);
+    }
+
+    #[test]
+    fn confidence_follows_the_grade_mix() {
+        let mix = |strong, fair, weak, assumption| GradeMix { strong, fair, weak, assumption };
+        assert_eq!(confidence_of(&mix(0.6, 0.3, 0.05, 0.05)), Confidence::High);
+        assert_eq!(confidence_of(&mix(0.6, 0.1, 0.1, 0.2)), Confidence::Moderate, "a fifth weak is too much for high");
+        assert_eq!(confidence_of(&mix(0.3, 0.4, 0.1, 0.2)), Confidence::Moderate);
+        assert_eq!(confidence_of(&mix(0.3, 0.2, 0.1, 0.4)), Confidence::Low);
     }
 
     #[test]

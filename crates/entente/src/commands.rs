@@ -47,7 +47,7 @@ fn assess(a: AssessArgs) -> Result<u8> {
     let pb = progress(entente_engine::sample::chunks(a.model.samples), "sampling");
     let opts = plan_options(&a.model);
     let progress = |n: usize| pb.inc(n as u64);
-    let (_, mut result) = entente_engine::estimate_keeping(
+    let (run, mut result) = entente_engine::estimate_keeping(
         &ds,
         &opts,
         a.model.samples,
@@ -64,6 +64,8 @@ fn assess(a: AssessArgs) -> Result<u8> {
                 .map_err(|e| anyhow!(e))?,
         );
     }
+    result.judgment = Some(entente_engine::sensitivity::judgment(&ds, &run));
+    drop(run);
     let fmt = a.format.format;
     let human = fmt != OutputFormat::Csv;
     let mut out = render(fmt, &views::assess::doc(&result, human, a.items || fmt != OutputFormat::Table), &result);

@@ -531,3 +531,34 @@ fn bad_checks_and_study_categories_name_file_line_and_field() {
     assert!(err.contains("reference.toml:"), "{err}");
     assert!(err.contains("study[0] (study).category[1].low: low 160000 is greater than 140000"), "{err}");
 }
+
+#[test]
+fn assess_states_judgments_with_icd_203_words_confidence_and_key_assumptions() {
+    // every input rests on claims of one B2 source: strong evidence, high confidence
+    let d = dataset(|_, t| t.to_string());
+    let v = json(d.path(), &["assess", "--samples", "20000"]);
+    let j = &v["judgment"];
+    assert_eq!(j["confidence"], "high", "{j}");
+    assert!(f(&j["grade_mix"]["strong"]) > 0.99, "{j}");
+    // the widest input first: the triangular price (300–1000) moves the total most
+    let keys: Vec<&str> =
+        j["key_assumptions"].as_array().unwrap().iter().map(|k| k["variable"].as_str().unwrap()).collect();
+    assert_eq!(keys[0], "price", "{keys:?}");
+    assert!(keys.contains(&"containers"), "{keys:?}");
+    assert_eq!(j["key_assumptions"][0]["best_grade"], "B2");
+    assert!(j.get("p_deliveries_exceed_compensation").is_none(), "no compensation items in this dataset");
+    let out = run(d.path(), &["assess", "--samples", "20000"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("are very likely (90.0 %) worth"), "{text}");
+    assert!(text.contains("Confidence in these judgments: high."), "{text}");
+    assert!(text.contains("Key assumptions"), "{text}");
+
+    // the same model resting on a D4 source: weak evidence, low confidence
+    let d = dataset(|name, t| match name {
+        "sources.toml" => t.replacen("reliability = \"B\"\ncredibility = 2", "reliability = \"D\"\ncredibility = 4", 1),
+        _ => t.to_string(),
+    });
+    let v = json(d.path(), &["assess", "--samples", "20000"]);
+    assert_eq!(v["judgment"]["confidence"], "low", "{}", v["judgment"]);
+    assert_eq!(v["judgment"]["key_assumptions"][0]["strength"], "weak");
+}

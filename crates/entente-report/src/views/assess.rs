@@ -71,9 +71,6 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
             format!("{} (only analyst assumptions remained above the grade)", a.widened.join(", ")),
         ));
     }
-    if let Some(j) = &a.judgment {
-        d.sections.extend(super::judgment::sections(j, a.total(), human));
-    }
     for flow in Flow::ALL {
         let mut t = Table::numeric(&header(a, &extra).iter().map(String::as_str).collect::<Vec<_>>());
         let cats: Vec<&Figure> =
@@ -149,6 +146,9 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
             table: Some(t),
             notes,
         });
+    }
+    if let Some(j) = &a.judgment {
+        d.sections.extend(super::judgment::sections(j, a.total(), human));
     }
     let total = a.total();
     let mut notes = vec![format!(

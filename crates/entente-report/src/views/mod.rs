@@ -5,6 +5,7 @@ pub mod assess;
 pub mod compare;
 pub mod explain;
 pub mod history;
+pub mod judgment;
 pub mod meetings;
 pub mod sensitivity;
 pub mod trade;

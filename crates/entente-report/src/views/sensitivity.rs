@@ -37,11 +37,26 @@ pub fn doc(s: &Sensitivity, human: bool) -> Doc {
             money(i.swing),
         ]);
     }
+    let sum = if human { sig3(s.sum_first_order) } else { format!("{:.6}", s.sum_first_order) };
+    let why = if s.sum_first_order > 1.0 && !s.correlated.is_empty() {
+        format!(
+            "more than 1 because of correlation: the correlated inputs ({}) share part of their effect, and each one's index counts the shared part again. The excess over 1 is correlation, not interaction",
+            s.correlated.join(", ")
+        )
+    } else if s.sum_first_order > 1.0 {
+        "just over 1 from sampling noise in the binned estimates (no input of this figure is correlated)".to_string()
+    } else if s.correlated.is_empty() {
+        "the rest is interaction between uncertain terms (quantity × price)".to_string()
+    } else {
+        format!(
+            "the rest is interaction between uncertain terms (quantity × price); correlated inputs ({}) would add their shared part to each index",
+            s.correlated.join(", ")
+        )
+    };
     let notes = vec![
         format!(
-            "First-order index: the share of the figure's variance explained by the input alone, Var(E[Y|X])/Var(Y), estimated by binning the draws into {} equal-count bins. The indices sum to {}; the rest is interaction between uncertain terms (quantity × price).",
+            "First-order index: the share of the figure's variance explained by the input alone, Var(E[Y|X])/Var(Y), estimated by binning the draws into {} equal-count bins. The indices sum to {sum}: {why}.",
             entente_engine::sensitivity::BINS,
-            if human { sig3(s.sum_first_order) } else { format!("{:.6}", s.sum_first_order) }
         ),
         "Tornado: the figure with one input at its own P5 and P95 and every other input at its median.".into(),
     ];
