@@ -53,6 +53,8 @@ pub struct HypothesisResult {
     /// Present only when the analyst stated weights and every option could be evaluated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub combined: Option<Combined>,
+    /// Monte Carlo samples per option.
+    pub samples: usize,
     pub note: String,
 }
 
@@ -141,6 +143,7 @@ pub fn side_by_side(
             title: h.title.clone(),
             options,
             combined,
+            samples,
             note: h.note.clone(),
         });
     }

@@ -42,6 +42,8 @@ pub enum Command {
     Screen(entente_screen::cli::ScreenArgs),
     /// Fetch, show and compare sanctions lists.
     Lists(entente_screen::cli::ListsArgs),
+    /// Sanctions gaps: each party of the flows against every loaded list, by authority, with dates, lags and ownership.
+    Gaps(crate::gaps::GapsArgs),
     /// Write the assessment as a self-contained HTML report with charts (or Markdown with SVG charts beside it).
     Report(crate::report::ReportArgs),
     /// Official Russia–North Korea trade: the series, growth between periods, the pre-2017 level, gaps.
@@ -65,6 +67,10 @@ pub struct ModelArgs {
     /// Ignore estimates that rest only on evidence graded below this (e.g. B3: reliability A–B and credibility 1–3).
     #[arg(long, value_name = "GRADE")]
     pub min_grade: Option<Grade>,
+    /// Use this option of a structural hypothesis instead of its base, as HYPOTHESIS=OPTION (repeatable), e.g.
+    /// `--hypothesis price-basis=production-cost`. `entente assess` shows every option side by side.
+    #[arg(long = "hypothesis", value_name = "HYPOTHESIS=OPTION", value_parser = parse_hypothesis)]
+    pub hypotheses: Vec<(String, String)>,
     /// Number of Monte Carlo samples.
     #[arg(long, default_value_t = entente_engine::DEFAULT_SAMPLES, value_parser = parse_samples)]
     pub samples: usize,
@@ -146,5 +152,12 @@ fn parse_samples(s: &str) -> Result<usize, String> {
         Ok(n)
     } else {
         Err(format!("{n} samples: choose between 100 and 100,000,000"))
+    }
+}
+
+fn parse_hypothesis(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((h, o)) if !h.trim().is_empty() && !o.trim().is_empty() => Ok((h.trim().into(), o.trim().into())),
+        _ => Err(format!("`{s}` is not HYPOTHESIS=OPTION (e.g. price-basis=production-cost)")),
     }
 }

@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Timeline(a) => crate::analysis::timeline(a),
         Command::Screen(a) => Ok(entente_screen::cli::run_screen(a)? as u8),
         Command::Lists(a) => Ok(entente_screen::cli::run_lists(a)? as u8),
+        Command::Gaps(a) => crate::gaps::gaps(a),
         Command::Report(a) => crate::report::report(a),
         Command::Trade(a) => crate::indicators::trade(a),
         Command::Meetings(a) => crate::indicators::meetings(a),
@@ -39,7 +40,12 @@ pub fn load(m: &ModelArgs) -> Result<Dataset> {
 }
 
 pub fn plan_options(m: &ModelArgs) -> PlanOptions {
-    PlanOptions { scenario: m.scenario.clone(), as_of: m.as_of, min_grade: m.min_grade }
+    PlanOptions {
+        scenario: m.scenario.clone(),
+        as_of: m.as_of,
+        min_grade: m.min_grade,
+        hypotheses: m.hypotheses.iter().cloned().collect(),
+    }
 }
 
 fn assess(a: AssessArgs) -> Result<u8> {
@@ -58,14 +64,19 @@ fn assess(a: AssessArgs) -> Result<u8> {
     )
     .map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
+    result.judgment = Some(entente_engine::sensitivity::judgment(&ds, &run));
+    drop(run);
     if let Some(g) = a.model.min_grade {
         result.grade_effect = Some(
             entente_engine::grading::grade_effect(&ds, &opts, g, a.model.samples, a.model.seed)
                 .map_err(|e| anyhow!(e))?,
         );
     }
-    result.judgment = Some(entente_engine::sensitivity::judgment(&ds, &run));
-    drop(run);
+    // Each option is a run of its own: at most the default sample count (enough for three significant digits),
+    // so that a large `--samples` does not multiply the cost of the headline.
+    let per_option = a.model.samples.min(entente_engine::DEFAULT_SAMPLES);
+    result.hypotheses =
+        entente_engine::hypotheses::side_by_side(&ds, &opts, per_option, a.model.seed).map_err(|e| anyhow!(e))?;
     let fmt = a.format.format;
     let human = fmt != OutputFormat::Csv;
     let mut out = render(fmt, &views::assess::doc(&result, human, a.items || fmt != OutputFormat::Table), &result);

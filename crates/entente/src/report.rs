@@ -86,7 +86,7 @@ pub fn report(a: ReportArgs) -> Result<u8> {
     let markdown = a.format != "html";
     let tmp = temp_beside(&a.output)?;
     let ds = load(&a.model)?;
-    let opts = PlanOptions { scenario: a.model.scenario.clone(), as_of: a.model.as_of, min_grade: a.model.min_grade };
+    let opts = crate::commands::plan_options(&a.model);
     let (samples, seed) = (a.model.samples, a.model.seed);
 
     let pb = progress(entente_engine::sample::chunks(samples), "sampling");
@@ -94,9 +94,11 @@ pub fn report(a: ReportArgs) -> Result<u8> {
     // items' quantities and prices); the sensitivity analysis draws its own.
     let scenario = opts.scenario.as_deref().unwrap_or(&ds.default_scenario);
     let keep = if ds.studies.iter().any(|s| s.scenario == scenario) { Keep::Items } else { Keep::Figures };
-    let (run, assessment) =
+    let (run, mut assessment) =
         estimate_keeping(&ds, &opts, samples, seed, &[], &|n| pb.inc(n as u64), keep).map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
+    assessment.hypotheses = entente_engine::hypotheses::side_by_side(&ds, &opts, comparison_samples(samples), seed)
+        .map_err(|e| anyhow!(e))?;
 
     let tl_samples = timeline_samples(samples);
     let timeline = timeline(&ds, &opts, &run, tl_samples, seed)?;

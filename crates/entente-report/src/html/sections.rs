@@ -137,9 +137,10 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
     if let (Some(g), Some(sh)) = (&a.gdp, &total.share_of_gdp) {
         let q = |p: f64| sh.iter().find(|(x, _)| (*x - p).abs() < 1e-12).map(|x| x.1).unwrap_or(f64::NAN);
         line += &format!(
-            " That is {} of North Korea's {} GDP ({}) at the median, {} to {} over the interval.",
+            " That is {} of North Korea's {} {} GDP ({}) at the median, {} to {} over the interval.",
             pct(q(0.5)),
             g.year,
+            g.measure,
             usd(g.usd),
             pct(q(0.05)),
             pct(q(0.95))
@@ -155,6 +156,26 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
             sig3(ratio.summary.p5()),
             sig3(ratio.summary.p95())
         ));
+    }
+    let basis: Vec<String> =
+        a.basis.iter().map(|b| format!("{}: {}", b.title, b.option_title.to_lowercase())).collect();
+    if !basis.is_empty() {
+        s.paras.push(format!("These figures rest on: {}.", basis.join("; ")));
+    }
+    for h in &a.hypotheses {
+        let band = |b: &entente_engine::history::Band| format!("{}–{} (median {})", usd(b.p5), usd(b.p95), usd(b.p50));
+        let mut parts: Vec<String> = h
+            .options
+            .iter()
+            .map(|o| match &o.deliveries {
+                Some(d) => format!("{}{}: {}", o.title, if o.in_use { " (in use)" } else { "" }, band(d)),
+                None => format!("{}: not available at this date", o.title),
+            })
+            .collect();
+        if let Some(c) = &h.combined {
+            parts.push(format!("combined with the stated weights: {}", band(&c.deliveries)));
+        }
+        s.paras.push(format!("{}, deliveries under each option: {}.", h.title, parts.join("; ")));
     }
     s.paras.push(format!(
         "Scenario: {} ({}). Evidence as of {}. {} Monte Carlo samples, seed {}{}.",

@@ -59,7 +59,7 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
         d.meta.push((b.title.to_lowercase(), v));
     }
     if let Some(g) = &a.gdp {
-        let mut v = format!("{} ({}; public {}; {})", usd(g.usd), g.year, g.public, g.basis);
+        let mut v = format!("{} ({} {}; public {}; {})", usd(g.usd), g.measure, g.year, g.public, g.basis);
         if let Some(y) = g.instead_of {
             v += &format!("; the {y} figure was not public by {}", a.as_of);
         }
@@ -226,5 +226,9 @@ fn hypothesis_section(h: &entente_engine::hypotheses::HypothesisResult, human: b
     if !h.note.is_empty() {
         notes.push(h.note.clone());
     }
+    notes.push(format!(
+        "Each option: {} samples, same seed; every other hypothesis at the option in use.",
+        entente_core::group(h.samples as f64)
+    ));
     Section { heading: format!("{} — each option side by side", h.title), table: Some(t), notes }
 }
