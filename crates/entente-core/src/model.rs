@@ -250,6 +250,8 @@ pub struct Gdp {
     /// When the figure became public: the latest public date of its claims, or given explicitly. A run as of
     /// an earlier date does not use it.
     pub public: NaiveDate,
+    /// `nominal` or `real` (the `measure` field; `unstated` when absent). Shares of GDP are stated on it.
+    pub measure: String,
 }
 
 /// One alternative of a structural modelling choice: a set of variable estimates that replace the dataset's.

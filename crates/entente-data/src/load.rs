@@ -789,7 +789,11 @@ fn read_scenarios(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
 fn read_reference(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
     let mut years = BTreeSet::new();
     for e in entries(r, doc, "gdp", true) {
-        r.unknown_keys(&e, &["year", "usd", "basis", "claims", "public", "note"]);
+        r.unknown_keys(&e, &["year", "usd", "basis", "claims", "public", "measure", "note"]);
+        let measure = r.string(&e, "measure", false).unwrap_or_else(|| "unstated".into());
+        if !["nominal", "real", "unstated"].contains(&measure.as_str()) {
+            r.error(r.span_of(&e, "measure"), &e.path, "measure", format!("`{measure}` is not `nominal` or `real`"));
+        }
         let year = r.integer(&e, "year", true).map(|y| y as i32);
         let public = r.date(&e, "public", false);
         let usd = r.number(&e, "usd", true);
@@ -812,7 +816,7 @@ fn read_reference(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
         if let (Some(year), Some(usd), Some(basis)) = (year, usd, basis) {
             st.gdp_locs.push(loc(r, e.span.clone(), &e.path));
             // dated by its claims in `date_undated_estimates` when no `public` is given
-            ds.gdp.push(Gdp { year, usd, basis, claims, public: public.unwrap_or(NaiveDate::MIN) });
+            ds.gdp.push(Gdp { year, usd, basis, claims, public: public.unwrap_or(NaiveDate::MIN), measure });
         }
     }
     let mut seen = BTreeSet::new();

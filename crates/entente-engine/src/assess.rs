@@ -50,6 +50,8 @@ pub struct GdpBasis {
     /// The scenario asked for this year's GDP, which was not public yet: an earlier year's figure is used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instead_of: Option<i32>,
+    /// `nominal`, `real` or `unstated`: which GDP the shares are on.
+    pub measure: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -116,6 +118,7 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
         basis: g.basis.clone(),
         public: g.public,
         instead_of: (g.year != y).then_some(y),
+        measure: g.measure.clone(),
     });
 
     struct Spec {
