@@ -357,10 +357,8 @@ pub fn triangulate(
             .collect();
         let (sum, sum_sq) = weights.iter().fold((0.0, 0.0), |(a, b), w| (a + w, b + w * w));
         let effective_samples = if sum_sq > 0.0 { sum * sum / sum_sq } else { 0.0 };
-        let mut k = 0;
-        for r in results.iter_mut().filter(|r| r.implied.is_some()) {
-            r.implied_conditioned = Some(weighted_band(&columns[k].1, &weights));
-            k += 1;
+        for (r, (_, x)) in results.iter_mut().filter(|r| r.implied.is_some()).zip(&columns) {
+            r.implied_conditioned = Some(weighted_band(x, &weights));
         }
         Conditioning {
             checks: results.iter().filter(|r| r.implied.is_some()).map(|r| r.id.clone()).collect(),

@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
 use clap::Args;
 use entente_core::Dataset;
-use entente_engine::compare::{compare_one, Comparison};
+use entente_engine::compare::{compare_with, Comparison};
 use entente_engine::{estimate_keeping, Keep, Plan, PlanOptions, Run};
 use entente_report::html::data::timeline_dates;
 use entente_report::html::{self, Indicators, MeetingSeries, ReportData, TimelinePoint, Tornado, TornadoBar, TradeBar};
@@ -106,6 +106,16 @@ pub fn report(a: ReportArgs) -> Result<u8> {
     let comparisons = comparisons(&ds, &run, &opts, cmp_samples, seed)?;
     let (indicators, indicators_note) = indicators(&ds, assessment.as_of);
     let tornado = sensitivity(&ds, &run, sensitivity_samples(samples), seed)?;
+    assessment.judgment = Some(entente_engine::sensitivity::judgment(&ds, &run));
+    // direct counts beside the model, at the comparisons' sample count (one run per date a count refers to)
+    let triangulation = if ds.checks.is_empty() {
+        None
+    } else {
+        Some(
+            entente_engine::triangulate::triangulate(&ds, &opts, cmp_samples, seed, false, &|_| {})
+                .map_err(|e| anyhow!(e))?,
+        )
+    };
 
     let data = ReportData {
         ds: &ds,
@@ -119,6 +129,7 @@ pub fn report(a: ReportArgs) -> Result<u8> {
         indicators_note,
         sensitivity: tornado.as_ref(),
         sensitivity_note: "the total depends on no uncertain input.".into(),
+        triangulation: triangulation.as_ref(),
         generator: format!("entente {}", env!("CARGO_PKG_VERSION")),
     };
     if markdown {
@@ -164,7 +175,7 @@ fn comparisons(ds: &Dataset, run: &Run, opts: &PlanOptions, samples: usize, seed
             && run.plan.as_of == run.plan.scenario.as_of
             && opts.min_grade.is_none();
         if reuse {
-            out.push(compare_one(study, run));
+            out.push(compare_with(ds, study, run));
             continue;
         }
         if !runs.iter().any(|(s, _)| *s == study.scenario) {
@@ -174,7 +185,7 @@ fn comparisons(ds: &Dataset, run: &Run, opts: &PlanOptions, samples: usize, seed
             runs.push((study.scenario.clone(), r));
         }
         let r = &runs.iter().find(|(s, _)| *s == study.scenario).expect("just added").1;
-        out.push(compare_one(study, r));
+        out.push(compare_with(ds, study, r));
     }
     Ok(out)
 }

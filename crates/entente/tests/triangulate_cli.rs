@@ -8,7 +8,6 @@
 //! Mar–Dec 2024.
 
 use assert_cmd::Command;
-use predicates::prelude::*;
 use std::path::Path;
 
 const SOURCES: &str = r#"
@@ -561,4 +560,24 @@ fn assess_states_judgments_with_icd_203_words_confidence_and_key_assumptions() {
     let v = json(d.path(), &["assess", "--samples", "20000"]);
     assert_eq!(v["judgment"]["confidence"], "low", "{}", v["judgment"]);
     assert_eq!(v["judgment"]["key_assumptions"][0]["strength"], "weak");
+}
+
+#[test]
+fn the_report_has_the_category_comparison_the_direct_counts_and_the_judgment() {
+    let d = dataset(|_, t| t.to_string());
+    let out_dir = tempfile::tempdir().unwrap();
+    let html = out_dir.path().join("r.html");
+    let out = run(d.path(), &["report", "--samples", "20000", "-o", html.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = std::fs::read_to_string(&html).unwrap();
+    for s in [
+        "The studies&#39; quantities by category beside ours",
+        "Our whole 90 % interval lies above the study&#39;s count",
+        "Direct counts beside what the model implies",
+        "DISAGREES: the count is below our P5",
+        "are very likely (90.0 %) worth",
+        "Key assumptions: the inputs that move the total most",
+    ] {
+        assert!(page.contains(s), "{s} missing from the report");
+    }
 }

@@ -10,6 +10,7 @@ pub mod data;
 mod markdown;
 mod page;
 pub mod sections;
+mod triangulate;
 
 use chrono::NaiveDate;
 use entente_core::Dataset;
@@ -36,6 +37,8 @@ pub struct ReportData<'a> {
     /// The tornado; `None` leaves the section out with `sensitivity_note`.
     pub sensitivity: Option<&'a Tornado>,
     pub sensitivity_note: String,
+    /// Direct counts beside the model's implied figures; `None` leaves the section out (no checks in the dataset).
+    pub triangulation: Option<&'a entente_engine::triangulate::Triangulation>,
     /// `entente x.y.z`, printed in the footer (no timestamp: the file is deterministic).
     pub generator: String,
 }

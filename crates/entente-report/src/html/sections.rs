@@ -147,6 +147,10 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
         );
     }
     s.paras.push(line);
+    if let Some(j) = &a.judgment {
+        s.paras.extend(crate::views::judgment::sentences(j, total));
+        s.tables.extend(super::triangulate::key_assumptions(j));
+    }
     if let Some(ratio) = a.figures.iter().find(|f| f.kind == FigureKind::Ratio) {
         let comp = a.figure(&format!("flow:{}", Flow::RuToKp));
         s.paras.push(format!(
@@ -375,6 +379,8 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
         ));
     }
     out.push(s);
+
+    out.extend(super::triangulate::sections(r));
 
     // Method and assumptions.
     let mut s = Sec::new("method", "Method and assumptions");

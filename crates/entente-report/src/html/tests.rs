@@ -31,6 +31,7 @@ fn report<'a>(f: &'a Fixture, timeline: &'a [TimelinePoint]) -> ReportData<'a> {
         indicators_note: "indicators not available".into(),
         sensitivity: None,
         sensitivity_note: "sensitivity not available".into(),
+        triangulation: None,
         generator: "entente test".into(),
     }
 }

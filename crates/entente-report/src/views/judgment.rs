@@ -92,6 +92,25 @@ pub fn sentences(j: &Judgment, total: &Figure) -> Vec<String> {
 
 /// The headline judgment and the key-assumptions table.
 pub fn sections(j: &Judgment, total: &Figure, human: bool) -> Vec<Section> {
+    let t = key_table(j, human);
+    let mut notes: Vec<String> = j
+        .key_assumptions
+        .iter()
+        .filter(|k| !k.description.is_empty())
+        .map(|k| format!("{}: {}.", k.variable, k.description))
+        .collect();
+    notes.push(format!(
+        "Key assumptions are the {} inputs that move the total most with every other input at its median (the tornado of `entente sensitivity`); share of spread = the input's swing squared over the sum for all inputs. Likelihood words follow ICD 203 (likely 55–80 %, very likely 80–95 %, almost certain ≥ 95 %); confidence is high when at least half the spread rests on strong evidence and under a fifth on weak evidence or assumptions, low when half or more does, moderate otherwise (docs/dataset.md).",
+        j.key_assumptions.len()
+    ));
+    vec![
+        Section { heading: "Judgment".into(), table: None, notes: sentences(j, total) },
+        Section { heading: "Key assumptions".into(), table: Some(t), notes },
+    ]
+}
+
+/// The key assumptions: each input's range, the total at its ends, its share of the spread and its basis.
+pub fn key_table(j: &Judgment, human: bool) -> Table {
     let mut t = Table::numeric(&[
         "key assumption",
         "input P5",
@@ -121,20 +140,7 @@ pub fn sections(j: &Judgment, total: &Figure, human: bool) -> Vec<Section> {
             basis,
         ]);
     }
-    let mut notes: Vec<String> = j
-        .key_assumptions
-        .iter()
-        .filter(|k| !k.description.is_empty())
-        .map(|k| format!("{}: {}.", k.variable, k.description))
-        .collect();
-    notes.push(format!(
-        "Key assumptions are the {} inputs that move the total most with every other input at its median (the tornado of `entente sensitivity`); share of spread = the input's swing squared over the sum for all inputs. Likelihood words follow ICD 203 (likely 55–80 %, very likely 80–95 %, almost certain ≥ 95 %); confidence is high when at least half the spread rests on strong evidence and under a fifth on weak evidence or assumptions, low when half or more does, moderate otherwise (docs/dataset.md).",
-        j.key_assumptions.len()
-    ));
-    vec![
-        Section { heading: "Judgment".into(), table: None, notes: sentences(j, total) },
-        Section { heading: "Key assumptions".into(), table: Some(t), notes },
-    ]
+    t
 }
 
 #[cfg(test)]
