@@ -127,6 +127,33 @@ pub struct Variable {
     pub unit: Unit,
     pub description: String,
     pub kind: VariableKind,
+    /// A running total (containers shipped so far): its estimates are stocks at the dates their claims refer to,
+    /// so deliveries can be placed in the period they were shipped (`PlanOptions::shipped_by`).
+    pub cumulative: bool,
+}
+
+impl Estimate {
+    /// The date the estimate describes: the latest date its reported claims refer to (a stock's date, a flow's
+    /// end, or the public date of an open-ended flow), never after the estimate's own public date (a forecast
+    /// pro-rated to that date describes that date). An estimate resting only on assumptions describes its
+    /// public date.
+    pub fn event_date(&self, ds: &Dataset) -> Option<NaiveDate> {
+        let described = self
+            .claims
+            .iter()
+            .filter(|c| !ds.claim_is_assumption(c))
+            .filter_map(|c| ds.claims.get(c))
+            .map(|c| match c.refers_to {
+                RefersTo::AsOf(d) => d,
+                RefersTo::Period { to: Some(t), .. } => t,
+                RefersTo::Period { to: None, .. } => c.public,
+            })
+            .max();
+        match (described, self.public) {
+            (Some(d), Some(p)) => Some(d.min(p)),
+            (d, p) => d.or(p),
+        }
+    }
 }
 
 impl Variable {

@@ -492,7 +492,7 @@ const DIST_KEYS: [&str; 10] = ["dist", "value", "low", "mode", "high", "mean", "
 fn read_variables(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset, st: &mut State) {
     let mut seen = BTreeSet::new();
     for mut e in entries(r, doc, "variable", true) {
-        let mut known = vec!["id", "unit", "description", "expr", "estimate", "note"];
+        let mut known = vec!["id", "unit", "description", "expr", "estimate", "cumulative", "note"];
         known.extend(DIST_KEYS);
         let id = read_id(r, &mut e, &mut seen, false);
         r.unknown_keys(&e, &known);
@@ -540,7 +540,16 @@ fn read_variables(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut Dataset
             st.variable_locs.insert(id.clone(), loc(r, e.span.clone(), &e.path));
         }
         if let (Some(id), Some(unit), Some(kind)) = (id, unit, kind) {
-            ds.variables.push(Variable { id, unit, description, kind });
+            let cumulative = r.boolean(&e, "cumulative");
+            if cumulative && matches!(kind, VariableKind::Expr(_)) {
+                r.error(
+                    r.span_of(&e, "cumulative"),
+                    &e.path,
+                    "cumulative",
+                    "only a variable with estimates can be a running total (an expression follows its inputs)",
+                );
+            }
+            ds.variables.push(Variable { id, unit, description, kind, cumulative });
         }
     }
     st.var_ids = seen;

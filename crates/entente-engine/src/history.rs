@@ -143,7 +143,10 @@ pub struct Timeline {
     pub samples: usize,
     pub seed: u64,
     pub points: Vec<TimelinePoint>,
-    /// Deliveries per calendar year as a share of that year's GDP, and cumulatively.
+    /// Cumulative value *shipped* by each year's end (and the as-of date), with all evidence public by the
+    /// as-of date: running totals placed at the dates their claims describe.
+    pub shipped: Vec<TimelinePoint>,
+    /// Deliveries per calendar year, by the year they were shipped, as a share of that year's GDP.
     pub years: Vec<YearShare>,
 }
 
@@ -151,7 +154,7 @@ pub struct Timeline {
 #[derive(Debug, Clone, Serialize)]
 pub struct YearShare {
     pub year: i32,
-    /// Median cumulative value at the year's last point minus that at the previous year's last point.
+    /// Median value shipped by the year's end minus that shipped by the previous year's end.
     pub deliveries_median: f64,
     pub cumulative_median: f64,
     /// GDP of the year (None when the dataset has no figure for it).
@@ -161,8 +164,9 @@ pub struct YearShare {
     pub cumulative_share_of_gdp: Option<f64>,
 }
 
-/// Groups timeline points by calendar year and sets each year against that year's GDP.
-pub fn years(ds: &Dataset, points: &[TimelinePoint]) -> Vec<YearShare> {
+/// Groups timeline points by calendar year and sets each year against that year's GDP (a figure public by
+/// `as_of`).
+pub fn years(ds: &Dataset, points: &[TimelinePoint], as_of: NaiveDate) -> Vec<YearShare> {
     let mut out: Vec<YearShare> = Vec::new();
     let mut prev = 0.0;
     for (k, p) in points.iter().enumerate() {
@@ -170,7 +174,7 @@ pub fn years(ds: &Dataset, points: &[TimelinePoint]) -> Vec<YearShare> {
         if !last_of_year {
             continue;
         }
-        let gdp = ds.gdp_for(p.date.year()).map(|g| g.usd);
+        let gdp = ds.gdp_for(p.date.year()).filter(|g| g.public <= as_of).map(|g| g.usd);
         let added = p.deliveries.p50 - prev;
         out.push(YearShare {
             year: p.date.year(),
@@ -224,7 +228,8 @@ pub fn timeline(
 }
 
 /// Cumulative deliveries and compensation as known on each of `dates` (the scenario re-planned with the
-/// evidence public by then; inputs whose estimate did not change keep their draws).
+/// evidence public by then; inputs whose estimate did not change keep their draws), and — for the per-year
+/// figures — what was shipped by each year's end, with all the evidence public by the as-of date.
 pub fn timeline_at(
     ds: &Dataset,
     opts: &PlanOptions,
@@ -235,11 +240,38 @@ pub fn timeline_at(
 ) -> Result<Timeline, String> {
     let last = Plan::new(ds, opts)?;
     let mut cache = LeafCache::new();
+    let points =
+        points_at(ds, dates, samples, seed, progress, &mut cache, |d| PlanOptions { as_of: Some(d), ..opts.clone() })?;
+    // year ends from the first point's year, and the as-of date itself
+    let mut ends: Vec<NaiveDate> = Vec::new();
+    if let (Some(first), Some(end)) = (dates.first(), dates.last()) {
+        for y in first.year()..end.year() {
+            ends.push(NaiveDate::from_ymd_opt(y, 12, 31).expect("valid year end"));
+        }
+        ends.push(*end);
+    }
+    let shipped = points_at(ds, &ends, samples, seed, progress, &mut cache, |d| PlanOptions {
+        as_of: Some(last.as_of),
+        shipped_by: Some(d),
+        ..opts.clone()
+    })?;
+    let years = years(ds, &shipped, last.as_of);
+    Ok(Timeline { scenario: last.scenario.id.clone(), as_of: last.as_of, samples, seed, points, shipped, years })
+}
+
+fn points_at(
+    ds: &Dataset,
+    dates: &[NaiveDate],
+    samples: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+    cache: &mut LeafCache,
+    options: impl Fn(NaiveDate) -> PlanOptions,
+) -> Result<Vec<TimelinePoint>, String> {
     let mut points: Vec<TimelinePoint> = Vec::new();
     for &date in dates {
-        let plan = Plan::new(ds, &PlanOptions { as_of: Some(date), ..opts.clone() })?;
-        let run =
-            Run::with_cache(plan, samples, seed, progress, &mut cache).map_err(|e| format!("as of {date}: {e}"))?;
+        let plan = Plan::new(ds, &options(date))?;
+        let run = Run::with_cache(plan, samples, seed, progress, cache).map_err(|e| format!("as of {date}: {e}"))?;
         let (deliveries, compensation) = flows(&run);
         let prev = points.last().map_or(0.0, |p| p.deliveries.p50);
         let label = if date == quarter_end(date) {
@@ -255,8 +287,7 @@ pub fn timeline_at(
             deliveries_median_increase: deliveries.p50 - prev,
         });
     }
-    let years = years(ds, &points);
-    Ok(Timeline { scenario: last.scenario.id.clone(), as_of: last.as_of, samples, seed, points, years })
+    Ok(points)
 }
 
 #[cfg(test)]

@@ -19,6 +19,10 @@ pub struct PlanOptions {
     pub min_grade: Option<Grade>,
     /// Hypothesis id → option id: the alternatives this run uses; every other hypothesis takes its base option.
     pub hypotheses: BTreeMap<String, String>,
+    /// Value what was *shipped* by this date, with all the evidence public by the as-of date: running totals
+    /// (`cumulative` variables) take their latest estimate describing a date on or before it, and items count
+    /// from their start. `None`: what was *known* by the as-of date.
+    pub shipped_by: Option<NaiveDate>,
 }
 
 /// The option of one structural hypothesis a plan uses: every money figure names it.
@@ -243,9 +247,13 @@ impl Plan {
                 if let Some(o) = scenario.overrides.get(&v.id).filter(|o| public_by(o)) {
                     return Some((v.id.as_str(), (Some(o.clone()), true)));
                 }
+                let shipped = |e: &&Estimate| match opts.shipped_by {
+                    Some(cut) if v.cumulative => e.event_date(ds).is_none_or(|d| d <= cut),
+                    _ => true,
+                };
                 let candidates: Vec<&Estimate> = match chosen.get(v.id.as_str()) {
                     Some(e) => vec![*e],
-                    None => es.iter().rev().filter(|e| public_by(e)).collect(),
+                    None => es.iter().rev().filter(|e| public_by(e)).filter(shipped).collect(),
                 };
                 let est = match opts.min_grade {
                     None => candidates.first().map(|e| (*e).clone()),
@@ -306,7 +314,9 @@ impl Plan {
                             overridden,
                         },
                         None => {
-                            let why = if es.iter().any(public_by) {
+                            let why = if let (Some(cut), true) = (opts.shipped_by, v.cumulative) {
+                                format!("no estimate of `{id}` describes a date on or before {cut}")
+                            } else if es.iter().any(public_by) {
                                 format!(
                                     "no estimate of `{id}` rests on evidence graded {} or better",
                                     opts.min_grade.map(|g| g.to_string()).unwrap_or_default()
@@ -336,8 +346,9 @@ impl Plan {
         let mut items = Vec::new();
         let mut excluded = Vec::new();
         for item in &ds.items {
-            if !item.active_at(as_of) {
-                excluded.push((item.id.clone(), format!("its period starts after {as_of}")));
+            let start_by = opts.shipped_by.unwrap_or(as_of).min(as_of);
+            if !item.active_at(start_by) {
+                excluded.push((item.id.clone(), format!("its period starts after {start_by}")));
                 continue;
             }
             let (q, p) = match (compile(&item.quantity, &index), compile(&item.unit_price, &index)) {

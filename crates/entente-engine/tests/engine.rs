@@ -11,6 +11,7 @@ fn d(s: &str) -> NaiveDate {
 
 fn var(id: &str, unit: &str, dist: Distribution) -> Variable {
     Variable {
+        cumulative: false,
         id: id.into(),
         unit: Unit::parse(unit).unwrap(),
         description: String::new(),

@@ -321,3 +321,42 @@ fn a_claim_is_graded_by_its_originator_whatever_outlet_relays_it() {
     let e = load(&Files { files }).unwrap_err().to_string();
     assert!(e.contains("(relayed).originator: source `agency` is not an originator"), "{e}");
 }
+
+#[test]
+fn deliveries_are_placed_in_the_period_shipped_not_the_period_reported() {
+    // the August report describes the stock on 2024-03-15: a later report about an earlier date
+    let ds = dataset(&[
+        ("claims.toml", "as_of = 2024-08-27", "as_of = 2024-03-15"),
+        (
+            "variables.toml",
+            "description = \"containers shipped, cumulative\"",
+            "description = \"c\"\ncumulative = true",
+        ),
+    ]);
+    let p = |o: PlanOptions| {
+        let (_, a) = estimate(&ds, &o, 4000, 3, &[], &|_| {}).unwrap();
+        a.total().summary.p50()
+    };
+    let known = p(opts("2024-03-31"));
+    let shipped = p(PlanOptions { shipped_by: Some("2024-03-31".parse().unwrap()), ..opts("2024-12-31") });
+    let all = p(opts("2024-12-31"));
+    // known then: the February count (~6,700 containers); shipped by then, as we know now: the later count
+    assert!(shipped > 1.8 * known, "shipped {shipped} vs known {known}");
+    assert!((shipped - all).abs() < 1e-9 * all, "nothing later than March is described: {shipped} vs {all}");
+    // before the first described date nothing is counted as shipped
+    let early =
+        Plan::new(&ds, &PlanOptions { shipped_by: Some("2024-02-01".parse().unwrap()), ..opts("2024-12-31") }).unwrap();
+    assert!(early.excluded.iter().any(|(i, why)| i == "shells" && why.contains("describes a date on or before")));
+    // the per-year figures of the timeline are by the year shipped
+    let tl = entente_engine::history::timeline(&ds, &opts("2024-12-31"), 4000, 3, &|_| {}).unwrap();
+    let y2024 = tl.years.iter().find(|y| y.year == 2024).unwrap();
+    assert!((y2024.deliveries_median - tl.shipped.last().unwrap().deliveries.p50).abs() < 1.0);
+    // only a variable with estimates may be declared a running total
+    let mut files = fixture();
+    files
+        .get_mut("variables.toml")
+        .unwrap()
+        .push_str("\n[[variable]]\nid = \"twice\"\nunit = \"barrel\"\nexpr = \"oil_barrels * 2\"\ncumulative = true\n");
+    let e = load(&Files { files }).unwrap_err().to_string();
+    assert!(e.contains("(twice).cumulative: only a variable with estimates can be a running total"), "{e}");
+}

@@ -83,7 +83,7 @@ pub fn timeline_doc(tl: &Timeline, human: bool) -> Doc {
     });
     if !tl.years.is_empty() {
         let mut t = Table::numeric(&[
-            "year",
+            "year shipped",
             "deliveries (median)",
             "NK GDP",
             "share of GDP",
@@ -102,10 +102,14 @@ pub fn timeline_doc(tl: &Timeline, human: bool) -> Doc {
             ]);
         }
         d.sections.push(Section {
-            heading: "By year, against North Korea's GDP".into(),
+            heading: "By the year shipped, against North Korea's GDP".into(),
             table: Some(t),
             notes: vec![
-                "GDP by year from reference.toml (Bank of Korea estimates; see each figure's basis there).".into()
+                format!(
+                    "Deliveries are placed in the year they were shipped, using all evidence public by {}: running totals (containers, missiles, launchers, months deployed) take their latest estimate describing a date on or before the year's end, so a later report about an earlier period counts in that period. Shipments between two counts fall in the year of the later count.",
+                    tl.as_of
+                ),
+                "GDP by year from reference.toml (see each figure's basis there), only figures public by the as-of date.".into(),
             ],
         });
     }
