@@ -28,7 +28,7 @@ from collections import defaultdict
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "..", "shared", "data", "sanctions")
 NM = os.path.join(DATA, "name_matching")
-EXAMPLES = os.path.join(ROOT, "target", "release", "examples")
+EXAMPLES = os.environ.get("ENTENTE_EXAMPLES_DIR") or os.path.join(ROOT, "target", "release", "examples")
 
 
 def build():

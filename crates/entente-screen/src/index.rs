@@ -131,6 +131,46 @@ fn token_keys(t: &crate::normalize::Token, out: &mut Vec<u64>) {
     if let Some(g) = t.group {
         out.push(key(4, &g.to_string()));
     }
+    if let Some(k) = &t.kor {
+        out.push(key(7, &crate::korean::key(k)));
+    }
+    // One-edit neighbourhood: the skeleton with each letter deleted. Two
+    // words one edit apart (a typo) share one of these keys or the skeleton
+    // itself, so a one-typo query always reaches its list name.
+    let b = t.skel.as_bytes();
+    if (3..=12).contains(&b.len()) {
+        out.push(key(8, &t.skel));
+        let mut buf = String::with_capacity(b.len());
+        for i in 0..b.len() {
+            buf.clear();
+            buf.push_str(&t.skel[..i]);
+            buf.push_str(&t.skel[i + 1..]);
+            out.push(key(8, &buf));
+        }
+    }
+}
+
+/// Whole-name keys: the joined skeleton and, for Korean names, the joined
+/// syllable key (so "Kyong Su" finds "Gyeongsu").
+fn name_keys(n: &PreparedName, out: &mut Vec<u64>) {
+    out.push(key(6, &n.joined));
+    if n.korean {
+        let mut syl = Vec::new();
+        for t in &n.tokens {
+            if let Some(k) = &t.kor {
+                syl.extend_from_slice(k);
+            }
+        }
+        out.push(key(9, &crate::korean::key(&syl)));
+        // Adjacent words joined ("Chol Sam" = "Cholsam"), under the word key.
+        let ks: Vec<&[crate::korean::Syl]> = n.tokens.iter().filter_map(|t| t.kor.as_deref()).collect();
+        for len in 2..=3usize {
+            for w in ks.windows(len) {
+                let joined: Vec<crate::korean::Syl> = w.concat();
+                out.push(key(7, &crate::korean::key(&joined)));
+            }
+        }
+    }
 }
 
 impl Index {
@@ -170,7 +210,7 @@ impl Index {
             for t in &n.prepared.tokens {
                 token_keys(t, &mut keys);
             }
-            keys.push(key(6, &n.prepared.joined));
+            name_keys(&n.prepared, &mut keys);
             keys.sort_unstable();
             keys.dedup();
             for k in &keys {
@@ -217,7 +257,9 @@ impl Index {
                 }
                 token_sets.push((t.weight().max(0.1), keys.clone()));
             }
-            token_sets.push((1.0, vec![key(6, &q.joined)]));
+            let mut nk = Vec::new();
+            name_keys(q, &mut nk);
+            token_sets.push((1.0, nk));
         }
         let any_specific = token_sets.iter().any(|(_, ks)| {
             ks.iter().any(|k| self.postings.get(k).map(|p| p.len() <= self.generic_limit).unwrap_or(false))

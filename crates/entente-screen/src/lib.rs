@@ -14,6 +14,8 @@ pub mod eu;
 pub mod ftm;
 pub mod index;
 pub mod iso20022;
+pub mod korean;
+pub mod lexicon;
 pub mod lists;
 pub mod matcher;
 pub mod model;

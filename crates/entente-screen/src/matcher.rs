@@ -27,6 +27,13 @@ pub enum Reason {
     Fuzzy,
     Initial,
     Joined,
+    /// Same Korean syllables in another romanisation or script.
+    Korean,
+    /// A typing slip: one letter doubled, dropped, swapped with its
+    /// neighbour or replaced by a key next to it.
+    Slip,
+    /// The query word abbreviates the list word ("shpg" / "shipping").
+    Abbrev,
 }
 
 impl Reason {
@@ -39,6 +46,9 @@ impl Reason {
             Reason::Fuzzy => "≈ typo",
             Reason::Initial => "≈ initial",
             Reason::Joined => "≈ joined",
+            Reason::Korean => "≈ Korean romanisation",
+            Reason::Slip => "≈ typing slip",
+            Reason::Abbrev => "≈ abbreviation",
         }
     }
 }
@@ -91,12 +101,105 @@ pub fn levenshtein_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
 
 /// Similarity of two tokens in [0, 1] and the reason.
 pub fn token_sim(a: &Token, b: &Token, person: bool, object: bool) -> (f32, Reason) {
-    token_sim_ex(a, b, person, object, false)
+    token_sim_ex(a, b, person, object, false, false)
+}
+
+/// Keyboard neighbours (QWERTY), for telling typing slips from different
+/// letters.
+fn neighbours(c: u8) -> &'static [u8] {
+    match c {
+        b'q' => b"wa",
+        b'w' => b"qeas",
+        b'e' => b"wrds",
+        b'r' => b"etdf",
+        b't' => b"ryfg",
+        b'y' => b"tugh",
+        b'u' => b"yihj",
+        b'i' => b"uojk",
+        b'o' => b"ipkl",
+        b'p' => b"ol",
+        b'a' => b"qwsz",
+        b's' => b"awedxz",
+        b'd' => b"serfcx",
+        b'f' => b"drtgvc",
+        b'g' => b"ftyhbv",
+        b'h' => b"gyujnb",
+        b'j' => b"huikmn",
+        b'k' => b"jiolm",
+        b'l' => b"kop",
+        b'z' => b"asx",
+        b'x' => b"zsdc",
+        b'c' => b"xdfv",
+        b'v' => b"cfgb",
+        b'b' => b"vghn",
+        b'n' => b"bhjm",
+        b'm' => b"njk",
+        _ => b"",
+    }
+}
+
+/// True when `a` and `b` differ by exactly one typing slip: a letter
+/// doubled or dropped, two neighbouring letters swapped, or a letter
+/// replaced by a key next to it on the keyboard. A substitution by an
+/// unrelated letter (Chol / Chan) is not a slip.
+pub fn one_slip(a: &[u8], b: &[u8]) -> bool {
+    slip_kind(a, b).is_some()
+}
+
+/// Which typing slip turns `a` into `b`, if exactly one does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slip {
+    /// A key next to the intended one.
+    Neighbour,
+    /// Two neighbouring letters swapped.
+    Swap,
+    /// A letter dropped or added (doubled).
+    Indel,
+}
+
+/// See [`Slip`].
+pub fn slip_kind(a: &[u8], b: &[u8]) -> Option<Slip> {
+    if a == b {
+        return None;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    match long.len() - short.len() {
+        0 => {
+            let mut diff = (0..a.len()).filter(|&i| a[i] != b[i]);
+            match (diff.next(), diff.next(), diff.next()) {
+                (Some(i), None, None) => neighbours(a[i]).contains(&b[i]).then_some(Slip::Neighbour),
+                (Some(i), Some(j), None) => (j == i + 1 && a[i] == b[j] && a[j] == b[i]).then_some(Slip::Swap),
+                _ => None,
+            }
+        }
+        1 => {
+            // One letter dropped or added anywhere.
+            let p = (0..short.len()).find(|&i| short[i] != long[i]).unwrap_or(short.len());
+            (short[p..] == long[p + 1..]).then_some(Slip::Indel)
+        }
+        _ => None,
+    }
+}
+
+/// True when `a` abbreviates `b`: same first letter, `a` is a subsequence
+/// of `b`, at least 3 letters and at most 60 % of `b`'s length.
+fn abbreviates(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() < 3 || b.len() < 6 || a.len() * 10 > b.len() * 6 || a[0] != b[0] {
+        return false;
+    }
+    // Abbreviations drop the vowels ("shpg", "mgmt", "intl"); a word with
+    // vowels after its first letter is a word of its own ("myong", "nam").
+    if a[1..].iter().any(|c| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u')) {
+        return false;
+    }
+    let mut it = b.iter();
+    a.iter().all(|c| it.any(|d| d == c))
 }
 
 /// [`token_sim`] with `abjad` set when exactly one side was written in an
 /// abjad script: then consonant skeletons are compared (محمد ≈ Mohamed).
-pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: bool) -> (f32, Reason) {
+pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: bool, korean: bool) -> (f32, Reason) {
     if abjad && a.class != TokenClass::Number && b.class != TokenClass::Number && !a.cons.is_empty() && a.cons == b.cons
     {
         let s = if a.cons.len() >= 3 { 0.85 } else { 0.75 };
@@ -117,6 +220,34 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
         return (0.92, Reason::Variant);
     }
     let (la, lb) = (a.text.len(), b.text.len());
+    // A patronymic pairs only with a patronymic, or by spelling: "Nikolaevna"
+    // is not a typo of the family name "Nikolaeva".
+    if (a.class == TokenClass::Patronymic) != (b.class == TokenClass::Patronymic) {
+        return (0.0, Reason::Exact);
+    }
+    if korean {
+        // Korean name words are syllables from a small inventory, so two
+        // valid but different syllables (Un / Mun, Chol / Chan) are another
+        // name, not a typo. A typo shows as a word that is no longer valid
+        // Korean ("Kyomg", "Chhin"), or as a neighbouring key or swapped pair.
+        let slip = slip_kind(a.text.as_bytes(), b.text.as_bytes());
+        match (&a.kor, &b.kor) {
+            (Some(ka), Some(kb)) => {
+                if let Some(c) = crate::korean::compare(ka, kb).filter(|c| c.hard == 0) {
+                    return ((0.93 - 0.03 * c.soft as f32).max(0.84), Reason::Korean);
+                }
+                return match slip {
+                    Some(Slip::Neighbour | Slip::Swap) if la.min(lb) >= 3 => (0.72, Reason::Slip),
+                    _ => (0.0, Reason::Exact),
+                };
+            }
+            _ => {
+                if slip.is_some() && la.min(lb) >= 2 {
+                    return (if la.min(lb) >= 4 { 0.84 } else { 0.8 }, Reason::Slip);
+                }
+            }
+        }
+    }
     if person && (la == 1 || lb == 1) {
         let (short, long) = if la == 1 { (a, b) } else { (b, a) };
         if long.text.len() > 1 && long.text.as_bytes()[0] == short.text.as_bytes()[0] {
@@ -125,26 +256,60 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
         return (0.0, Reason::Exact);
     }
     let maxlen = a.skel.len().max(b.skel.len());
+    // One typing slip inside a short word ("Kin" / "Kim", "Ir" / "Ri"): only
+    // worth something beside other words that agree (the name-level guards
+    // keep short names exact).
+    let slip = !object && la.min(lb) >= 2 && one_slip(a.text.as_bytes(), b.text.as_bytes());
     if a.skel.len().min(b.skel.len()) < 3 {
+        if slip {
+            return (0.7, Reason::Slip);
+        }
         return (0.0, Reason::Exact);
+    }
+    if !person && !object && (abbreviates(&a.text, &b.text) || abbreviates(&b.text, &a.text)) {
+        return (0.82, Reason::Abbrev);
     }
     let budget = if object { (maxlen / 5).max(1) } else { (maxlen / 4).max(1) };
     let mut best = (0.0f32, Reason::Fuzzy);
     let (sa, sb) = (a.skel.as_bytes(), b.skel.as_bytes());
     // Typos rarely hit both of the first two letters: a cheap filter that
     // spares most Levenshtein computations between unrelated words.
+    if slip {
+        let s = match maxlen {
+            0..=3 => 0.72,
+            4 => 0.8,
+            _ => 0.86,
+        };
+        best = (s, Reason::Slip);
+    }
     let plausible = sa[0] == sb[0] || sa[1] == sb[1];
     if !plausible {
         return best;
     }
-    if let Some(d) = levenshtein_within(a.skel.as_bytes(), b.skel.as_bytes(), budget) {
+    let dist = levenshtein_within(a.skel.as_bytes(), b.skel.as_bytes(), budget);
+    if let Some(d) = dist {
         // Each edit costs 1.5× its share of the length: a 2-edit change in a
         // 6-letter surname is more often a different person than a typo.
-        let s = 1.0 - 1.5 * d as f32 / maxlen as f32;
-        best = (s.min(0.93), Reason::Fuzzy);
+        let s = (1.0 - 1.5 * d as f32 / maxlen as f32).min(0.93);
+        if s > best.0 {
+            best = (s, Reason::Fuzzy);
+        }
     }
-    if !object && a.phon.len() >= 2 && a.phon == b.phon && a.skel.as_bytes()[0] == b.skel.as_bytes()[0] && maxlen >= 4 {
-        let s = if maxlen >= 6 { 0.86f32 } else { 0.78 };
+    // Same consonants: a sound-alike only when the spellings are also close
+    // (Belova / Belekhova, Cargo / Kirurg share consonants, not a name).
+    let close = levenshtein_within(a.skel.as_bytes(), b.skel.as_bytes(), 2).unwrap_or(9);
+    if !object
+        && close <= 2
+        && a.phon.len() >= 2
+        && a.phon == b.phon
+        && a.skel.as_bytes()[0] == b.skel.as_bytes()[0]
+        && maxlen >= 4
+    {
+        let s = match (close, maxlen >= 6) {
+            (0..=1, true) => 0.86f32,
+            (0..=1, false) => 0.78,
+            _ => 0.65,
+        };
         if s > best.0 {
             best = (s, Reason::Phonetic);
         }
@@ -176,6 +341,9 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
         return NameMatch { score: 0.0, explanation: "no comparable name tokens".into() };
     }
     let abjad = q.abjad != c.abjad;
+    // Korean context: both names read as Korean, one word of either side may
+    // be a typo that no longer does.
+    let korean = (q.korean || q.korean_loose) && (c.korean || c.korean_loose) && (q.korean || c.korean);
     // Very short names must match exactly: fuzzy matching 2-3 letters is noise.
     if !abjad && (q.joined.len() <= 3 || c.joined.len() <= 3) {
         let ok = q.joined == c.joined;
@@ -191,7 +359,7 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     let mut pairs: Vec<(f32, usize, usize, Reason)> = Vec::new();
     for (i, a) in q.tokens.iter().enumerate() {
         for (j, b) in c.tokens.iter().enumerate() {
-            let (s, r) = token_sim_ex(a, b, person, object, abjad);
+            let (s, r) = token_sim_ex(a, b, person, object, abjad, korean);
             if s >= 0.5 {
                 pairs.push((s, i, j, r));
             }
@@ -217,12 +385,12 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     let free_q = qa[..nq].iter().filter(|&&x| x == usize::MAX).count();
     let free_c = ca[..nc].iter().filter(|&&x| x == usize::MAX).count();
     if free_q >= 1 && free_c >= 2 {
-        join_split(q, c, &mut qa[..nq], &mut ca[..nc], &mut matched, false);
+        join_split(q, c, &mut qa[..nq], &mut ca[..nc], &mut matched, false, korean);
     }
     let free_q = qa[..nq].iter().filter(|&&x| x == usize::MAX).count();
     let free_c = ca[..nc].iter().filter(|&&x| x == usize::MAX).count();
     if free_c >= 1 && free_q >= 2 {
-        join_split(c, q, &mut ca[..nc], &mut qa[..nq], &mut matched, true);
+        join_split(c, q, &mut ca[..nc], &mut qa[..nq], &mut matched, true, korean);
     }
 
     // Unexplained words on one side only (a middle name, a branch suffix)
@@ -231,7 +399,9 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     let any_unmatched_q = (0..nq).any(|i| qa[i] == usize::MAX && q.tokens[i].weight() > 0.0 && !is_dup(q, i, &qa));
     let any_unmatched_c = (0..nc).any(|j| ca[j] == usize::MAX && c.tokens[j].weight() > 0.0);
     let substitution = any_unmatched_q && any_unmatched_c;
-    let k_extra = if object || substitution { 1.0 } else { 0.3 };
+    // In Korean names every syllable of the given name belongs to it: a
+    // missing one ("Ri Su" against "Ri Su Yong") is another name.
+    let k_extra = if object || substitution || korean { 1.0 } else { 0.3 };
     let mut num = 0.0f32;
     let mut den = 0.0f32;
     let mut strong = false;
@@ -282,6 +452,18 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     if !strong && score > 0.3 {
         score = 0.3;
         notes.push("only generic words match (capped 0.30)".into());
+    }
+    // Common trade words ("crude oil", "cargo freight") identify nobody unless
+    // they are the whole name on both sides.
+    if !person && score > 0.7 && (!unmatched_q.is_empty() || !unmatched_c.is_empty()) {
+        let all_common = matched.iter().all(|&(_, i, _, _)| {
+            let t = &q.tokens[i];
+            t.class != TokenClass::Normal || crate::lexicon::is_common(&t.text)
+        });
+        if all_common {
+            score = 0.7;
+            notes.push("only common trade words match (capped 0.70)".into());
+        }
     }
     // Name parts: normal tokens plus initials that matched ("Putin V. V.").
     let parts = |n: &PreparedName, assigned: &[usize]| {
@@ -377,6 +559,12 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     for n in notes {
         let _ = write!(ex, "; {n}");
     }
+    for (side, n) in [("query", q), ("list", c)] {
+        if !n.expanded.is_empty() {
+            let v: Vec<String> = n.expanded.iter().map(|(a, f)| format!("{a}→{f}")).collect();
+            let _ = write!(ex, "; {side} abbreviations read as {}", v.join(", "));
+        }
+    }
     NameMatch { score: score.clamp(0.0, 1.0), explanation: ex }
 }
 
@@ -397,6 +585,7 @@ fn join_split(
     ba: &mut [usize],
     matched: &mut Vec<(f32, usize, usize, Reason)>,
     swapped: bool,
+    korean: bool,
 ) {
     for i in 0..a.tokens.len() {
         if aa[i] != usize::MAX {
@@ -407,6 +596,30 @@ fn join_split(
             for j in 0..b.tokens.len().saturating_sub(k - 1) {
                 if (j..j + k).any(|x| ba[x] != usize::MAX) {
                     continue;
+                }
+                // Korean given names joined, hyphenated or split in another
+                // romanisation ("Kyong Su" / "Gyeongsu"): compare syllables.
+                if korean {
+                    if let Some(ka) = &a.tokens[i].kor {
+                        let kb: Option<Vec<crate::korean::Syl>> =
+                            (j..j + k).map(|x| b.tokens[x].kor.as_deref()).try_fold(Vec::new(), |mut v, s| {
+                                v.extend_from_slice(s?);
+                                Some(v)
+                            });
+                        if let Some(c) = kb.and_then(|kb| crate::korean::compare(ka, &kb)).filter(|c| c.hard == 0) {
+                            aa[i] = j;
+                            for slot in ba.iter_mut().skip(j).take(k) {
+                                *slot = i;
+                            }
+                            let sim = (0.93 - 0.03 * c.soft as f32).max(0.84);
+                            matched.push(if swapped {
+                                (sim, j, i, Reason::Joined)
+                            } else {
+                                (sim, i, j, Reason::Joined)
+                            });
+                            break 'span;
+                        }
+                    }
                 }
                 let total: usize = (j..j + k).map(|x| b.tokens[x].skel.len()).sum();
                 if total != s.len() {

@@ -58,6 +58,9 @@ pub struct Token {
     /// without comparing strings (the matcher's innermost test).
     pub text_h: u64,
     pub skel_h: u64,
+    /// Korean syllables (romanisation-independent classes) when the word
+    /// reads as a romanised or Kontsevich-Cyrillic Korean name word.
+    pub kor: Option<Box<[crate::korean::Syl]>>,
 }
 
 fn h64(s: &str) -> u64 {
@@ -99,6 +102,13 @@ pub struct PreparedName {
     pub abjad: bool,
     /// Written "FAMILY, Given" (OFAC/UN style): the family name comes first.
     pub family_first: bool,
+    /// Every name word reads as Korean syllables (see [`crate::korean`]).
+    pub korean: bool,
+    /// All name words but one read as Korean syllables (the other may be a
+    /// typo), and there are at least two.
+    pub korean_loose: bool,
+    /// Payment abbreviations expanded while preparing ("trdg" → "trading").
+    pub expanded: Vec<(String, &'static str)>,
 }
 
 /// Transliterates any string to ASCII (see module docs).
@@ -702,7 +712,7 @@ fn lexicon() -> &'static rustc_hash::FxHashMap<&'static str, Lex> {
 }
 
 fn group_of(t: &str) -> Option<u16> {
-    lexicon().get(t).and_then(|l| l.group)
+    lexicon().get(t).and_then(|l| l.group).or_else(|| crate::korean::surname_group(t).map(|g| 1000 + g as u16))
 }
 
 fn is_patronymic(t: &str) -> bool {
@@ -809,6 +819,39 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         flush(&mut run, &mut merged);
         ws = merged;
     }
+    // Firm names: one spelling for country names ("D.P.R.K." = "North
+    // Korea" = "dprk") and payment abbreviations spelt out ("TRDG").
+    let mut expanded = Vec::new();
+    if !person {
+        ws = replace_phrases(ws, crate::lexicon::COUNTRY_VARIANTS);
+        if ws.len() > 1 {
+            let mut out = Vec::with_capacity(ws.len() + 2);
+            for w in ws {
+                match crate::lexicon::expand_abbreviation(&w) {
+                    Some(full) => {
+                        out.extend(full.split(' ').map(str::to_string));
+                        expanded.push((w, full));
+                    }
+                    None => out.push(w),
+                }
+            }
+            ws = out;
+        }
+    }
+    // Korean names written in Russian Cyrillic (Kontsevich) are read from the
+    // Cyrillic itself: its н is ㄴ or ㅇ, which the Latin transliteration loses.
+    let cyr_kor: Option<Vec<Option<Vec<crate::korean::Syl>>>> =
+        if name.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
+            let nfkc: String = name.nfkc().collect();
+            let v: Vec<Option<Vec<crate::korean::Syl>>> = nfkc
+                .split(|c: char| !c.is_alphanumeric() && !matches!(c, '\'' | '’' | 'ʼ'))
+                .filter(|w| !w.is_empty())
+                .map(|w| crate::korean::parse_cyrillic(&w.replace(['\'', '’', 'ʼ'], "")))
+                .collect();
+            (v.len() == ws.len()).then_some(v)
+        } else {
+            None
+        };
     let mut org_classes = Vec::new();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -828,6 +871,7 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
             }
         }
         let w = &ws[i];
+        let wi = i;
         i += 1;
         let lex = lexicon().get(w.as_str()).copied().unwrap_or_default();
         let (text, class) = if let Some(n) = number_word(w) {
@@ -854,7 +898,17 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         }
         let skel = if class == TokenClass::Number { text.clone() } else { skeleton(&text) };
         let phon = phonetic(&skel);
+        let kor = if matches!(class, TokenClass::Normal | TokenClass::Initial | TokenClass::Particle) {
+            cyr_kor
+                .as_ref()
+                .and_then(|v| v[wi].clone())
+                .or_else(|| crate::korean::parse_latin(&text))
+                .map(Vec::into_boxed_slice)
+        } else {
+            None
+        };
         tokens.push(Token {
+            kor,
             group: group_of(&text),
             cons: consonants(&skel),
             text_h: h64(&text),
@@ -878,9 +932,30 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
                 skel,
                 group: None,
                 class: TokenClass::Generic,
+                kor: None,
             });
         }
         org_classes.clear();
+    }
+    // A Korean name: every name word reads as Korean syllables. One-letter
+    // Korean family names (O, U, I) are names there, not initials.
+    let korean = person
+        && tokens.iter().any(|t| t.class == TokenClass::Normal)
+        && tokens.iter().all(|t| match t.class {
+            TokenClass::Normal => t.kor.is_some(),
+            TokenClass::Initial | TokenClass::Particle => t.kor.is_some(),
+            _ => true,
+        })
+        && tokens.len() <= 5;
+    let normal = tokens.iter().filter(|t| t.class == TokenClass::Normal).count();
+    let not_kor = tokens.iter().filter(|t| t.class == TokenClass::Normal && t.kor.is_none()).count();
+    let korean_loose = person && !korean && normal >= 2 && not_kor == 1 && tokens.len() <= 5;
+    if korean {
+        for t in tokens.iter_mut() {
+            if matches!(t.class, TokenClass::Initial | TokenClass::Particle) {
+                t.class = TokenClass::Normal;
+            }
+        }
     }
     let joined = tokens.iter().map(|t| t.skel.as_str()).collect::<String>();
     let abjad = name.chars().any(is_abjad);
@@ -891,7 +966,43 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         }
     }
     let family_first = name.split(',').next().map(|f| f.len() < name.len() && !f.trim().is_empty()).unwrap_or(false);
-    PreparedName { ascii: ws.join(" "), tokens, org_classes, joined, abjad, family_first }
+    PreparedName {
+        ascii: ws.join(" "),
+        tokens,
+        org_classes,
+        joined,
+        abjad,
+        family_first,
+        korean,
+        korean_loose,
+        expanded,
+    }
+}
+
+/// Replaces word sequences by a single word (longest phrase first).
+fn replace_phrases(ws: Vec<String>, phrases: &[(&[&str], &str)]) -> Vec<String> {
+    if !ws.iter().any(|w| phrases.iter().any(|(p, _)| p[0] == w)) {
+        return ws;
+    }
+    let mut out = Vec::with_capacity(ws.len());
+    let mut i = 0;
+    while i < ws.len() {
+        let hit = phrases
+            .iter()
+            .filter(|(p, _)| i + p.len() <= ws.len() && ws[i..i + p.len()].iter().zip(p.iter()).all(|(a, b)| a == b))
+            .max_by_key(|(p, _)| p.len());
+        match hit {
+            Some((p, rep)) => {
+                out.push(rep.to_string());
+                i += p.len();
+            }
+            None => {
+                out.push(ws[i].clone());
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
