@@ -11,6 +11,7 @@ mod reader;
 
 pub use error::{DataError, DataErrors};
 pub use load::{load, Files, OPTIONAL_TOML_FILES, TOML_FILES};
+pub use reader::{check_magnitude, check_truncation, read_regular_file, truncated_mass, MAX_MAGNITUDE};
 
 use entente_core::Dataset;
 use std::collections::BTreeMap;
@@ -56,7 +57,7 @@ pub fn read_dir(dir: &Path) -> Result<Files, DataErrors> {
         if !path.exists() {
             continue; // missing required files are reported by `load`
         }
-        match std::fs::read(&path) {
+        match read_regular_file(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => {
                     files.insert(name.to_string(), t);

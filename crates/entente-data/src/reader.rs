@@ -260,6 +260,13 @@ impl<'a> FileReader<'a> {
             self.error(span, &e.path, field, msg);
             return None;
         }
+        if let Err((field, msg)) = check_magnitude(&dist) {
+            // a lognormal written `value = "a to b"` has no `low`/`high` keys: name the field it was written in
+            let field = if e.table.contains_key(field) || !e.table.contains_key("value") { field } else { "value" };
+            let span = self.span_of(e, field);
+            self.error(span, &e.path, field, msg);
+            return None;
+        }
         let truncation = Truncation { min: self.number(e, "min", false), max: self.number(e, "max", false) };
         if let (Some(lo), Some(hi)) = (truncation.min, truncation.max) {
             if lo >= hi {
@@ -268,8 +275,183 @@ impl<'a> FileReader<'a> {
                 return None;
             }
         }
+        if let Err((field, msg)) = check_truncation(&dist, &truncation) {
+            let span = self.span_of(e, field);
+            self.error(span, &e.path, field, msg);
+            return None;
+        }
         Some((dist, truncation))
     }
+}
+
+/// The largest magnitude an input may have. The model multiplies and adds its inputs (quantity × price, sums over
+/// items and years); inputs within ±1e18 keep every product of a few of them, and every sum, far inside the range
+/// of a float, so no sample can become infinite. Real inputs (USD, roubles, rounds, tonnes) are far below it.
+pub const MAX_MAGNITUDE: f64 = 1e18;
+
+/// The standard-normal quantile of the most extreme draw the samplers can make (a uniform of 2⁻⁵³ from the end).
+const Z_EXTREME: f64 = 8.3;
+
+/// The largest value a lognormal's most extreme draw may reach: still finite after being multiplied by other inputs.
+const MAX_LOGNORMAL_EXTREME: f64 = 1e30;
+
+/// Rejects parameters that would overflow the model's arithmetic or make a draw non-finite.
+pub fn check_magnitude(d: &Distribution) -> Result<(), (&'static str, String)> {
+    let big = |name: &'static str, v: f64| {
+        if v.abs() > MAX_MAGNITUDE {
+            Err((
+                name,
+                format!(
+                    "{name} {v:e} is beyond ±1e18: the model multiplies and adds its inputs, and values this large \
+                     overflow its arithmetic (give the figure in a unit that keeps it below 1e18)"
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match *d {
+        Distribution::Point { value } => big("value", value),
+        Distribution::Uniform { low, high } => big("low", low).and(big("high", high)),
+        Distribution::Triangular { low, mode, high } | Distribution::Pert { low, mode, high } => {
+            big("low", low).and(big("mode", mode)).and(big("high", high))
+        }
+        Distribution::Normal { mean, sd } => {
+            big("mean", mean)?;
+            big("sd", sd)?;
+            big("mean", mean.abs() + Z_EXTREME * sd).map_err(|(f, _)| {
+                (f, format!("mean {mean} ± {Z_EXTREME} sd ({sd}) reaches beyond ±1e18: the extreme draws would overflow the model's arithmetic"))
+            })
+        }
+        Distribution::LogNormal { mu, sigma } => {
+            let extreme = (mu + Z_EXTREME * sigma).exp();
+            if (mu.exp()) > MAX_MAGNITUDE {
+                Err((
+                    "high",
+                    format!(
+                        "the median {:e} is beyond 1e18: values this large overflow the model's arithmetic",
+                        mu.exp()
+                    ),
+                ))
+            } else if extreme.is_nan() || extreme > MAX_LOGNORMAL_EXTREME {
+                Err((
+                    "high",
+                    format!(
+                        "the interval is so wide that the most extreme draws reach {extreme:e} (beyond 1e30) and \
+                         overflow the model's arithmetic: narrow the interval"
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The least share of a distribution's probability that `min`/`max` must keep: the sampler redraws values outside
+/// them up to 10,000 times, so below 1 % some draws would never fall inside.
+pub const MIN_TRUNCATED_MASS: f64 = 0.01;
+
+/// The probability a distribution puts on [min, max].
+pub fn truncated_mass(d: &Distribution, t: &Truncation) -> f64 {
+    use statrs::distribution::{Beta, ContinuousCDF, LogNormal, Normal, Triangular};
+    let (lo, hi) = (t.min.unwrap_or(f64::NEG_INFINITY), t.max.unwrap_or(f64::INFINITY));
+    let point = |v: f64| if (lo..=hi).contains(&v) { 1.0 } else { 0.0 };
+    // the cumulative probability of a distribution on [a, b] through its standardised CDF
+    let on = |a: f64, b: f64, cdf: &dyn Fn(f64) -> f64| {
+        if b <= a {
+            return point(a);
+        }
+        let f = |x: f64| cdf(((x - a) / (b - a)).clamp(0.0, 1.0));
+        f(hi) - f(lo)
+    };
+    match *d {
+        Distribution::Point { value } => point(value),
+        Distribution::Uniform { low, high } => on(low, high, &|u| u),
+        Distribution::Triangular { low, mode, high } => {
+            let c = if high > low { (mode - low) / (high - low) } else { 0.5 };
+            match Triangular::new(0.0, 1.0, c) {
+                Ok(tri) => on(low, high, &|u| tri.cdf(u)),
+                Err(_) => 1.0,
+            }
+        }
+        Distribution::Pert { low, mode, high } => {
+            let c = if high > low { (mode - low) / (high - low) } else { 0.5 };
+            match Beta::new(1.0 + 4.0 * c, 1.0 + 4.0 * (1.0 - c)) {
+                Ok(b) => on(low, high, &|u| b.cdf(u)),
+                Err(_) => 1.0,
+            }
+        }
+        Distribution::Normal { mean, sd } => {
+            if sd <= 0.0 {
+                return point(mean);
+            }
+            match Normal::new(mean, sd) {
+                Ok(n) => n.cdf(hi) - n.cdf(lo),
+                Err(_) => 1.0,
+            }
+        }
+        Distribution::LogNormal { mu, sigma } => match LogNormal::new(mu, sigma) {
+            Ok(l) => l.cdf(hi.max(0.0)) - l.cdf(lo.max(0.0)),
+            Err(_) => 1.0,
+        },
+    }
+}
+
+/// Rejects `min`/`max` that leave (almost) no probability, which would fail only later, at sampling.
+pub fn check_truncation(d: &Distribution, t: &Truncation) -> Result<(), (&'static str, String)> {
+    if t.is_none() {
+        return Ok(());
+    }
+    let mass = truncated_mass(d, t);
+    if mass >= MIN_TRUNCATED_MASS {
+        return Ok(());
+    }
+    let field = if t.min.is_some() { "min" } else { "max" };
+    let bounds = match (t.min, t.max) {
+        (Some(a), Some(b)) => format!("min {a} and max {b} leave"),
+        (Some(a), None) => format!("min {a} leaves"),
+        (None, Some(b)) => format!("max {b} leaves"),
+        (None, None) => unreachable!("checked above"),
+    };
+    let what = if mass <= 0.0 {
+        "none of its probability".to_string()
+    } else {
+        format!("only {:.2}% of its probability", mass * 100.0)
+    };
+    Err((
+        field,
+        format!(
+            "{bounds} {what} to {d}: almost every draw would be rejected (keep at least 1 %; widen the \
+             bounds or change the distribution)"
+        ),
+    ))
+}
+
+/// Reads a file only if it is a regular file: a FIFO would block the read forever, and a device or socket is no
+/// dataset file. Symbolic links are followed to what they point at.
+pub fn read_regular_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    // open without blocking (a FIFO with no writer would block `open` itself), then look at what was opened
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut f = opts.open(path)?;
+    let kind = f.metadata()?.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() { "a folder" } else { "not a regular file (a FIFO, device or socket)" };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{what}: a dataset file must be a regular file"),
+        ));
+    }
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Parses `YYYY-MM-DD`, rejecting dates that do not exist.
