@@ -4,6 +4,7 @@
 mod analysis;
 mod cli;
 mod commands;
+mod gaps;
 mod indicators;
 mod output;
 mod report;

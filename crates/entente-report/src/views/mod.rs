@@ -4,6 +4,7 @@
 pub mod assess;
 pub mod compare;
 pub mod explain;
+pub mod gaps;
 pub mod history;
 pub mod judgment;
 pub mod meetings;
