@@ -2,12 +2,13 @@
 //! (`checks.toml`), each at the date or over the period the count refers to, and — only when asked — the
 //! estimate conditioned on those counts by importance weighting.
 //!
-//! **Implied figures.** The model's cumulative figure on date *d* is the scenario re-planned with the evidence
-//! public by *d* (the definition `timeline` uses: a cumulative count is a stock reported as of its date). Over a
-//! period [from, to] the implied figure is, in each simulated world, the cumulative figure on *to* minus that on
-//! the day before *from*. Runs on different dates share the seed, so world *i* draws from the same random
-//! streams on every date (common random numbers): a world high on shells per container is high on every date,
-//! which is what lets a count from 2024 speak about today's total.
+//! **Implied figures.** The model's cumulative figure on date *d* is what it says was *shipped* by *d*, with all
+//! the evidence public by the as-of date: the plan with `PlanOptions::shipped_by = d` (running totals take their
+//! latest estimate describing a date on or before *d*; items count from their start), the definition the
+//! timeline's per-period figures use. Over a period [from, to] the implied figure is, in each simulated world,
+//! the cumulative figure on *to* minus that on the day before *from*. Runs on different dates share the seed, so
+//! world *i* draws from the same random streams on every date (common random numbers): a world high on shells
+//! per container is high on every date, which is what lets a count from 2024 speak about today's total.
 //!
 //! **Agreement.** A count disagrees with the model when its whole range lies outside the model's P5–P95.
 //!
@@ -39,8 +40,8 @@ pub enum CheckStatus {
     NotYetPublic,
     /// The count refers to a date after the as-of date.
     AfterAsOf,
-    /// On the count's date (or at the end of its period) a counted item had begun but the model had no evidence
-    /// for it yet: the model cannot say what had been delivered.
+    /// On the count's date (or at the end of its period) a counted item had begun but no evidence describes its
+    /// running total by then: the model cannot say what had been delivered.
     NoEvidenceThen,
 }
 
@@ -191,16 +192,8 @@ fn claim_reference(v: ClaimValue) -> f64 {
 /// The check's figure in each world of a run (the sum of the counted items' quantities or values); `None` when a
 /// counted item had begun by the run's date but had no evidence yet (unknown, not zero). Items not yet begun
 /// count zero.
-fn figure(ds: &Dataset, check: &Check, run: &Run) -> Option<Vec<f64>> {
+fn figure(check: &Check, run: &Run) -> Vec<f64> {
     let items: Vec<_> = run.plan.items.iter().filter(|i| check.counts(&i.item)).collect();
-    let unknown = ds
-        .items
-        .iter()
-        .filter(|i| check.counts(i) && i.active_at(run.plan.as_of))
-        .any(|i| run.plan.items.iter().all(|p| p.item.id != i.id));
-    if unknown {
-        return None;
-    }
     let mut out = vec![0.0; run.samples];
     for it in items {
         let node = match check.measure {
@@ -209,7 +202,22 @@ fn figure(ds: &Dataset, check: &Check, run: &Run) -> Option<Vec<f64>> {
         };
         out.iter_mut().zip(run.values(node)).for_each(|(o, v)| *o += v);
     }
-    Some(out)
+    out
+}
+
+/// What a plan says of a check's figure: `None` when a counted item had begun but had no evidence (unknown),
+/// `Some(false)` when no counted item had begun (zero, no run needed), `Some(true)` when a run must be read.
+fn counted(ds: &Dataset, check: &Check, plan: &Plan, date: NaiveDate) -> Option<bool> {
+    let unknown = ds
+        .items
+        .iter()
+        .filter(|i| check.counts(i) && i.active_at(date))
+        .any(|i| plan.items.iter().all(|p| p.item.id != i.id));
+    if unknown {
+        None
+    } else {
+        Some(plan.items.iter().any(|i| check.counts(&i.item)))
+    }
 }
 
 /// The dates (cumulative) each compared check needs: `[to]` or `[day before from, to]`.
@@ -252,23 +260,55 @@ pub fn triangulate(
     }
     dates.sort();
     dates.dedup();
-    // one run per date, every one on the same seed; the main run is the one on the as-of date
-    let runs: Vec<(NaiveDate, Run)> = dates
+    // a plan per date; a run (same seed on every date) only where a figure must be read
+    let plans: Vec<(NaiveDate, Plan)> = dates
         .iter()
         .map(|d| {
             let plan = if *d == as_of {
                 main_plan.clone()
             } else {
-                Plan::new(ds, &PlanOptions { as_of: Some(*d), ..opts.clone() })?
+                Plan::new(ds, &PlanOptions { shipped_by: Some(*d), ..opts.clone() })?
             };
-            Ok((*d, Run::keeping(plan, samples, seed, progress, Keep::Items).map_err(|e| format!("as of {d}: {e}"))?))
+            Ok((*d, plan))
         })
         .collect::<Result<_, String>>()?;
-    let run_at = |d: NaiveDate| &runs.iter().find(|(x, _)| *x == d).expect("a run per date").1;
+    let plan_at = |d: NaiveDate| &plans.iter().find(|(x, _)| *x == d).expect("a plan per date").1;
+    // (end known?, start known?) per check, and the dates whose draws are read
+    let mut needed: Vec<NaiveDate> = if condition { vec![as_of] } else { Vec::new() };
+    let mut states = Vec::new();
+    for (check, st) in ds.checks.iter().zip(&status) {
+        let claim = &ds.claims[&check.claim];
+        let d = dates_of(claim.refers_to, as_of);
+        let state = (*st == CheckStatus::Compared).then(|| {
+            let last = *d.last().expect("one date at least");
+            let end = counted(ds, check, plan_at(last), last);
+            let start = (d.len() == 2).then(|| counted(ds, check, plan_at(d[0]), d[0]));
+            if end.is_some() {
+                needed.extend(end.filter(|x| *x).map(|_| *d.last().expect("one date")));
+                needed.extend(start.flatten().filter(|x| *x).map(|_| d[0]));
+            }
+            (end, start)
+        });
+        states.push(state);
+    }
+    needed.sort();
+    needed.dedup();
+    let runs: Vec<(NaiveDate, Run)> = plans
+        .into_iter()
+        .filter(|(d, _)| needed.contains(d))
+        .map(|(d, plan)| {
+            Ok((d, Run::keeping(plan, samples, seed, progress, Keep::Items).map_err(|e| format!("as of {d}: {e}"))?))
+        })
+        .collect::<Result<_, String>>()?;
+    // the figure on a date: read from its run, or zero when no counted item had begun
+    let figure_at = |check: &Check, d: NaiveDate, has_items: bool| match runs.iter().find(|(x, _)| *x == d) {
+        Some((_, run)) if has_items => figure(check, run),
+        _ => vec![0.0; samples],
+    };
 
     let mut results = Vec::new();
     let mut columns: Vec<(Likelihood, Vec<f64>)> = Vec::new();
-    for (check, mut st) in ds.checks.iter().zip(status) {
+    for ((check, mut st), state) in ds.checks.iter().zip(status).zip(states) {
         let claim = &ds.claims[&check.claim];
         let grade = ds.claim_grade(&claim.id);
         let (low, high) = claim_range(claim.value);
@@ -278,10 +318,10 @@ pub fn triangulate(
         };
         let mut implied_draws = None;
         let mut upper_bound = false;
-        if st == CheckStatus::Compared {
+        if let Some((end, start)) = state {
             let d = dates_of(claim.refers_to, as_of);
-            let end = figure(ds, check, run_at(*d.last().expect("one date at least")));
-            let start = if d.len() == 2 { Some(figure(ds, check, run_at(d[0]))) } else { None };
+            let end = end.map(|has| figure_at(check, *d.last().expect("one date at least"), has));
+            let start = start.map(|s| s.map(|has| figure_at(check, d[0], has)));
             implied_draws = match (end, start) {
                 (None, _) => None,
                 (Some(e), None) => Some(e),
@@ -339,7 +379,7 @@ pub fn triangulate(
 
     let conditioning = condition.then(|| {
         let weights = weights(&columns, samples);
-        let main = run_at(as_of);
+        let main = &runs.iter().find(|(x, _)| *x == as_of).expect("the as-of date is run when conditioning").1;
         let plan = &main.plan;
         let mut figures = Vec::new();
         for (f, n) in &plan.flows {

@@ -136,6 +136,7 @@ const VARIABLES: &str = r#"
 id = "containers"
 unit = "container"
 description = "containers shipped, cumulative"
+cumulative = true
 
 [[variable.estimate]]
 public = 2024-02-26
@@ -580,4 +581,31 @@ fn the_report_has_the_category_comparison_the_direct_counts_and_the_judgment() {
     ] {
         assert!(page.contains(s), "{s} missing from the report");
     }
+}
+
+#[test]
+fn sensitivity_names_correlation_when_the_indices_sum_above_one() {
+    // price and shells per container strongly correlated: each one's first-order index also counts the other's
+    let d = dataset(|name, t| {
+        match name {
+        "variables.toml" => format!(
+            "{t}\n[[correlation]]\nvariables = [\"price\", \"shells_per_container\"]\nrank = 0.9\nclaims = [\"capacity\"]\n"
+        ),
+        _ => t.to_string(),
+    }
+    });
+    let v = json(d.path(), &["sensitivity", "--samples", "40000"]);
+    assert!(f(&v["sum_first_order"]) > 1.05, "{}", v["sum_first_order"]);
+    assert_eq!(v["correlated"], serde_json::json!(["price", "shells_per_container"]));
+    let out = run(d.path(), &["sensitivity", "--samples", "40000"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("more than 1 because of correlation"), "{text}");
+    // without the correlation the same model sums to about 1 and no correlation is blamed
+    let d = dataset(|_, t| t.to_string());
+    let v = json(d.path(), &["sensitivity", "--samples", "40000"]);
+    assert!(f(&v["sum_first_order"]) < 1.02, "{}", v["sum_first_order"]);
+    assert_eq!(v["correlated"], serde_json::json!([]));
+    let out = run(d.path(), &["sensitivity", "--samples", "40000"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("because of correlation"), "{text}");
 }

@@ -83,6 +83,8 @@ pub fn finding(k: &CategoryComparison) -> String {
                         "an analyst assumption".to_string()
                     } else if d.claims.is_empty() {
                         "no cited claim".to_string()
+                    } else if d.claims.len() > 3 {
+                        format!("claims {} and {} more", d.claims[..3].join(", "), d.claims.len() - 3)
                     } else {
                         format!("claims {}", d.claims.join(", "))
                     };
@@ -130,6 +132,8 @@ fn range_cell(lo: f64, hi: f64, unit: &str, human: bool) -> String {
         in_unit(lo, unit)
     } else if lo == 0.0 {
         format!("≤ {}", in_unit(hi, unit))
+    } else if unit == "USD" {
+        format!("{} – {}", in_unit(lo, unit), in_unit(hi, unit))
     } else {
         format!("{}–{}", scaled(lo), in_unit(hi, unit))
     }

@@ -28,7 +28,7 @@ pub fn status_text(c: &CheckResult) -> String {
     match (c.status, c.agreement) {
         (CheckStatus::NotYetPublic, _) => "not yet public on the as-of date".into(),
         (CheckStatus::AfterAsOf, _) => "refers to a date after the as-of date".into(),
-        (CheckStatus::NoEvidenceThen, _) => "the model had no evidence for these items then".into(),
+        (CheckStatus::NoEvidenceThen, _) => "no evidence describes these items by then".into(),
         (_, Some(Agreement::Within)) if c.upper_bound => "fits under our cumulative to the period's end".into(),
         (_, Some(Agreement::Within)) => "agrees (within our 90 % interval)".into(),
         (_, Some(Agreement::CountAbove)) if c.upper_bound => {
@@ -95,7 +95,7 @@ pub fn doc(t: &Triangulation, human: bool) -> Doc {
         "{} of {compared} counts compared disagree with the model (the whole count outside our 90 % interval).",
         t.disagreements
     )];
-    notes.push("A cumulative figure on a date is the scenario re-run with the evidence public by then; over a period it is the figure at its end minus that the day before it began, world by world (same seed on every date). Where the model had no evidence yet when a period began, the figure is the cumulative at its end (marked ≤): an upper bound, so only a count above it disagrees.".into());
+    notes.push("A cumulative figure on a date is what the model, with all the evidence public by the as-of date, says was shipped by then (running totals at their latest estimate describing a date on or before it); over a period it is the figure at its end minus that the day before it began, world by world (same seed on every date). Where no evidence describes the start of a period, the figure is the cumulative at its end (marked ≤): an upper bound, so only a count above it disagrees.".into());
     notes.extend(t.checks.iter().filter(|c| !c.note.is_empty()).map(|c| format!("{} ({}): {}", c.id, c.claim, c.note)));
     d.sections.push(Section { heading: "Direct counts and what the model implies".into(), table: Some(tab), notes });
 
