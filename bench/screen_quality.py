@@ -153,6 +153,13 @@ def main():
         pairs_report[name]["category"] = {
             g: prf([scores[i] >= th for i in idx], [truth[i] for i in idx]) for g, idx in sorted(cats.items())
         }
+    # The non-ASCII part (either name has a non-ASCII character): 90 pairs.
+    nonascii = [i for i, r in enumerate(rows) if not (r["name1"] + r["name2"]).isascii()]
+    print(f"-- non-ASCII pairs ({len(nonascii)}): F1 at each system's threshold")
+    for name, (scores, th) in systems.items():
+        o = prf([scores[i] >= th for i in nonascii], [truth[i] for i in nonascii])
+        pairs_report[name]["non_ascii"] = o
+        print(f"{name:28} P {o['precision']:.3f} R {o['recall']:.3f} F1 {o['f1']:.3f}")
     for key in ("quality", "schema"):
         print(f"-- by {key} (F1)")
         groups = sorted(pairs_report["entente"][key])

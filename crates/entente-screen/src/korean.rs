@@ -393,6 +393,29 @@ pub const SURNAMES: &[&[&str]] = &[
     &["hyon", "hyun", "hyeon"],
 ];
 
+/// Korean family names as one romanised syllable each (DPRK, McCune–
+/// Reischauer and South Korean spellings; the syllable classes unify the
+/// rest). A name reads as Korean only if one of its words is one of these.
+pub const FAMILY_SYLLABLES: &[&str] = &[
+    "kim", "ri", "lee", "yi", "pak", "park", "choe", "choi", "jong", "jeong", "chung", "kang", "cho", "jo", "yun",
+    "jang", "chang", "rim", "lim", "im", "han", "o", "oh", "so", "seo", "sin", "shin", "kwon", "hwang", "an", "ahn",
+    "song", "chon", "jeon", "hong", "ryu", "yu", "ko", "mun", "moon", "yang", "ryang", "son", "pae", "bae", "paek",
+    "baek", "ho", "heo", "nam", "sim", "ro", "no", "roh", "ha", "kwak", "sung", "cha", "ju", "u", "woo", "ku", "koo",
+    "min", "ra", "na", "jin", "chin", "chi", "ji", "om", "eom", "chae", "won", "pang", "bang", "kong", "hyon", "hyun",
+    "ham", "pyon", "byun", "ryom", "yom", "yeom", "yo", "chu", "to", "do", "sok", "seok", "sol", "ma", "kil", "gil",
+    "yon", "wi", "pyo", "myong", "ki", "ban", "wang", "kum", "ok", "yuk", "in", "maeng", "je", "mo", "thak", "tak",
+    "kuk", "guk", "kye", "gye", "tong", "thae", "pong", "bong", "sa", "pu", "yong", "kyong", "ung", "tan", "pi",
+];
+
+/// True when `s` (one syllable) is a Korean family name in some spelling.
+pub fn is_family_syllable(s: &[Syl]) -> bool {
+    static T: std::sync::OnceLock<Vec<Syl>> = std::sync::OnceLock::new();
+    let t = T.get_or_init(|| {
+        FAMILY_SYLLABLES.iter().filter_map(|w| parse_latin(w)).filter(|v| v.len() == 1).map(|v| v[0]).collect()
+    });
+    s.len() == 1 && t.iter().any(|f| syl_cmp(*f, s[0], true).is_some_and(|soft| soft <= 1))
+}
+
 /// Row of [`SURNAMES`] containing `w`, if any.
 pub fn surname_group(w: &str) -> Option<usize> {
     SURNAMES.iter().position(|g| g.contains(&w))

@@ -205,6 +205,10 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
         let s = if a.cons.len() >= 3 { 0.85 } else { 0.75 };
         return (s, Reason::Phonetic);
     }
+    if let (Some(x), Some(y)) = (a.glyph, b.glyph) {
+        // Both written in Hangul or Han: the characters decide.
+        return if x == y { (1.0, Reason::Exact) } else { (0.0, Reason::Exact) };
+    }
     if a.text_h == b.text_h && a.text == b.text {
         return (1.0, Reason::Exact);
     }
@@ -308,7 +312,7 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
         let s = match (close, maxlen >= 6) {
             (0..=1, true) => 0.86f32,
             (0..=1, false) => 0.78,
-            _ => 0.65,
+            _ => 0.6,
         };
         if s > best.0 {
             best = (s, Reason::Phonetic);
@@ -396,8 +400,10 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     // Unexplained words on one side only (a middle name, a branch suffix)
     // are weak evidence against; a word on *each* side that did not pair
     // (Gas vs Oil, AL-DULAIMI vs AL-TIKRITI) is a substitution and counts fully.
-    let any_unmatched_q = (0..nq).any(|i| qa[i] == usize::MAX && q.tokens[i].weight() > 0.0 && !is_dup(q, i, &qa));
-    let any_unmatched_c = (0..nc).any(|j| ca[j] == usize::MAX && c.tokens[j].weight() > 0.0);
+    // Particles (al / el, de, van) differing are spelling, not substitution.
+    let counts = |t: &Token| t.weight() > 0.0 && t.class != TokenClass::Particle;
+    let any_unmatched_q = (0..nq).any(|i| qa[i] == usize::MAX && counts(&q.tokens[i]) && !is_dup(q, i, &qa));
+    let any_unmatched_c = (0..nc).any(|j| ca[j] == usize::MAX && counts(&c.tokens[j]));
     let substitution = any_unmatched_q && any_unmatched_c;
     // In Korean names every syllable of the given name belongs to it: a
     // missing one ("Ri Su" against "Ri Su Yong") is another name.
@@ -422,15 +428,21 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
         }
     }
     let mut unmatched_c = Vec::new();
+    let mut country_extra = false;
     for (j, t) in c.tokens.iter().enumerate() {
         if ca[j] == usize::MAX {
-            den += t.weight() * k_extra;
+            // A country in a firm name the query lacks ("Banco Santander
+            // México") names another entity of the group: it counts fully.
+            let country = !person && t.class == TokenClass::Normal && is_country(&t.text);
+            country_extra |= country;
+            den += t.weight() * if country { 1.0 } else { k_extra };
             unmatched_c.push(t.text.as_str());
         }
     }
     let mut score = if den > 0.0 { num / den } else { 0.0 };
     let mut notes: Vec<String> = Vec::new();
-    let same_letters = q.joined == c.joined && q.joined.len() >= 5;
+    let glyphs = q.tokens.iter().chain(&c.tokens).all(|t| t.glyph.is_some());
+    let same_letters = q.joined == c.joined && q.joined.len() >= 5 && !glyphs;
     if same_letters {
         strong = true;
         if score < 0.97 {
@@ -440,6 +452,9 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     }
     if substitution && explain {
         notes.push("words differ on both sides".into());
+    }
+    if country_extra && explain {
+        notes.push("list name adds a country (another entity of the group)".into());
     }
     // Contradicting patronymics: Sergey Viktorovich vs Sergey Borisovich.
     let pat = |n: &PreparedName, assigned: &[usize]| {
@@ -489,6 +504,16 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
             t.class == TokenClass::Normal && single_assign[i] != usize::MAX && Some(single_assign[i]) == last_normal
         });
         let cap = if hit_last { 0.75 } else { 0.6 };
+        // A title with the family name ("President Erdoğan") names one person
+        // well enough for review.
+        let single_exact = matched.iter().any(|m| {
+            let i = if qn == 1 { m.1 } else { m.2 };
+            single.tokens[i].class == TokenClass::Normal && m.0 >= 0.9
+        });
+        if hit_last && single.titled && single_exact && score < cap {
+            score = cap;
+            notes.push("title and family name (0.75)".into());
+        }
         if score > cap {
             score = cap;
             notes.push(if hit_last {
@@ -566,6 +591,12 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
         }
     }
     NameMatch { score: score.clamp(0.0, 1.0), explanation: ex }
+}
+
+/// A one-word country name ("mexico", "denmark").
+fn is_country(w: &str) -> bool {
+    let c = crate::countries::to_code(w);
+    c.len() == 2 && c != w
 }
 
 /// True when query token `i` repeats an already matched token ("Sergey

@@ -61,6 +61,10 @@ pub struct Token {
     /// Korean syllables (romanisation-independent classes) when the word
     /// reads as a romanised or Kontsevich-Cyrillic Korean name word.
     pub kor: Option<Box<[crate::korean::Syl]>>,
+    /// The Hangul or Han character the word was read from, when the whole
+    /// name is written in those scripts: two such words compare by glyph
+    /// (정 ≠ 종 although both romanise as "jong").
+    pub glyph: Option<char>,
 }
 
 fn h64(s: &str) -> u64 {
@@ -109,6 +113,8 @@ pub struct PreparedName {
     pub korean_loose: bool,
     /// Payment abbreviations expanded while preparing ("trdg" → "trading").
     pub expanded: Vec<(String, &'static str)>,
+    /// A title preceded the name ("President Erdoğan").
+    pub titled: bool,
 }
 
 /// Transliterates any string to ASCII (see module docs).
@@ -520,6 +526,7 @@ const GROUPS: &[&[&str]] = &[
     &["osama", "usama", "ousama"],
     &["hussein", "husain", "hussain", "husayn", "hossein", "huseyn"],
     &["ali", "aly"],
+    &["al", "el", "ul"],
     &["omar", "umar", "omer"],
     &["kim", "gim"],
     &["ri", "lee", "yi", "rhee", "li", "i"],
@@ -854,6 +861,7 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         };
     let mut org_classes = Vec::new();
     let mut tokens = Vec::new();
+    let mut titled = false;
     let mut i = 0;
     'outer: while i < ws.len() {
         if !person && ws.len() > 1 && lexicon().get(ws[i].as_str()).is_some_and(|l| l.org_start) {
@@ -894,6 +902,7 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         };
         let text = if text.is_empty() { "0".to_string() } else { text };
         if class == TokenClass::Title {
+            titled = true;
             continue;
         }
         let skel = if class == TokenClass::Number { text.clone() } else { skeleton(&text) };
@@ -909,6 +918,7 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         };
         tokens.push(Token {
             kor,
+            glyph: None,
             group: group_of(&text),
             cons: consonants(&skel),
             text_h: h64(&text),
@@ -933,13 +943,21 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
                 group: None,
                 class: TokenClass::Generic,
                 kor: None,
+                glyph: None,
             });
         }
         org_classes.clear();
     }
     // A Korean name: every name word reads as Korean syllables. One-letter
     // Korean family names (O, U, I) are names there, not initials.
+    // A Korean name has a Korean family name: a one-syllable first or last word.
+    let family = |t: &Token| {
+        t.kor.as_deref().is_some_and(crate::korean::is_family_syllable)
+            || crate::korean::surname_group(&t.text).is_some()
+    };
+    let has_family = tokens.first().is_some_and(family) || tokens.last().is_some_and(family);
     let korean = person
+        && has_family
         && tokens.iter().any(|t| t.class == TokenClass::Normal)
         && tokens.iter().all(|t| match t.class {
             TokenClass::Normal => t.kor.is_some(),
@@ -949,11 +967,21 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         && tokens.len() <= 5;
     let normal = tokens.iter().filter(|t| t.class == TokenClass::Normal).count();
     let not_kor = tokens.iter().filter(|t| t.class == TokenClass::Normal && t.kor.is_none()).count();
-    let korean_loose = person && !korean && normal >= 2 && not_kor == 1 && tokens.len() <= 5;
+    let korean_loose = person && !korean && has_family && normal >= 2 && not_kor == 1 && tokens.len() <= 5;
     if korean {
         for t in tokens.iter_mut() {
             if matches!(t.class, TokenClass::Initial | TokenClass::Particle) {
                 t.class = TokenClass::Normal;
+            }
+        }
+    }
+    // Names written wholly in Hangul or Han: one word per character.
+    let cjk = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c) || ('\u{4E00}'..='\u{9FFF}').contains(&c);
+    if name.chars().any(cjk) && name.chars().all(|c| cjk(c) || !c.is_alphanumeric()) {
+        let glyphs: Vec<char> = name.nfkc().filter(|&c| cjk(c)).collect();
+        if glyphs.len() == tokens.len() {
+            for (t, g) in tokens.iter_mut().zip(glyphs) {
+                t.glyph = Some(g);
             }
         }
     }
@@ -976,6 +1004,7 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         korean,
         korean_loose,
         expanded,
+        titled,
     }
 }
 
