@@ -142,6 +142,9 @@ fn range_cell(lo: f64, hi: f64, unit: &str, human: bool) -> String {
 /// The table of a study's categories: its quantity beside ours, our unit price and value, the study's counts at
 /// our prices, and the ratio.
 pub fn category_table(c: &Comparison, human: bool) -> Table {
+    if !human {
+        return category_table_raw(c);
+    }
     let mut t = Table::numeric(&[
         "category",
         "study quantity",
@@ -173,6 +176,43 @@ pub fn category_table(c: &Comparison, human: bool) -> Table {
                 }
             }),
         ]);
+    }
+    t
+}
+
+/// The same for machines (CSV): one number per cell, empty where there is none.
+fn category_table_raw(c: &Comparison) -> Table {
+    let mut t = Table::numeric(&[
+        "category",
+        "study_low",
+        "study_high",
+        "study_unit",
+        "quantity_p5",
+        "quantity_p50",
+        "quantity_p95",
+        "quantity_ratio",
+        "unit_price_p5",
+        "unit_price_p50",
+        "unit_price_p95",
+        "value_p5",
+        "value_p50",
+        "value_p95",
+        "study_quantity_at_our_price_low",
+        "study_quantity_at_our_price_high",
+        "study_value_low",
+        "study_value_high",
+    ]);
+    let n = |x: Option<f64>| x.map(|v| format!("{v}")).unwrap_or_default();
+    let b = |x: Option<Band>| [n(x.map(|b| b.p5)), n(x.map(|b| b.p50)), n(x.map(|b| b.p95))];
+    for k in &c.categories {
+        let mut row = vec![k.category.clone(), n(Some(k.study_low)), n(Some(k.study_high)), k.study_unit.clone()];
+        row.extend(b(k.quantity));
+        row.push(n(k.quantity_ratio));
+        row.extend(b(k.unit_price));
+        row.extend(b(k.value));
+        row.extend([n(k.study_quantity_at_our_price.map(|x| x.0)), n(k.study_quantity_at_our_price.map(|x| x.1))]);
+        row.extend([n(k.study_value.map(|x| x.0)), n(k.study_value.map(|x| x.1))]);
+        t.push(row);
     }
     t
 }
