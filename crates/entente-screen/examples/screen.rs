@@ -1,4 +1,4 @@
-//! Stand-alone `screen` / `lists` front end for benchmarks and manual use
+//! Stand-alone `screen …` / `lists …` front end for benchmarks and manual use
 //! (the `entente` binary exposes the same commands as `entente screen` and
 //! `entente lists`).
 use clap::{Parser, Subcommand};
@@ -6,22 +6,20 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 struct Cli {
     #[command(subcommand)]
-    cmd: Option<Cmd>,
-    #[command(flatten)]
-    screen: Option<entente_screen::cli::ScreenArgs>,
+    cmd: Cmd,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
+    Screen(Box<entente_screen::cli::ScreenArgs>),
     Lists(entente_screen::cli::ListsArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
-    let r = match (cli.cmd, cli.screen) {
-        (Some(Cmd::Lists(a)), _) => entente_screen::cli::run_lists(a),
-        (None, Some(s)) => entente_screen::cli::run_screen(s),
-        (None, None) => Ok(0),
+    let r = match cli.cmd {
+        Cmd::Lists(a) => entente_screen::cli::run_lists(a),
+        Cmd::Screen(s) => entente_screen::cli::run_screen(*s),
     };
     match r {
         Ok(code) => std::process::exit(code),

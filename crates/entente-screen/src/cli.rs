@@ -114,6 +114,9 @@ pub struct ScreenArgs {
     /// Append one JSON line per run (audit trail and results) to FILE.
     #[arg(long, value_name = "FILE")]
     pub audit_log: Option<PathBuf>,
+    /// Write the results to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// How strictly list folders are read (shared by `screen`, `lists show` and `lists diff`).
@@ -348,10 +351,19 @@ pub fn run_screen(args: ScreenArgs) -> Result<i32> {
     let n_parties = parties.len();
     let results = screen_all_with_policy(&index, parties, &opts, policy.as_ref());
     let t_screen = t0.elapsed();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    render(&index, &results, args.format, args.all_rows, &audit, &mut out)?;
-    out.flush()?;
+    match &args.output {
+        Some(path) => {
+            let mut buf = Vec::new();
+            render(&index, &results, args.format, args.all_rows, &audit, &mut buf)?;
+            std::fs::write(path, buf).with_context(|| format!("{}: cannot write results", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            render(&index, &results, args.format, args.all_rows, &audit, &mut out)?;
+            out.flush()?;
+        }
+    }
     let code = if results.iter().any(|r| r.alerts()) { 1 } else { 0 };
     if let Some(log) = &args.audit_log {
         let alerts: Vec<serde_json::Value> = results

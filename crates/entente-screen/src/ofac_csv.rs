@@ -59,6 +59,7 @@ fn records(file: &CsvFile<'_>, fields_expected: usize) -> Result<Vec<(usize, Vec
     let text = decode(file.data);
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut out = Vec::new();
+    let mut lines = LineCounter::default();
     let err =
         |line: usize, message: String| ParseError { source_name: file.name.to_string(), line, column: 1, message };
     for (n, rec) in rdr.records().enumerate() {
@@ -68,7 +69,7 @@ fn records(file: &CsvFile<'_>, fields_expected: usize) -> Result<Vec<(usize, Vec
             pe.line = record_line(text.as_bytes(), byte);
             pe
         })?;
-        let line = rec.position().map(|p| record_line(text.as_bytes(), p.byte() as usize)).unwrap_or(0);
+        let line = rec.position().map(|p| lines.line_at(text.as_bytes(), p.byte() as usize)).unwrap_or(0);
         if rec.iter().all(|f| f.trim_matches(|c: char| c.is_whitespace() || c == '\u{1a}').is_empty()) {
             continue;
         }
@@ -112,11 +113,30 @@ fn records(file: &CsvFile<'_>, fields_expected: usize) -> Result<Vec<(usize, Vec
 /// reports a record's position *before* the line break that ends the previous
 /// record when lines end in CRLF, so the break is skipped here.
 pub fn record_line(text: &[u8], pos: usize) -> usize {
-    let mut b = pos.min(text.len());
-    while b < text.len() && (text[b] == b'\r' || text[b] == b'\n') {
-        b += 1;
+    LineCounter::default().line_at(text, pos)
+}
+
+/// Counts lines incrementally for increasing byte positions (records are
+/// read in order, so the whole file is scanned once).
+#[derive(Default)]
+pub struct LineCounter {
+    at: usize,
+    newlines: usize,
+}
+
+impl LineCounter {
+    pub fn line_at(&mut self, text: &[u8], pos: usize) -> usize {
+        let mut b = pos.min(text.len());
+        while b < text.len() && (text[b] == b'\r' || text[b] == b'\n') {
+            b += 1;
+        }
+        if b < self.at {
+            *self = LineCounter::default();
+        }
+        self.newlines += text[self.at..b].iter().filter(|&&c| c == b'\n').count();
+        self.at = b;
+        self.newlines + 1
     }
-    text[..b].iter().filter(|&&c| c == b'\n').count() + 1
 }
 
 fn truncate(s: &str, n: usize) -> &str {

@@ -31,8 +31,18 @@ fn err(source: &str, line: usize, message: impl Into<String>) -> ParseError {
 /// Reads the first worksheet of an XLSX/XLS/XLSB/ODS workbook.
 pub fn parse_workbook(source: &str, data: &[u8]) -> Result<ParsedList, ParseError> {
     use calamine::{open_workbook_auto_from_rs, Data, Reader};
-    let mut wb = open_workbook_auto_from_rs(std::io::Cursor::new(data.to_vec()))
-        .map_err(|e| err(source, 0, format!("not a readable spreadsheet: {e}")))?;
+    let mut wb = match open_workbook_auto_from_rs(std::io::Cursor::new(data.to_vec())) {
+        Ok(wb) => wb,
+        // calamine rejects ODS files written with indentation between cells
+        // (as the FCDO's export is): read their content.xml directly.
+        Err(e) => match read_ods(source, data)? {
+            Some(rows) => {
+                let ext = source.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+                return parse_rows(source, &rows, 0, &format!("uk-{ext}"));
+            }
+            None => return Err(err(source, 0, format!("not a readable spreadsheet: {e}"))),
+        },
+    };
     let sheets = wb.sheet_names().to_vec();
     let first = sheets.first().ok_or_else(|| err(source, 0, "workbook has no sheets"))?;
     let range = wb.worksheet_range(first).map_err(|e| err(source, 0, format!("sheet {first:?}: {e}")))?;
@@ -56,6 +66,75 @@ pub fn parse_workbook(source: &str, data: &[u8]) -> Result<ParsedList, ParseErro
         .collect();
     let ext = source.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     parse_rows(source, &rows, row0 as usize, &format!("uk-{ext}"))
+}
+
+/// Most columns expanded from one `number-columns-repeated` cell (trailing
+/// blank cells repeat to column 16384 and are not expanded).
+const MAX_REPEAT: usize = 256;
+
+/// Rows of the first table of an OpenDocument spreadsheet, or `None` when
+/// the bytes are not an ODS package.
+fn read_ods(source: &str, data: &[u8]) -> Result<Option<Vec<Vec<String>>>, ParseError> {
+    use std::io::Read;
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(data)) else { return Ok(None) };
+    let mut mime = String::new();
+    if let Ok(mut m) = zip.by_name("mimetype") {
+        let _ = m.by_ref().take(200).read_to_string(&mut mime);
+    }
+    if !mime.contains("opendocument.spreadsheet") {
+        return Ok(None);
+    }
+    let mut content = Vec::new();
+    {
+        let f = zip.by_name("content.xml").map_err(|e| err(source, 0, format!("ODS without content.xml: {e}")))?;
+        f.take(crate::xml::MAX_FILE as u64 + 1)
+            .read_to_end(&mut content)
+            .map_err(|e| err(source, 0, format!("cannot unpack content.xml: {e}")))?;
+    }
+    let name = format!("{source}!content.xml");
+    let text = crate::xml::decode_text(&name, &content)?;
+    let mut rows = Vec::new();
+    let tables_done = std::cell::Cell::new(0usize);
+    crate::xml::stream_records(
+        &name,
+        &text,
+        &["table-row"],
+        |h| {
+            if h.name == "table" {
+                tables_done.set(tables_done.get() + 1);
+            }
+        },
+        |row| {
+            if tables_done.get() > 0 {
+                return Ok(());
+            }
+            let mut cells = Vec::new();
+            for c in &row.children {
+                if c.name != "table-cell" && c.name != "covered-table-cell" {
+                    continue;
+                }
+                let text = c.children("p").map(|p| p.text.trim().to_string()).collect::<Vec<_>>().join("\n");
+                let text = if text.is_empty() {
+                    c.attr("date-value").or(c.attr("value")).unwrap_or("").to_string()
+                } else {
+                    text
+                };
+                let rep: usize = c.attr("number-columns-repeated").and_then(|r| r.parse().ok()).unwrap_or(1);
+                let rep = if text.is_empty() { rep.min(1) } else { rep.min(MAX_REPEAT) };
+                for _ in 0..rep {
+                    cells.push(text.clone());
+                }
+            }
+            while cells.last().is_some_and(|c| c.is_empty()) {
+                cells.pop();
+            }
+            if !cells.is_empty() {
+                rows.push(cells);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(Some(rows))
 }
 
 /// Reads a CSV export (ConList CSV or FCDO CSV).
@@ -86,7 +165,10 @@ fn iso_to_uk(s: &str) -> String {
 
 /// `dd/mm/yyyy` → ISO, for listing dates.
 fn uk_to_iso(s: &str) -> Option<String> {
-    chrono::NaiveDate::parse_from_str(s.trim(), "%d/%m/%Y").ok().map(|d| d.format("%Y-%m-%d").to_string())
+    ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"]
+        .iter()
+        .find_map(|f| chrono::NaiveDate::parse_from_str(s.trim(), f).ok())
+        .map(|d| d.format("%Y-%m-%d").to_string())
 }
 
 struct Columns {
@@ -146,7 +228,7 @@ fn parse_rows(source: &str, rows: &[Vec<String>], row0: usize, format: &str) -> 
     let postcode = c(&["Post/Zip Code", "Address Postal Code"]);
     let country = c(&["Country", "Address Country"]);
     let other = c(&["Other Information", "Other information"]);
-    let gtype = c(&["Group Type", "Designation Type", "Individual, Entity, Ship"]);
+    let gtype = c(&["Group Type", "Designation Type", "Type", "Individual, Entity, Ship"]);
     let alias_type = c(&["Alias Type", "Name type", "Name Type"]);
     let alias_quality = c(&["Alias Quality", "Alias strength", "Alias Strength"]);
     let regime = c(&["Regime", "Regime Name"]);
