@@ -1,25 +1,34 @@
-//! Stand-alone `screen …` / `lists …` front end for benchmarks and manual use
+//! Stand-alone `screen` / `lists` front end for benchmarks and manual use
 //! (the `entente` binary exposes the same commands as `entente screen` and
-//! `entente lists`).
-use clap::{Parser, Subcommand};
+//! `entente lists`): `screen [screen] ARGS…` screens, `screen lists …`
+//! manages lists.
+use clap::Parser;
 
 #[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    cmd: Cmd,
+struct Screen {
+    #[command(flatten)]
+    args: entente_screen::cli::ScreenArgs,
 }
 
-#[derive(Subcommand)]
-enum Cmd {
-    Screen(Box<entente_screen::cli::ScreenArgs>),
-    Lists(entente_screen::cli::ListsArgs),
+#[derive(Parser)]
+struct Lists {
+    #[command(flatten)]
+    args: entente_screen::cli::ListsArgs,
 }
 
 fn main() {
-    let cli = Cli::parse();
-    let r = match cli.cmd {
-        Cmd::Lists(a) => entente_screen::cli::run_lists(a),
-        Cmd::Screen(s) => entente_screen::cli::run_screen(*s),
+    let mut argv: Vec<String> = std::env::args().collect();
+    let r = match argv.get(1).map(String::as_str) {
+        Some("lists") => {
+            argv.remove(1);
+            entente_screen::cli::run_lists(Lists::parse_from(argv).args)
+        }
+        first => {
+            if first == Some("screen") {
+                argv.remove(1);
+            }
+            entente_screen::cli::run_screen(Screen::parse_from(argv).args)
+        }
     };
     match r {
         Ok(code) => std::process::exit(code),

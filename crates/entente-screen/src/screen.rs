@@ -493,7 +493,8 @@ pub fn render(
                     write(&mut w, rec)?;
                 }
                 for j in &r.jurisdiction {
-                    let mut rec = base("1.000".into());
+                    // Policy alerts have no name-match score: the score column stays empty.
+                    let mut rec = base(String::new());
                     rec.extend([
                         format!("policy:{}", j.jurisdiction),
                         "country-policy".into(),
