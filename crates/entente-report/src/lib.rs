@@ -12,4 +12,4 @@ pub mod num;
 pub mod views;
 
 pub use doc::{Align, Doc, Row, Section, Table};
-pub use format::{render, OutputFormat};
+pub use format::{render, set_table_width, OutputFormat};

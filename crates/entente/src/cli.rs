@@ -6,17 +6,64 @@ use entente_core::Grade;
 use entente_report::OutputFormat;
 use std::path::PathBuf;
 
+/// Examples shown under `entente --help` (ripgrep and hyperfine style: the common runs, ready to copy).
+const EXAMPLES: &str = "\
+Examples:
+  entente assess                              the default scenario, as a table
+  entente assess --items --quantiles 0.25,0.75
+  entente assess --format csv > assess.csv    one tidy table (level, id, …)
+  entente assess --format json | jq .schema_version
+  entente explain shells-152mm                how one item's value is composed
+  entente validate --data my-dataset          check a dataset folder, every error with file:line
+  entente report -o report.html               the self-contained HTML report (-o - for stdout)
+  entente completions bash > /etc/bash_completion.d/entente
+  entente man > entente.1
+
+Exit codes: 0 success, 1 a screening hit, 2 an error (bad input, dataset or arguments).";
+
+/// The parsed command line: the global flags and one command. `completions` and `man` are answered in `main`;
+/// the rest go to `commands::run` as a [`Cli`].
 #[derive(Debug, Parser)]
 #[command(
     name = "entente",
     version,
-    about = "Evidence-based estimates of North Korea–Russia arms and money flows, with graded sources, honest uncertainty and sanctions screening."
+    about = "Evidence-based estimates of North Korea–Russia arms and money flows, with graded sources, honest uncertainty and sanctions screening.",
+    after_help = EXAMPLES
 )]
-pub struct Cli {
+pub struct CommandLine {
+    /// No progress bar and no notes on stderr (errors are still printed).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
+    pub command: TopCommand,
+}
+
+// parsed once per process: the size of the largest variant does not matter
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum TopCommand {
+    #[command(flatten)]
+    Main(Command),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(
+        after_help = "Example:\n  entente completions bash > ~/.local/share/bash-completion/completions/entente"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(after_help = "Example:\n  entente man > entente.1 && man ./entente.1")]
+    Man,
+}
+
+/// One command to run.
+#[derive(Debug)]
+pub struct Cli {
     pub command: Command,
 }
 
+#[allow(clippy::large_enum_variant)] // parsed once per process
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Value North Korea's deliveries and Russia's compensation, by category, with uncertainty.
@@ -71,8 +118,9 @@ pub struct ModelArgs {
     /// `--hypothesis price-basis=production-cost`. `entente assess` shows every option side by side.
     #[arg(long = "hypothesis", value_name = "HYPOTHESIS=OPTION", value_parser = parse_hypothesis)]
     pub hypotheses: Vec<(String, String)>,
-    /// Number of Monte Carlo samples.
-    #[arg(long, default_value_t = entente_engine::DEFAULT_SAMPLES, value_parser = parse_samples)]
+    /// Number of Monte Carlo samples, 100 to 100,000,000 (`_` separators allowed: 1_000_000). Memory grows with it;
+    /// a run that would not fit in the memory available is refused before it starts.
+    #[arg(long, value_name = "N", default_value_t = entente_engine::DEFAULT_SAMPLES, value_parser = parse_samples)]
     pub samples: usize,
     /// Random seed; the same data and seed give byte-identical output.
     #[arg(long, default_value_t = 20241028)]
@@ -81,8 +129,9 @@ pub struct ModelArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct FormatArgs {
-    /// Output format.
-    #[arg(long, default_value = "table", value_parser = parse_format)]
+    /// Output format: a terminal table, JSON (with `schema_version`; schemas in docs/schemas/), one tidy CSV table,
+    /// or Markdown.
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = format_parser())]
     pub format: OutputFormat,
 }
 
@@ -115,7 +164,11 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Dataset folder (default: the embedded dataset).
+    /// A dataset folder to check instead of the embedded default dataset.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Deprecated: the folder as a positional argument (use `--data DIR`, as every other command does).
+    #[arg(value_name = "DIR", hide = true, conflicts_with = "data")]
     pub dir: Option<PathBuf>,
 }
 
@@ -133,8 +186,16 @@ pub struct CompareArgs {
     pub format: FormatArgs,
 }
 
-fn parse_format(s: &str) -> Result<OutputFormat, String> {
-    s.parse()
+/// `--format`'s values, listed in `--help` and in error messages (`md` is an alias of `markdown`).
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = OutputFormat> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new([
+        PossibleValue::new("table").help("aligned columns for a terminal"),
+        PossibleValue::new("json").help("every figure, machine-readable, with schema_version"),
+        PossibleValue::new("csv").help("one rectangular table"),
+        PossibleValue::new("markdown").alias("md").help("GitHub-flavoured Markdown tables"),
+    ])
+    .map(|s| s.parse::<OutputFormat>().expect("every possible value parses"))
 }
 
 fn parse_probability(s: &str) -> Result<f64, String> {

@@ -45,6 +45,7 @@ pub fn plan_options(m: &ModelArgs) -> PlanOptions {
         as_of: m.as_of,
         min_grade: m.min_grade,
         hypotheses: m.hypotheses.iter().cloned().collect(),
+        shipped_by: None,
     }
 }
 

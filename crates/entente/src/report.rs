@@ -1,12 +1,13 @@
 //! `entente report`: the whole assessment as one self-contained HTML document (or Markdown with the charts as
 //! SVG files beside it). The engine computes — the main run, the scenario re-run at a series of as-of dates,
 //! the studies' scenarios — and `entente_report::html` lays it out. The file is written to a temporary file in
-//! the target folder and renamed, so a failure never leaves a half-written report.
+//! the target folder and renamed, so a failure never leaves a half-written report (see `output::OutputTarget`:
+//! `-o -` is standard output, a symbolic link is written through, a folder, FIFO or device is refused).
 
 use crate::cli::ModelArgs;
 use crate::commands::load;
-use crate::output::progress;
-use anyhow::{anyhow, bail, Context, Result};
+use crate::output::{progress, OutputTarget};
+use anyhow::{anyhow, bail, Result};
 use chrono::NaiveDate;
 use clap::Args;
 use entente_core::Dataset;
@@ -14,7 +15,6 @@ use entente_engine::compare::{compare_with, Comparison};
 use entente_engine::{estimate_keeping, Keep, Plan, PlanOptions, Run};
 use entente_report::html::data::timeline_dates;
 use entente_report::html::{self, Indicators, MeetingSeries, ReportData, TimelinePoint, Tornado, TornadoBar, TradeBar};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -50,41 +50,13 @@ fn sensitivity_samples(samples: usize) -> usize {
 /// Most bars on the tornado.
 const TORNADO_BARS: usize = 12;
 
-/// A temporary file in the target's folder, created before any work so that an unwritable path fails fast.
-fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        bail!("cannot write the report to {}: {} is not an existing folder", path.display(), dir.display());
-    }
-    if path.is_dir() {
-        bail!("cannot write the report to {}: it is a folder", path.display());
-    }
-    tempfile::Builder::new()
-        .prefix(".entente-report-")
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot write the report to {}", path.display()))
-}
-
-fn write_atomically(mut tmp: tempfile::NamedTempFile, path: &Path, text: &str) -> Result<()> {
-    tmp.write_all(text.as_bytes())
-        .and_then(|_| tmp.flush())
-        .with_context(|| format!("cannot write the report to {}", path.display()))?;
-    // A temporary file is private (0600); a report is a document to share, readable like any other file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644));
-    }
-    tmp.persist(path).map_err(|e| anyhow!("cannot write the report to {}: {}", path.display(), e.error))?;
-    Ok(())
-}
-
 pub fn report(a: ReportArgs) -> Result<u8> {
     let markdown = a.format != "html";
-    let tmp = temp_beside(&a.output)?;
+    // checked before any work: `-` is standard output, a link is written through, a folder/FIFO/device refused
+    let target = OutputTarget::check(&a.output, "report")?;
+    if markdown && target.is_stdout() {
+        bail!("a Markdown report writes its charts as SVG files beside it: give `-o` a file name (`-o -` is for HTML)");
+    }
     let ds = load(&a.model)?;
     let opts = crate::commands::plan_options(&a.model);
     let (samples, seed) = (a.model.samples, a.model.seed);
@@ -137,15 +109,16 @@ pub fn report(a: ReportArgs) -> Result<u8> {
         let (md, files) = html::markdown(&data, &stem).map_err(|e| anyhow!(e))?;
         let dir = a.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         for (name, svg) in files {
-            let p = dir.join(name);
-            write_atomically(temp_beside(&p)?, &p, &svg)?;
+            OutputTarget::check(&dir.join(name), "chart")?.write(svg.as_bytes(), "chart")?;
         }
-        write_atomically(tmp, &a.output, &md)?;
+        target.write(md.as_bytes(), "report")?;
     } else {
         let page = html::html(&data).map_err(|e| anyhow!(e))?;
-        write_atomically(tmp, &a.output, &page)?;
+        target.write(page.as_bytes(), "report")?;
     }
-    eprintln!("wrote {}", a.output.display());
+    if !target.is_stdout() {
+        crate::output::note(&format!("wrote {}", target.shown()));
+    }
     Ok(0)
 }
 

@@ -4,6 +4,8 @@ mod csv;
 mod markdown;
 mod table;
 
+pub use table::set_table_width;
+
 use crate::doc::Doc;
 use serde::Serialize;
 
