@@ -49,6 +49,7 @@ REFERENCE = """
 year = 2023
 usd = 23.7e9
 basis = "test"
+public = 2024-01-01
 """
 
 # Each model: entente variables (TOML), items (TOML), and a numpy function of (rng, n) → {figure id: draws}.
