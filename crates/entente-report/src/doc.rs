@@ -11,14 +11,22 @@ pub struct Row {
     pub cells: Vec<String>,
     /// Totals and headings within a table are emphasised.
     pub strong: bool,
+    /// What the row is, for machine-readable output: its level (`category`, `item`, `total`, …) and the id of
+    /// the figure it shows. CSV writes them as the `level` and `id` columns, so a reader need not parse labels.
+    pub key: Option<(String, String)>,
 }
 
 impl Row {
     pub fn new(cells: Vec<String>) -> Self {
-        Row { cells, strong: false }
+        Row { cells, strong: false, key: None }
     }
     pub fn strong(cells: Vec<String>) -> Self {
-        Row { cells, strong: true }
+        Row { cells, strong: true, key: None }
+    }
+    /// The same row with its level and id.
+    pub fn keyed(mut self, level: &str, id: &str) -> Self {
+        self.key = Some((level.to_string(), id.to_string()));
+        self
     }
 }
 
@@ -47,6 +55,11 @@ impl Table {
 
     pub fn push(&mut self, cells: Vec<String>) {
         self.rows.push(Row::new(cells));
+    }
+
+    /// Adds a row with its level and id (see [`Row::key`]).
+    pub fn push_keyed(&mut self, level: &str, id: &str, cells: Vec<String>) {
+        self.rows.push(Row::new(cells).keyed(level, id));
     }
 }
 

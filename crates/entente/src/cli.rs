@@ -34,6 +34,10 @@ pub struct CommandLine {
     /// No progress bar and no notes on stderr (errors are still printed).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// With `--format csv`: which of the output's tables to write (1 = the main one; a wrong number lists them).
+    /// Each CSV output is one rectangular table.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub csv_table: Option<u16>,
     #[command(subcommand)]
     pub command: TopCommand,
 }

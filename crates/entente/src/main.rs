@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Err(e) => e.format(&mut cmd).exit(),
     };
     output::set_quiet(args.quiet);
+    entente_report::set_csv_table(args.csv_table.map(usize::from));
     output::set_table_width();
     let command = match args.command {
         cli::TopCommand::Completions { shell } => {

@@ -47,6 +47,9 @@ pub fn print(s: &str) -> anyhow::Result<()> {
 
 /// Writes bytes to stdout; a closed pipe (`| head`) is not an error.
 pub fn print_bytes(b: &[u8]) -> anyhow::Result<()> {
+    if let Some(e) = entente_report::csv_table_missing() {
+        bail!(e);
+    }
     let mut out = std::io::stdout().lock();
     match out.write_all(b).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

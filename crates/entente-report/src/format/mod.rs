@@ -1,6 +1,8 @@
 //! One module per output format behind one trait; adding a format touches one new file and one line here.
 
 mod csv;
+
+pub use csv::{csv_table_missing, csv_tables, set_csv_table};
 mod markdown;
 mod table;
 
@@ -36,6 +38,17 @@ pub trait Renderer {
     fn render(&self, doc: &Doc) -> String;
 }
 
+/// The version of every command's JSON output, its first field. Raised when a field is removed, renamed or
+/// changes meaning (adding a field does not raise it). The schemas are in `docs/schemas/`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Versioned<'a, T: Serialize> {
+    schema_version: u32,
+    #[serde(flatten)]
+    data: &'a T,
+}
+
 /// Renders `doc` (or, for JSON, `data`) in the chosen format.
 pub fn render<T: Serialize>(format: OutputFormat, doc: &Doc, data: &T) -> String {
     match format {
@@ -43,7 +56,11 @@ pub fn render<T: Serialize>(format: OutputFormat, doc: &Doc, data: &T) -> String
         OutputFormat::Markdown => markdown::MarkdownRenderer.render(doc),
         OutputFormat::Csv => csv::CsvRenderer.render(doc),
         OutputFormat::Json => {
-            let mut s = serde_json::to_string_pretty(data).expect("figures serialise");
+            let mut s = match serde_json::to_string_pretty(&Versioned { schema_version: SCHEMA_VERSION, data }) {
+                Ok(s) => s,
+                // a list (not an object) has no place for a field: it is written as it is
+                Err(_) => serde_json::to_string_pretty(data).expect("figures serialise"),
+            };
             s.push('\n');
             s
         }

@@ -76,14 +76,14 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
         let cats: Vec<&Figure> =
             a.figures.iter().filter(|f| f.kind == FigureKind::Category && f.flow == Some(flow)).collect();
         for c in &cats {
-            t.push(cells(a, c.label.clone(), c, &extra, human));
+            t.push_keyed("category", &c.id, cells(a, c.label.clone(), c, &extra, human));
             if show_items {
                 for it in a
                     .figures
                     .iter()
                     .filter(|f| f.kind == FigureKind::Item && f.flow == Some(flow) && f.category == c.category)
                 {
-                    t.push(cells(a, format!("  {}", it.label), it, &extra, human));
+                    t.push_keyed("item", &it.id, cells(a, format!("  {}", it.label), it, &extra, human));
                 }
             }
         }
@@ -91,7 +91,7 @@ pub fn doc(a: &Assessment, human: bool, show_items: bool) -> Doc {
         if cats.is_empty() {
             continue;
         }
-        t.rows.push(Row::strong(cells(a, "Total".into(), total, &extra, human)));
+        t.rows.push(Row::strong(cells(a, "Total".into(), total, &extra, human)).keyed("total", &total.id));
         d.sections.push(Section { heading: flow.label().into(), table: Some(t), notes: Vec::new() });
     }
     if let Some(r) = a.figures.iter().find(|f| f.kind == FigureKind::Ratio) {
