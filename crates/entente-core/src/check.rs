@@ -28,7 +28,7 @@ pub struct StudyCategory {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckMeasure {
-    /// The sum of the items' quantities (counts of rounds, shells, missiles).
+    /// The sum of the items' quantities (counts of rounds, shells, missiles), or the variable's value.
     Quantity,
     /// The sum of the items' values in USD.
     Value,
@@ -55,6 +55,9 @@ pub struct Check {
     pub categories: Vec<String>,
     /// Items it counts, beside those of `categories`.
     pub items: Vec<String>,
+    /// Instead of items: a model variable it measures directly (a running total such as `containers`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variable: Option<String>,
     /// The spread of the likelihood outside the claim's range, on the log scale, when stated; otherwise the
     /// default from the claim's grade (see `docs/dataset.md`).
     #[serde(skip_serializing_if = "Option::is_none")]

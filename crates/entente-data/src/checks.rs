@@ -23,7 +23,7 @@ pub(super) fn read_checks(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut
     let mut seen = BTreeSet::new();
     for mut e in entries(r, doc, "check", false) {
         let id = read_id(r, &mut e, &mut seen, true);
-        r.unknown_keys(&e, &["id", "claim", "measure", "categories", "items", "sd_log", "note"]);
+        r.unknown_keys(&e, &["id", "claim", "measure", "categories", "items", "variable", "sd_log", "note"]);
         let claim = r.string(&e, "claim", true);
         if let Some(c) = &claim {
             st.claim_refs.push((c.clone(), loc(r, r.span_of(&e, "claim"), &e.path), "claim".into()));
@@ -37,8 +37,41 @@ pub(super) fn read_checks(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut
         });
         let categories = r.string_list(&e, "categories");
         let items = r.string_list(&e, "items");
-        if categories.is_empty() && items.is_empty() {
-            r.error(e.span.clone(), &e.path, "categories", "give the `categories` or `items` the count measures");
+        let variable = r.string(&e, "variable", false);
+        if categories.is_empty() && items.is_empty() && variable.is_none() {
+            r.error(
+                e.span.clone(),
+                &e.path,
+                "categories",
+                "give the `categories`, `items` or `variable` the count measures",
+            );
+        }
+        if variable.is_some() && !(categories.is_empty() && items.is_empty()) {
+            r.error(
+                r.span_of(&e, "variable"),
+                &e.path,
+                "variable",
+                "give a `variable` or `categories`/`items`, not both",
+            );
+        }
+        if let Some(v) = &variable {
+            match ds.variable(v) {
+                None if !st.broken.contains("variables.toml") => {
+                    r.error(r.span_of(&e, "variable"), &e.path, "variable", format!("unknown variable `{v}`"))
+                }
+                Some(var) => {
+                    let claim_unit = claim.as_ref().and_then(|c| ds.claims.get(c)).map(|c| c.unit.clone());
+                    if let Some(u) = claim_unit.filter(|u| entente_core::Unit::parse(u).is_ok_and(|u| u != var.unit)) {
+                        r.error(
+                            r.span_of(&e, "variable"),
+                            &e.path,
+                            "variable",
+                            format!("variable `{v}` is in {}, but the claim counts {u}", var.unit),
+                        );
+                    }
+                }
+                None => {}
+            }
         }
         for c in &categories {
             if !category_known(ds, st, c) {
@@ -83,7 +116,7 @@ pub(super) fn read_checks(r: &mut FileReader, doc: &ImDocument<String>, ds: &mut
         let note = r.text(&e, "note");
         if let (Some(id), Some(claim), Some(measure)) = (id, claim, measure) {
             if sd_log.is_none_or(|s| s > 0.0 && s.is_finite()) {
-                ds.checks.push(Check { id, claim, measure, categories, items, sd_log, note });
+                ds.checks.push(Check { id, claim, measure, categories, items, variable, sd_log, note });
             }
         }
     }

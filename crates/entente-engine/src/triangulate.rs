@@ -111,9 +111,14 @@ pub struct CheckResult {
     pub grade: Option<String>,
     pub refers_to: RefersTo,
     pub public: NaiveDate,
-    /// The counted categories and items.
+    /// The counted categories and items, or the variable measured.
     pub categories: Vec<String>,
     pub items: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variable: Option<String>,
+    /// The model rests on this very claim (an estimate cites it): the check shows how the estimate follows it,
+    /// it is no independent evidence, and conditioning leaves it out (it would count the claim twice).
+    pub model_rests_on_it: bool,
     pub status: CheckStatus,
     /// The model has no evidence at the start of the count's period, so `implied` is the cumulative figure at its
     /// end: an upper bound of what the model implies for the period (only a count above it can disagree).
@@ -193,6 +198,9 @@ fn claim_reference(v: ClaimValue) -> f64 {
 /// counted item had begun by the run's date but had no evidence yet (unknown, not zero). Items not yet begun
 /// count zero.
 fn figure(check: &Check, run: &Run) -> Vec<f64> {
+    if let Some(v) = &check.variable {
+        return run.values(run.plan.index[v]).to_vec();
+    }
     let items: Vec<_> = run.plan.items.iter().filter(|i| check.counts(&i.item)).collect();
     let mut out = vec![0.0; run.samples];
     for it in items {
@@ -208,6 +216,9 @@ fn figure(check: &Check, run: &Run) -> Vec<f64> {
 /// What a plan says of a check's figure: `None` when a counted item had begun but had no evidence (unknown),
 /// `Some(false)` when no counted item had begun (zero, no run needed), `Some(true)` when a run must be read.
 fn counted(ds: &Dataset, check: &Check, plan: &Plan, date: NaiveDate) -> Option<bool> {
+    if let Some(v) = &check.variable {
+        return plan.index.contains_key(v).then_some(true);
+    }
     let unknown = ds
         .items
         .iter()
@@ -218,6 +229,15 @@ fn counted(ds: &Dataset, check: &Check, plan: &Plan, date: NaiveDate) -> Option<
     } else {
         Some(plan.items.iter().any(|i| check.counts(&i.item)))
     }
+}
+
+/// True when an estimate of the dataset (or a scenario's override) cites the claim.
+fn rests_on(ds: &Dataset, claim: &str) -> bool {
+    let cites = |e: &entente_core::Estimate| e.claims.iter().any(|c| c == claim);
+    ds.variables.iter().any(|v| match &v.kind {
+        entente_core::VariableKind::Estimates(es) => es.iter().any(cites),
+        entente_core::VariableKind::Expr(_) => false,
+    }) || ds.scenarios.iter().any(|s| s.overrides.values().any(cites))
 }
 
 /// The dates (cumulative) each compared check needs: `[to]` or `[day before from, to]`.
@@ -293,11 +313,19 @@ pub fn triangulate(
     }
     needed.sort();
     needed.dedup();
+    // a variable is a leaf or an intermediate that only a run keeping every column holds
+    let mut keep_all: Vec<NaiveDate> = Vec::new();
+    for (check, state) in ds.checks.iter().zip(&states) {
+        if check.variable.is_some() && state.is_some() {
+            keep_all.extend(dates_of(ds.claims[&check.claim].refers_to, as_of));
+        }
+    }
     let runs: Vec<(NaiveDate, Run)> = plans
         .into_iter()
         .filter(|(d, _)| needed.contains(d))
         .map(|(d, plan)| {
-            Ok((d, Run::keeping(plan, samples, seed, progress, Keep::Items).map_err(|e| format!("as of {d}: {e}"))?))
+            let keep = if keep_all.contains(&d) { Keep::All } else { Keep::Items };
+            Ok((d, Run::keeping(plan, samples, seed, progress, keep).map_err(|e| format!("as of {d}: {e}"))?))
         })
         .collect::<Result<_, String>>()?;
     // the figure on a date: read from its run, or zero when no counted item had begun
@@ -362,6 +390,8 @@ pub fn triangulate(
             public: claim.public,
             categories: check.categories.clone(),
             items: check.items.clone(),
+            variable: check.variable.clone(),
+            model_rests_on_it: rests_on(ds, &claim.id),
             status: st,
             upper_bound,
             implied,
@@ -371,7 +401,7 @@ pub fn triangulate(
             likelihood,
             note: check.note.clone(),
         });
-        if let Some(x) = implied_draws {
+        if let Some(x) = implied_draws.filter(|_| !rests_on(ds, &claim.id)) {
             columns.push((likelihood, x));
         }
     }
@@ -397,11 +427,15 @@ pub fn triangulate(
             .collect();
         let (sum, sum_sq) = weights.iter().fold((0.0, 0.0), |(a, b), w| (a + w, b + w * w));
         let effective_samples = if sum_sq > 0.0 { sum * sum / sum_sq } else { 0.0 };
-        for (r, (_, x)) in results.iter_mut().filter(|r| r.implied.is_some()).zip(&columns) {
+        for (r, (_, x)) in results.iter_mut().filter(|r| r.implied.is_some() && !r.model_rests_on_it).zip(&columns) {
             r.implied_conditioned = Some(weighted_band(x, &weights));
         }
         Conditioning {
-            checks: results.iter().filter(|r| r.implied.is_some()).map(|r| r.id.clone()).collect(),
+            checks: results
+                .iter()
+                .filter(|r| r.implied.is_some() && !r.model_rests_on_it)
+                .map(|r| r.id.clone())
+                .collect(),
             effective_samples,
             degenerate: effective_samples < MIN_ESS_SHARE * samples as f64,
             figures,

@@ -330,6 +330,12 @@ claim = "value-2024"
 measure = "value"
 categories = ["artillery-shells"]
 sd_log = 0.3
+
+[[check]]
+id = "containers"
+claim = "containers-aug"
+measure = "quantity"
+variable = "containers"
 "#;
 
 /// Writes the dataset, with `edit(file, text)` applied to each file, into a temporary folder.
@@ -462,6 +468,12 @@ fn triangulate_sets_counts_beside_the_model_at_their_dates() {
     assert_eq!(check("value")["likelihood"]["from_grade"], false);
     assert_eq!(f(&check("agrees")["likelihood"]["sd_log"]), 0.6, "C3 → 0.1 × (3 + 3)");
     assert_eq!(v["disagreements"], 2);
+    // a count the model rests on: the variable as shipped by its date, flagged as no independent evidence
+    let c = check("containers");
+    assert_eq!(c["model_rests_on_it"], true);
+    assert_eq!(check("agrees")["model_rests_on_it"], false);
+    assert!((13000.0..16000.0).contains(&f(&c["implied"]["p50"])), "{c}");
+    assert_eq!(c["agreement"], "within");
 
     let out = run(d.path(), &["triangulate", "--samples", "20000"]);
     let text = String::from_utf8(out.stdout).unwrap();
@@ -476,7 +488,9 @@ fn condition_weights_the_worlds_and_shows_both_results() {
     let k = &v["conditioning"];
     let ess = f(&k["effective_samples"]);
     assert!(ess > 0.0 && ess < 20000.0, "{ess}");
-    assert_eq!(k["checks"].as_array().unwrap().len(), 4, "every compared check, not the unpublished one");
+    // every compared check, but neither the unpublished one nor the one the model rests on
+    let used: Vec<&str> = k["checks"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(used, vec!["agrees", "too-low", "period", "value"]);
     let shells =
         k["figures"].as_array().unwrap().iter().find(|x| x["id"] == "category:KP->RU:artillery-shells").unwrap();
     let (prior, post) = (f(&shells["prior"]["p50"]), f(&shells["conditioned"]["p50"]));
@@ -513,7 +527,9 @@ fn bad_checks_and_study_categories_name_file_line_and_field() {
             .replace("measure = \"value\"", "measure = \"worth\"")
             .replace("claim = \"shells-later\"", "claim = \"no-such-claim\"")
             .replace("items = [\"shells\"]", "items = [\"shelz\"]")
-            + "\n[[check]]\nid = \"wrong-unit\"\nclaim = \"capacity\"\nmeasure = \"quantity\"\ncategories = [\"tanks\"]\n",
+            + "\n[[check]]\nid = \"wrong-unit\"\nclaim = \"capacity\"\nmeasure = \"quantity\"\ncategories = [\"tanks\"]\n"
+            + "\n[[check]]\nid = \"no-var\"\nclaim = \"containers-feb\"\nmeasure = \"quantity\"\nvariable = \"nope\"\n"
+            + "\n[[check]]\nid = \"var-unit\"\nclaim = \"containers-feb\"\nmeasure = \"quantity\"\nvariable = \"rockets\"\n",
         "reference.toml" => t.replace("low = 110000", "low = 160000"),
         _ => t.to_string(),
     }
@@ -528,6 +544,11 @@ fn bad_checks_and_study_categories_name_file_line_and_field() {
     assert!(err.contains("check[1] (too-low).items: unknown item `shelz`"), "{err}");
     assert!(err.contains("(wrong-unit).categories: no item has category `tanks`"), "{err}");
     assert!(err.contains("claim `capacity` is in shell/container, but a quantity check needs a count"), "{err}");
+    assert!(err.contains("(no-var).variable: unknown variable `nope`"), "{err}");
+    assert!(
+        err.contains("(var-unit).variable: variable `rockets` is in rocket, but the claim counts container"),
+        "{err}"
+    );
     assert!(err.contains("reference.toml:"), "{err}");
     assert!(err.contains("study[0] (study).category[1].low: low 160000 is greater than 140000"), "{err}");
 }

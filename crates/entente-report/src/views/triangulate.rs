@@ -41,6 +41,9 @@ pub fn status_text(c: &CheckResult) -> String {
 }
 
 fn what(c: &CheckResult) -> String {
+    if let Some(v) = &c.variable {
+        return format!("variable {v}");
+    }
     let mut parts: Vec<String> = c.categories.iter().map(|x| category_label(x)).collect();
     parts.extend(c.items.iter().cloned());
     let m = match c.measure {
@@ -87,7 +90,11 @@ pub fn doc(t: &Triangulation, human: bool) -> Doc {
             format!("{bound}{}", cell(c, b.map(|b| b.p50))),
             cell(c, b.map(|b| b.p95)),
             c.median_ratio.map(|r| if human { format!("{}×", sig3(r)) } else { format!("{r:.6}") }).unwrap_or_default(),
-            status_text(c),
+            if c.model_rests_on_it && c.implied.is_some() {
+                format!("{} (the model rests on this count)", status_text(c))
+            } else {
+                status_text(c)
+            },
         ]);
     }
     let compared = t.checks.iter().filter(|c| c.implied.is_some()).count();
@@ -96,6 +103,9 @@ pub fn doc(t: &Triangulation, human: bool) -> Doc {
         t.disagreements
     )];
     notes.push("A cumulative figure on a date is what the model, with all the evidence public by the as-of date, says was shipped by then (running totals at their latest estimate describing a date on or before it); over a period it is the figure at its end minus that the day before it began, world by world (same seed on every date). Where no evidence describes the start of a period, the figure is the cumulative at its end (marked ≤): an upper bound, so only a count above it disagrees.".into());
+    if t.checks.iter().any(|c| c.model_rests_on_it) {
+        notes.push("A count the model rests on (an estimate cites its claim) shows how the estimate follows it; it is no independent check, and `--condition` leaves it out so as not to count it twice.".into());
+    }
     notes.extend(t.checks.iter().filter(|c| !c.note.is_empty()).map(|c| format!("{} ({}): {}", c.id, c.claim, c.note)));
     d.sections.push(Section { heading: "Direct counts and what the model implies".into(), table: Some(tab), notes });
 
