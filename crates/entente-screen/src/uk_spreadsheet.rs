@@ -147,9 +147,6 @@ pub fn parse_csv(source: &str, data: &[u8]) -> Result<ParsedList, ParseError> {
             let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
             err(source, line, format!("malformed CSV: {e}"))
         })?;
-        if rec.iter().any(|f| f.contains('\n')) {
-            // ConList "Other Information" may hold line breaks inside quotes: allowed.
-        }
         rows.push(rec.iter().map(|f| f.to_string()).collect());
     }
     parse_rows(source, &rows, 0, "uk-csv")

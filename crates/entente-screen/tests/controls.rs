@@ -479,3 +479,28 @@ fn agents_are_shown_by_bic_and_name() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.contains("[creditor agent] BIC EXMPRUMMXXX \"Example Bank\""), "{text}");
 }
+
+#[test]
+fn fcdo_summary_csv_export() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("fcdo.csv");
+    std::fs::write(
+        &p,
+        "Unique ID,OFSI Group ID,Name,Regime Name,Type,Designation source,Date Designated,Sanctions Imposed\n\
+         RUS0001,90001,Ivan PETROV,Russia,Individual,UK,29-06-2022,Asset freeze\n\
+         DPR0075,90003,EXAMPLE STAR,Democratic People's Republic of Korea,Ship,UN,10-01-2020,Ship sanctions\n\
+         RUS0002,90004,EXAMPLE LLC,Russia,Spaceship,UK,01-01-2023,Asset freeze\n",
+    )
+    .unwrap();
+    // An unknown designation type is an error naming the file and line, never a silent drop.
+    let e = format!("{:#}", parse_file(&p).unwrap_err());
+    assert!(e.contains("fcdo.csv:4:"), "{e}");
+    let text = std::fs::read_to_string(&p).unwrap().replace("Spaceship", "Entity");
+    std::fs::write(&p, text).unwrap();
+    let l = parse_file(&p).unwrap();
+    assert_eq!(l.format, "uk-csv-fcdo-summary");
+    assert_eq!(l.entities.len(), 3);
+    assert_eq!(l.entities[0].id, "uk:RUS0001");
+    assert_eq!(l.entities[0].listing_date.as_deref(), Some("2022-06-29"));
+    assert_eq!(l.entities[1].schema, Schema::Vessel);
+}
