@@ -94,6 +94,59 @@ class Cdp:
         self.ws.settimeout(60)
 
 
+LAYOUT_JS = """(() => {
+  const out = {scrollWidth: document.documentElement.scrollWidth, charts: {}, evidenceOpen: 0, evidence: 0,
+               cite: document.querySelector('#cite pre') ? document.querySelector('#cite pre').innerText : ''};
+  for (const f of document.querySelectorAll('figure.chart-figure')) {
+    const svg = f.querySelector('svg');
+    if (!svg) continue;
+    const scale = svg.getScreenCTM() ? svg.getScreenCTM().a : 0;
+    let smallest = 1e9;
+    for (const t of svg.querySelectorAll('text')) {
+      if (!t.textContent.trim()) continue;
+      const size = parseFloat(t.getAttribute('font-size') || getComputedStyle(t).fontSize) * scale;
+      smallest = Math.min(smallest, size);
+    }
+    const a = f.querySelector('a.csv');
+    out.charts[f.id] = {smallest: smallest, scale: scale,
+                        title: svg.querySelector('text.chart-title') ? svg.querySelector('text.chart-title').textContent : '',
+                        source: svg.querySelector('text.chart-source') ? svg.querySelector('text.chart-source').textContent : '',
+                        csv: a ? decodeURIComponent(a.getAttribute('href').split(',').slice(1).join(',')).split('\\n').length : 0,
+                        csvData: a ? a.getAttribute('href').startsWith('data:text/csv') : false};
+  }
+  for (const d of document.querySelectorAll('details.evidence')) { out.evidence++; if (d.open) out.evidenceOpen++; }
+  return JSON.stringify(out);
+})()"""
+
+
+def layout(cdp, out, width, height, mobile):
+    """At one viewport width: no page-wide sideways scroll, chart text of at least 11 px as shown, every chart
+    stamped with its title and source line and offering its data as CSV, evidence tables folded, a citation;
+    keeps a screenshot as report-<width>.png."""
+    cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
+    cdp.drain(0.5)
+    d = json.loads(cdp.call("Runtime.evaluate", expression=LAYOUT_JS, returnByValue=True)["result"]["value"])
+    check(d["scrollWidth"] <= width + 1, f"{width} px: the page scrolls sideways ({d['scrollWidth']} px wide)")
+    check(len(d["charts"]) >= 6, f"{width} px: only {len(d['charts'])} charts")
+    for fid, c in d["charts"].items():
+        check(c["smallest"] >= 11, f"{width} px: {fid} has text of {c['smallest']:.1f} px (scale {c['scale']:.2f})")
+        check(len(c["title"]) >= 10, f"{fid}: the SVG carries no title text")
+        check("Source:" in c["source"] and "evidence as of" in c["source"], f"{fid}: no source line in the SVG")
+        check(c["csvData"] and c["csv"] >= 2, f"{fid}: no CSV download")
+    check(d["evidence"] >= 1 and d["evidenceOpen"] == 0, f"evidence tables not folded: {d['evidence']} / open {d['evidenceOpen']}")
+    check("dataset sha256:" in d["cite"] and "Evidence as of" in d["cite"], f"no citation block: {d['cite']!r}")
+    full_height = cdp.call("Runtime.evaluate", expression="document.documentElement.scrollHeight",
+                           returnByValue=True)["result"]["value"]
+    shot = cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                    clip={"x": 0, "y": 0, "width": width, "height": min(full_height, 16000), "scale": 1})
+    path = os.path.join(out, f"report-{width}.png")
+    with open(path, "wb") as fh:
+        fh.write(base64.b64decode(shot["data"]))
+    smallest = min((c["smallest"] for c in d["charts"].values()), default=0)
+    print(f"{width} px: page {d['scrollWidth']} px wide, smallest chart text {smallest:.1f} px; screenshot: {path}")
+    cdp.call("Emulation.setDeviceMetricsOverride", width=1280, height=4000, deviceScaleFactor=1, mobile=False)
+
+
 def chromium():
     for name in ("chromium", "chromium-browser", "google-chrome"):
         p = shutil.which(name)
@@ -212,6 +265,10 @@ def main():
         full_shot = os.path.join(out, "report-full.png")
         with open(full_shot, "wb") as fh:
             fh.write(base64.b64decode(full["data"]))
+        # Publication checks (issue 14) at a desktop and a phone width, with a screenshot of each kept.
+        for width, height, mobile in ((1400, 2400, False), (390, 2400, True)):
+            layout(cdp, out, width, height, mobile)
+
         pdf = base64.b64decode(cdp.call("Page.printToPDF", printBackground=False, preferCSSPageSize=True)["data"])
         pdf_path = os.path.join(out, "report.pdf")
         with open(pdf_path, "wb") as fh:

@@ -39,6 +39,11 @@ pub fn csv_tables(doc: &Doc) -> Vec<Vec<(&str, &Table)>> {
     groups
 }
 
+/// One table as CSV (a chart's data, for its download link).
+pub fn table_csv(t: &Table) -> String {
+    write_group(&[("", t)])
+}
+
 fn write_group(group: &[(&str, &Table)]) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let keyed = group.iter().any(|(_, t)| t.rows.iter().any(|r| r.key.is_some()));

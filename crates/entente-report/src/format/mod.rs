@@ -2,7 +2,7 @@
 
 mod csv;
 
-pub use csv::{csv_table_missing, csv_tables, set_csv_table};
+pub use csv::{csv_table_missing, csv_tables, set_csv_table, table_csv};
 mod markdown;
 mod table;
 

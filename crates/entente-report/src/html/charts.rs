@@ -73,13 +73,55 @@ fn finish(id: &str, title: &str, alt: &str, svg: String, data: Table) -> Chart {
     Chart { id: id.into(), title: title.into(), alt: alt.into(), svg: s, data }
 }
 
+/// Points added to every chart text size: plotters writes `size / 1.24` as the SVG font size, and a chart shown
+/// at its drawn width must have text of at least 12 px (11 + 4 = 15 → 12.1 px).
+const TEXT_BOOST: u32 = 4;
+
 fn text_style(size: u32) -> TextStyle<'static> {
-    (FONT, size).into_font().color(&BLACK)
+    (FONT, size + TEXT_BOOST).into_font().color(&BLACK)
+}
+
+/// Height of the title band above a stamped chart and of the source band under it.
+const TITLE_BAND: u32 = 34;
+const SOURCE_BAND: u32 = 24;
+
+/// Puts the chart's title above it and its source line under it, inside the SVG, so that the file names what it
+/// shows and where it comes from when it is taken out of the page (or written beside a Markdown report).
+pub fn stamp(svg: &str, title: &str, source: &str) -> String {
+    let esc = super::esc;
+    let attr = |name: &str| -> Option<u32> {
+        let key = format!(" {name}=\"");
+        let head = &svg[..svg.find('>')?];
+        let at = head.find(&key)? + key.len();
+        head[at..].split('"').next()?.parse().ok()
+    };
+    let (Some(w), Some(h)) = (attr("width"), attr("height")) else { return svg.to_string() };
+    let nh = h + TITLE_BAND + SOURCE_BAND;
+    let mut s = svg.replacen(&format!("height=\"{h}\""), &format!("height=\"{nh}\""), 1);
+    s = s.replacen(&format!("viewBox=\"0 0 {w} {h}\""), &format!("viewBox=\"0 0 {w} {nh}\""), 1);
+    // after the opening tag and the <title>/<desc> that `finish` put there
+    let body_at = s.find("</desc>").map(|i| i + "</desc>".len()).or_else(|| s.find('>').map(|i| i + 1));
+    let Some(body_at) = body_at else { return svg.to_string() };
+    let top = format!(
+        "\n<rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{nh}\" fill=\"#FFFFFF\"/>\n<text class=\"chart-title\" x=\"10\" y=\"23\" font-family=\"{FONT}\" font-size=\"16\" font-weight=\"bold\" fill=\"#000000\">{}</text>\n<g transform=\"translate(0,{TITLE_BAND})\">",
+        esc(title)
+    );
+    s.insert_str(body_at, &top);
+    let Some(end) = s.rfind("</svg>") else { return svg.to_string() };
+    s.insert_str(
+        end,
+        &format!(
+            "</g>\n<text class=\"chart-source\" x=\"10\" y=\"{}\" font-family=\"{FONT}\" font-size=\"12\" fill=\"#444444\">{}</text>\n",
+            nh - 8,
+            esc(source)
+        ),
+    );
+    s
 }
 
 /// Width in pixels that plotters' layout gives `s` at `size` (its estimate, used to size label areas).
 fn label_width(labels: &[&str], size: f64) -> u32 {
-    let em = size / 1.24 / 1.24;
+    let em = (size + TEXT_BOOST as f64) / 1.24 / 1.24;
     labels.iter().map(|l| (em * 0.7 * l.chars().count() as f64).round() as u32).max().unwrap_or(0) + 16
 }
 

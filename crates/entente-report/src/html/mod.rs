@@ -47,18 +47,72 @@ impl ReportData<'_> {
     pub fn as_of(&self) -> NaiveDate {
         self.assessment.as_of
     }
+
+    /// SHA-256 of the validated dataset's canonical JSON (its maps are ordered, so the hash is stable).
+    pub fn dataset_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self.ds).expect("the dataset serialises");
+        Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The report's title.
+    pub fn title(&self) -> String {
+        format!("entente report — {}", self.assessment.scenario_title)
+    }
+
+    /// A name for downloaded files: `entente-<scenario>-<as-of>`.
+    pub fn file_stem(&self) -> String {
+        format!("entente-{}-{}", slug(&self.assessment.scenario), self.as_of())
+    }
+
+    /// The line a chart carries under it, so that an SVG taken out of the page still names its source and date.
+    pub fn source_line(&self) -> String {
+        format!(
+            "Source: {}, dataset sha256:{}, evidence as of {}, scenario {}",
+            self.generator,
+            &self.dataset_hash()[..12],
+            self.as_of(),
+            self.assessment.scenario
+        )
+    }
+
+    /// How to cite the report, on one line.
+    pub fn citation(&self) -> String {
+        let a = self.assessment;
+        format!(
+            "{}. Evidence as of {}. {}, dataset sha256:{}; {} samples, seed {}.",
+            self.title(),
+            a.as_of,
+            self.generator,
+            self.dataset_hash(),
+            entente_core::group(a.samples as f64),
+            a.seed
+        )
+    }
+}
+
+/// Puts each chart's title above it and its source line and date under it, inside the SVG.
+fn stamp(r: &ReportData, secs: &mut [sections::Sec]) {
+    let source = r.source_line();
+    for s in secs.iter_mut() {
+        for c in s.charts.iter_mut() {
+            c.svg = charts::stamp(&c.svg, &c.title, &source);
+        }
+    }
 }
 
 /// The report as one HTML document.
 pub fn html(r: &ReportData) -> Result<String, String> {
-    let secs = sections::build(r).map_err(|e| format!("cannot draw the charts: {e}"))?;
+    let mut secs = sections::build(r).map_err(|e| format!("cannot draw the charts: {e}"))?;
+    stamp(r, &mut secs);
     Ok(page::render(r, &secs))
 }
 
 /// The report as Markdown, and the charts as `(file name, SVG)` pairs named `<stem>-<chart>.svg`, to be
 /// written beside it.
 pub fn markdown(r: &ReportData, stem: &str) -> Result<(String, Vec<(String, String)>), String> {
-    let secs = sections::build(r).map_err(|e| format!("cannot draw the charts: {e}"))?;
+    let mut secs = sections::build(r).map_err(|e| format!("cannot draw the charts: {e}"))?;
+    stamp(r, &mut secs);
     Ok(markdown::render(r, &secs, stem))
 }
 
