@@ -159,7 +159,9 @@ pub fn parse(source_name: &str, data: &[u8]) -> Result<ParsedList, ParseError> {
             e.listing_date.get_or_insert(d);
         }
     }
-    let sdn = list_names.is_empty() || list_names.iter().any(|l| l.to_ascii_uppercase().contains("SDN"));
+    // "SDN List" is the SDN list; the consolidated file's lists are named
+    // "Non-SDN …", "Sectoral Sanctions Identifications List"…
+    let sdn = list_names.is_empty() || list_names.iter().any(|l| l.trim().to_ascii_uppercase().starts_with("SDN"));
     let list_id = if sdn { "ofac-sdn" } else { "ofac-cons" };
     let mut out = ParsedList::new(list_id, "US OFAC", "ofac-advanced-xml", source_name);
     for mut e in entities {
