@@ -223,6 +223,23 @@ fn load_lists(paths: &[PathBuf], dir: Option<&PathBuf>, opts: &LoadOptions) -> R
 
 /// Runs `entente screen`; returns the process exit code (0 no hit, 1 hit, 2 error).
 pub fn run_screen(args: ScreenArgs) -> Result<i32> {
+    screen_inner(args).map_err(terminal_safe)
+}
+
+/// Errors quote list and input text (names, field values): make them safe
+/// to print, keeping line breaks.
+fn terminal_safe(e: anyhow::Error) -> anyhow::Error {
+    let text = format!("{e:#}");
+    let lines: Vec<String> = text.split('\n').map(|l| safe(l).into_owned()).collect();
+    let clean = lines.join("\n");
+    if clean == text {
+        e
+    } else {
+        anyhow::anyhow!(clean)
+    }
+}
+
+fn screen_inner(args: ScreenArgs) -> Result<i32> {
     if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold must be between 0 and 1");
     }
@@ -424,6 +441,10 @@ pub fn run_screen(args: ScreenArgs) -> Result<i32> {
 
 /// Runs `entente lists …`; returns the process exit code.
 pub fn run_lists(args: ListsArgs) -> Result<i32> {
+    lists_inner(args).map_err(terminal_safe)
+}
+
+fn lists_inner(args: ListsArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.command {

@@ -504,3 +504,21 @@ fn fcdo_summary_csv_export() {
     assert_eq!(l.entities[0].listing_date.as_deref(), Some("2022-06-29"));
     assert_eq!(l.entities[1].schema, Schema::Vessel);
 }
+
+#[test]
+fn error_messages_quoting_list_text_are_terminal_safe() {
+    let d = tempfile::tempdir().unwrap();
+    // A mismatched closing tag whose name carries an escape sequence: the XML error quotes it.
+    std::fs::write(
+        d.path().join("un.xml"),
+        "<CONSOLIDATED_LIST><INDIVIDUALS></X\u{1b}]0;pwned\u{7}></CONSOLIDATED_LIST>",
+    )
+    .unwrap();
+    let f = s(&d.path().join("un.xml"));
+    let e = format!("{:#}", screen(&["x", "--lists", &f]).unwrap_err());
+    assert!(e.contains("un.xml:1:"), "{e:?}");
+    assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e:?}");
+    // The parser's own message does quote the raw tag: the CLI entry points are what make it safe.
+    let raw = format!("{:#}", parse_file(&d.path().join("un.xml")).unwrap_err());
+    assert!(raw.contains('\u{1b}'), "{raw:?}");
+}
