@@ -31,6 +31,8 @@ pub struct OptionResult {
     pub ratio: Option<Band>,
     /// (category, flow, median) for every category of the run.
     pub categories: Vec<(String, Flow, f64)>,
+    /// Monte Carlo samples behind these figures (the main run's for the option in use).
+    pub samples: usize,
     pub claims: Vec<String>,
 }
 
@@ -53,7 +55,7 @@ pub struct HypothesisResult {
     /// Present only when the analyst stated weights and every option could be evaluated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub combined: Option<Combined>,
-    /// Monte Carlo samples per option.
+    /// Monte Carlo samples of each option not in use, and of the combined figure.
     pub samples: usize,
     pub note: String,
 }
@@ -62,14 +64,31 @@ fn ratio(kp: &[f64], ru: &[f64]) -> Option<Vec<f64>> {
     (!ru.is_empty() && ru.iter().all(|v| *v > 0.0)).then(|| kp.iter().zip(ru).map(|(a, b)| a / b).collect())
 }
 
-/// Every hypothesis of the dataset, each option evaluated with the same seed (inputs an option does not change
-/// keep their draws, so the differences are the option's alone).
-pub fn side_by_side(
-    ds: &Dataset,
-    opts: &PlanOptions,
-    samples: usize,
-    seed: u64,
-) -> Result<Vec<HypothesisResult>, String> {
+/// The figures of one run: flows, ratio and category medians.
+fn fill(r: &mut OptionResult, run: &Run) -> (Vec<f64>, Vec<f64>) {
+    let p = &run.plan;
+    let (kp, ru) = (run.values(p.flows[0].1).to_vec(), run.values(p.flows[1].1).to_vec());
+    r.deliveries = Some(band(&kp));
+    r.compensation = Some(band(&ru));
+    r.ratio = ratio(&kp, &ru).map(|x| band(&x));
+    r.categories = p.categories.iter().map(|(c, f, n)| (c.clone(), *f, band(run.values(*n)).p50)).collect();
+    (kp, ru)
+}
+
+/// Every hypothesis of the dataset under each of its options, every other hypothesis at the run's option. The
+/// options `main` uses are read from `main` itself (a run keeping at least its flows and categories), so they
+/// match the headline exactly; each other option is a run of `samples` draws with the same seed (inputs it does
+/// not change keep their draws, so the differences are the option's alone). The weighted mixture takes its
+/// worlds from the first `samples` worlds of every option.
+pub fn side_by_side(ds: &Dataset, main: &Run, samples: usize) -> Result<Vec<HypothesisResult>, String> {
+    let opts = PlanOptions {
+        scenario: Some(main.plan.scenario.id.clone()),
+        as_of: Some(main.plan.as_of),
+        min_grade: main.plan.min_grade,
+        hypotheses: main.plan.basis.iter().map(|b| (b.hypothesis.clone(), b.option.clone())).collect(),
+        shipped_by: None,
+    };
+    let (seed, samples) = (main.seed, samples.min(main.samples));
     let mut cache = LeafCache::new();
     let mut out = Vec::new();
     for h in &ds.hypotheses {
@@ -77,8 +96,6 @@ pub fn side_by_side(
         let mut options = Vec::new();
         let mut flows: Vec<Option<(Vec<f64>, Vec<f64>)>> = Vec::new();
         for o in &h.options {
-            let mut pinned = opts.clone();
-            pinned.hypotheses.insert(h.id.clone(), o.id.clone());
             let mut r = OptionResult {
                 option: o.id.clone(),
                 title: o.title.clone(),
@@ -89,8 +106,17 @@ pub fn side_by_side(
                 compensation: None,
                 ratio: None,
                 categories: Vec::new(),
+                samples: if &o.id == in_use { main.samples } else { samples },
                 claims: o.claims.clone(),
             };
+            if r.in_use {
+                let (kp, ru) = fill(&mut r, main);
+                flows.push(Some((kp[..samples].to_vec(), ru[..samples].to_vec())));
+                options.push(r);
+                continue;
+            }
+            let mut pinned = opts.clone();
+            pinned.hypotheses.insert(h.id.clone(), o.id.clone());
             match Plan::new(ds, &pinned) {
                 Err(why) => {
                     r.unavailable = Some(why);
@@ -98,14 +124,7 @@ pub fn side_by_side(
                 }
                 Ok(plan) => {
                     let run = Run::with_cache_keeping(plan, samples, seed, &|_| {}, &mut cache, Keep::Figures)?;
-                    let p = &run.plan;
-                    let (kp, ru) = (run.values(p.flows[0].1).to_vec(), run.values(p.flows[1].1).to_vec());
-                    r.deliveries = Some(band(&kp));
-                    r.compensation = Some(band(&ru));
-                    r.ratio = ratio(&kp, &ru).map(|x| band(&x));
-                    r.categories =
-                        p.categories.iter().map(|(c, f, n)| (c.clone(), *f, band(run.values(*n)).p50)).collect();
-                    flows.push(Some((kp, ru)));
+                    flows.push(Some(fill(&mut r, &run)));
                 }
             }
             options.push(r);

@@ -156,12 +156,12 @@ fn point_quantities() -> Vec<(&'static str, &'static str, &'static str)> {
 fn every_price_basis_is_shown_side_by_side_with_a_weighted_combination() {
     let ds = dataset(&point_quantities());
     let o = opts("2024-12-31");
-    let (_, a) = estimate(&ds, &o, 10_000, 7, &[], &|_| {}).unwrap();
+    let (run, a) = estimate(&ds, &o, 10_000, 7, &[], &|_| {}).unwrap();
     assert_eq!(a.basis.len(), 1);
     assert_eq!((a.basis[0].hypothesis.as_str(), a.basis[0].option.as_str()), ("price-basis", "export"));
     let q = 14000.0 * 450.0;
     assert!((a.total().summary.p50() - 100.0 * q).abs() < 1e-3);
-    let h = hypotheses::side_by_side(&ds, &o, 10_000, 7).unwrap();
+    let h = hypotheses::side_by_side(&ds, &run, 10_000).unwrap();
     assert_eq!(h.len(), 1);
     let medians: Vec<f64> = h[0].options.iter().map(|x| x.deliveries.unwrap().p50).collect();
     assert_eq!(medians.len(), 3);
@@ -169,6 +169,8 @@ fn every_price_basis_is_shown_side_by_side_with_a_weighted_combination() {
         assert!((m - p * q).abs() < 1e-3, "{m} vs {}", p * q);
     }
     assert!(h[0].options[0].in_use && !h[0].options[1].in_use);
+    // the option in use is the headline run itself
+    assert_eq!(h[0].options[0].deliveries.unwrap().p95, a.total().summary.p95());
     // the mixture with weights 0.6 / 0.3 / 0.1 is discrete: P5 and P50 at the export price, P95 at replacement
     let c = h[0].combined.as_ref().expect("weights are stated");
     assert!((c.deliveries.p5 - 100.0 * q).abs() < 1e-3);
@@ -185,7 +187,8 @@ fn every_price_basis_is_shown_side_by_side_with_a_weighted_combination() {
     let mut edits = point_quantities();
     edits[0].2 = &unweighted;
     let ds = dataset(&edits);
-    let h = hypotheses::side_by_side(&ds, &o, 10_000, 7).unwrap();
+    let (run, _) = estimate(&ds, &o, 10_000, 7, &[], &|_| {}).unwrap();
+    let h = hypotheses::side_by_side(&ds, &run, 10_000).unwrap();
     assert!(h[0].combined.is_none());
     assert_eq!(h[0].options.iter().filter(|x| x.deliveries.is_some()).count(), 3);
 }
@@ -196,12 +199,16 @@ fn an_option_resting_on_later_evidence_is_unavailable_not_silently_replaced() {
     let mut edits = point_quantities();
     edits[0].2 = &late;
     let ds = dataset(&edits);
-    let h = hypotheses::side_by_side(&ds, &opts("2024-06-30"), 2000, 1).unwrap();
+    let side = |o: PlanOptions| {
+        let (run, _) = estimate(&ds, &o, 2000, 1, &[], &|_| {}).unwrap();
+        hypotheses::side_by_side(&ds, &run, 2000).unwrap()
+    };
+    let h = side(opts("2024-06-30"));
     let r = &h[0].options[2];
     assert!(r.deliveries.is_none());
     assert!(r.unavailable.as_deref().unwrap().contains("2024-08-27"), "{:?}", r.unavailable);
     assert!(h[0].combined.is_none(), "no mixture of what cannot be evaluated");
-    let h = hypotheses::side_by_side(&ds, &opts("2024-09-01"), 2000, 1).unwrap();
+    let h = side(opts("2024-09-01"));
     assert!(h[0].options[2].deliveries.is_some() && h[0].combined.is_some());
 }
 

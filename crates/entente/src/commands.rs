@@ -66,6 +66,10 @@ fn assess(a: AssessArgs) -> Result<u8> {
     .map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
     result.judgment = Some(entente_engine::sensitivity::judgment(&ds, &run));
+    // The options in use are read from this run; each other option is a run of its own, of at most a quarter of
+    // the default sample count (medians to about 0.1 %), so that the side-by-side costs a fraction of the headline.
+    let per_option = a.model.samples.min(entente_engine::DEFAULT_SAMPLES / 4);
+    result.hypotheses = entente_engine::hypotheses::side_by_side(&ds, &run, per_option).map_err(|e| anyhow!(e))?;
     drop(run);
     if let Some(g) = a.model.min_grade {
         result.grade_effect = Some(
@@ -73,11 +77,6 @@ fn assess(a: AssessArgs) -> Result<u8> {
                 .map_err(|e| anyhow!(e))?,
         );
     }
-    // Each option is a run of its own: at most the default sample count (enough for three significant digits),
-    // so that a large `--samples` does not multiply the cost of the headline.
-    let per_option = a.model.samples.min(entente_engine::DEFAULT_SAMPLES);
-    result.hypotheses =
-        entente_engine::hypotheses::side_by_side(&ds, &opts, per_option, a.model.seed).map_err(|e| anyhow!(e))?;
     let fmt = a.format.format;
     let human = fmt != OutputFormat::Csv;
     let mut out = render(fmt, &views::assess::doc(&result, human, a.items || fmt != OutputFormat::Table), &result);

@@ -27,6 +27,9 @@ pub struct ReportArgs {
     /// html (one self-contained file) or markdown (tables; charts as separate SVG files).
     #[arg(long, default_value = "html", value_parser = ["html", "markdown", "md"])]
     pub format: String,
+    /// Sanctions lists (files or folders): add the sanctions-gaps section of `entente gaps` to the report.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub lists: Vec<PathBuf>,
 }
 
 /// Most dates on the time series; each is a run of [`timeline_samples`] worlds.
@@ -69,8 +72,8 @@ pub fn report(a: ReportArgs) -> Result<u8> {
     let (run, mut assessment) =
         estimate_keeping(&ds, &opts, samples, seed, &[], &|n| pb.inc(n as u64), keep).map_err(|e| anyhow!(e))?;
     pb.finish_and_clear();
-    assessment.hypotheses = entente_engine::hypotheses::side_by_side(&ds, &opts, comparison_samples(samples), seed)
-        .map_err(|e| anyhow!(e))?;
+    assessment.hypotheses =
+        entente_engine::hypotheses::side_by_side(&ds, &run, comparison_samples(samples)).map_err(|e| anyhow!(e))?;
 
     let tl_samples = timeline_samples(samples);
     let timeline = timeline(&ds, &opts, &run, tl_samples, seed)?;
@@ -89,6 +92,7 @@ pub fn report(a: ReportArgs) -> Result<u8> {
         )
     };
 
+    let gaps = crate::gaps::for_report(&ds, a.model.data.as_deref(), &a.lists, a.model.as_of)?;
     let data = ReportData {
         ds: &ds,
         assessment: &assessment,
@@ -102,6 +106,7 @@ pub fn report(a: ReportArgs) -> Result<u8> {
         sensitivity: tornado.as_ref(),
         sensitivity_note: "the total depends on no uncertain input.".into(),
         triangulation: triangulation.as_ref(),
+        gaps: gaps.as_ref(),
         generator: format!("entente {}", env!("CARGO_PKG_VERSION")),
     };
     if markdown {

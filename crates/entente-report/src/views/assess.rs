@@ -227,7 +227,7 @@ fn hypothesis_section(h: &entente_engine::hypotheses::HypothesisResult, human: b
         notes.push(h.note.clone());
     }
     notes.push(format!(
-        "Each option: {} samples, same seed; every other hypothesis at the option in use.",
+        "The option in use is the headline run itself; each other option, and the combined figure, {} samples with the same seed; every other hypothesis at the option in use.",
         entente_core::group(h.samples as f64)
     ));
     Section { heading: format!("{} — each option side by side", h.title), table: Some(t), notes }
