@@ -7,11 +7,7 @@ use std::path::PathBuf;
 
 fn fixture() -> BTreeMap<String, String> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/mini");
-    let mut files = BTreeMap::new();
-    for name in entente_data::TOML_FILES.iter().chain(entente_data::CSV_FILES.iter()) {
-        files.insert(name.to_string(), std::fs::read_to_string(dir.join(name)).unwrap());
-    }
-    files
+    entente_data::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")).files
 }
 
 /// Applies `from → to` in `file` (which must change it) and returns all errors as strings.

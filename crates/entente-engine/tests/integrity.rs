@@ -10,15 +10,12 @@ use std::path::PathBuf;
 
 fn fixture() -> BTreeMap<String, String> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/mini");
-    let mut files = BTreeMap::new();
-    for name in entente_data::TOML_FILES.iter().chain(entente_data::CSV_FILES.iter()) {
-        files.insert(name.to_string(), std::fs::read_to_string(dir.join(name)).unwrap());
-    }
-    files
+    entente_data::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")).files
 }
 
-/// The fixture with `(file, from, to)` replacements (each must apply) and files appended to.
-fn dataset(edits: &[(&str, &str, &str)]) -> Dataset {
+/// The fixture with `(file, from, to)` replacements (each must apply; an empty `from` appends, creating the
+/// file if needed).
+fn edited(edits: &[(&str, &str, &str)]) -> Files {
     let mut files = fixture();
     for (file, from, to) in edits {
         let text = files.entry(file.to_string()).or_default();
@@ -29,17 +26,15 @@ fn dataset(edits: &[(&str, &str, &str)]) -> Dataset {
             *text = text.replacen(from, to, 1);
         }
     }
-    load(&Files { files }).unwrap_or_else(|e| panic!("{e}"))
+    Files { files }
+}
+
+fn dataset(edits: &[(&str, &str, &str)]) -> Dataset {
+    load(&edited(edits)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn errors(edits: &[(&str, &str, &str)]) -> Vec<String> {
-    let mut files = fixture();
-    for (file, from, to) in edits {
-        let text = files.get_mut(*file).unwrap();
-        assert!(text.contains(from), "fixture {file} has no `{from}`");
-        *text = text.replacen(from, to, 1);
-    }
-    match load(&Files { files }) {
+    match load(&edited(edits)) {
         Ok(_) => Vec::new(),
         Err(e) => e.0.iter().map(|e| e.to_string()).collect(),
     }
