@@ -445,26 +445,27 @@ fn uk_conlist_csv_fixture() {
 #[test]
 fn control_characters_never_reach_the_terminal_raw() {
     let d = tempfile::tempdir().unwrap();
-    let xml = std::fs::read_to_string(fx("un_small.xml"))
-        .unwrap()
-        .replace("CHON MA SAN", "CHON MA SAN\u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}");
+    // Escape sequences in a list's programme field and in a query.
+    let xml = std::fs::read_to_string(fx("un_small.xml")).unwrap().replace(
+        "<UN_LIST_TYPE>DPRK</UN_LIST_TYPE>",
+        "<UN_LIST_TYPE>DPRK\u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}</UN_LIST_TYPE>",
+    );
     std::fs::write(d.path().join("un.xml"), xml).unwrap();
     let list = s(&d.path().join("un.xml"));
     for fmt in ["table", "csv", "json"] {
         let out = s(&d.path().join(format!("o.{fmt}")));
-        let code =
-            screen(&["CHON MA SAN", "\u{1b}[31mred", "--lists", &list, "--format", fmt, "--output", &out]).unwrap();
-        assert_eq!(code, 1);
+        let args = ["CHON MA SAN", "\u{1b}[31mred", "--all-rows", "--lists", &list, "--format", fmt, "--output", &out];
+        assert_eq!(screen(&args).unwrap(), 1);
         let text = std::fs::read_to_string(&out).unwrap();
         for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
             assert!(!text.contains(bad), "{fmt} output contains raw {:?}", bad);
         }
         if fmt == "json" {
             let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-            let caption = v["results"][0]["hits"][0]["caption"].as_str().unwrap();
-            assert!(caption.contains('\u{9b}'), "JSON escapes keep the value intact");
+            let hit = v["results"].as_array().unwrap().iter().find_map(|r| r["hits"].get(0)).unwrap();
+            assert!(hit["programs"][0].as_str().unwrap().contains('\u{9b}'), "JSON escapes keep the value intact");
         } else {
-            assert!(text.contains("\\u{1b}"), "{fmt}: {text}");
+            assert!(text.contains("DPRK\\u{1b}") && text.contains("\\u{1b}[31mred"), "{fmt}: {text}");
         }
     }
 }
