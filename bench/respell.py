@@ -370,21 +370,27 @@ def to_cyrillic(word):
     return cap(out)
 
 
+def _one_pass(w, table):
+    """Replace by the table in one left-to-right pass (no chained rewrites)."""
+    keys = sorted(table, key=len, reverse=True)
+    return re.sub("|".join(map(re.escape, keys)), lambda m: table[m.group(0)], w)
+
+
+FRENCH = {"shch": "chtch", "kh": "kh", "zh": "j", "ch": "tch", "sh": "ch", "yu": "iou", "ya": "ia", "u": "ou",
+          "iy": "i", "yy": "y"}
+GERMAN = {"shch": "schtsch", "kh": "ch", "zh": "sch", "ch": "tsch", "sh": "sch", "ts": "z", "yu": "ju", "ya": "ja",
+          "v": "w", "iy": "i", "y": "j"}
+
+
 def french(word):
-    w = word.lower()
-    for a, b in [("shch", "chtch"), ("kh", "kh"), ("zh", "j"), ("ch", "tch"), ("sh", "ch"), ("yu", "iou"),
-                 ("ya", "ia"), ("u", "ou"), ("iy", "i"), ("yy", "y")]:
-        w = w.replace(a, b)
+    w = _one_pass(word.lower(), FRENCH)
     w = re.sub(r"(?<=[aeiou])s(?=[aeiou])", "ss", w)
     w = re.sub(r"ev$", "iev", w)
     return cap(w)
 
 
 def german(word):
-    w = word.lower()
-    for a, b in [("shch", "schtsch"), ("kh", "ch"), ("zh", "sch"), ("ch", "tsch"), ("sh", "sch"), ("ts", "z"),
-                 ("yu", "ju"), ("ya", "ja"), ("v", "w"), ("iy", "i"), ("y", "j")]:
-        w = w.replace(a, b)
+    w = _one_pass(word.lower(), GERMAN)
     w = re.sub(r"(?<=[aeiou])s(?=[aeiou])", "ss", w)
     return cap(w)
 

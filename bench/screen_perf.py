@@ -76,12 +76,13 @@ def main():
         f"{s}/ofac/cons_xml_2018/consolidated.xml",
         f"{s}/ofac/sdn_csv_2025_tiny/sdn.csv",
         f"{s}/eu/eu_fsf_sample_2026-08-05.xml",
+        f"{s}/eu/eu_fsf_2026-01-28_derived.ftm.jsonl",
         f"{s}/uk/uk_sanctions_list_sample_2026-09-10.xml",
         f"{s}/opensanctions_ftm/zala_cluster.ftm.jsonl",
         f"{s}/opensanctions_ftm/t1_sample.ftm.jsonl",
     ]
     out = subprocess.run(
-        [os.path.join(ROOT, "target", "release", "examples", "screen_perf"), qfile, cfile, str(args.sample)] + lists,
+        [os.path.join(os.environ.get("ENTENTE_EXAMPLES_DIR") or os.path.join(ROOT, "target", "release", "examples"), "screen_perf"), qfile, cfile, str(args.sample)] + lists,
         capture_output=True, text=True, check=True,
     ).stdout
     r = json.loads(out)

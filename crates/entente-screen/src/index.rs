@@ -117,6 +117,13 @@ fn key(tag: u8, s: &str) -> u64 {
 
 /// Blocking keys of one token (tag, text).
 fn token_keys(t: &crate::normalize::Token, out: &mut Vec<u64>) {
+    primary_keys(t, out);
+    secondary_keys(t, out);
+}
+
+/// Keys of spellings that agree (skeleton, phonetic key, prefix/suffix,
+/// variant group).
+fn primary_keys(t: &crate::normalize::Token, out: &mut Vec<u64>) {
     out.push(key(1, &t.skel));
     if t.class == TokenClass::Number {
         return;
@@ -131,6 +138,15 @@ fn token_keys(t: &crate::normalize::Token, out: &mut Vec<u64>) {
     if let Some(g) = t.group {
         out.push(key(4, &g.to_string()));
     }
+}
+
+/// Keys of spellings one step further away: Korean syllable classes and the
+/// one-edit neighbourhood. A query word that reaches a list name only
+/// through these weighs half as much in blocking.
+fn secondary_keys(t: &crate::normalize::Token, out: &mut Vec<u64>) {
+    if t.class == TokenClass::Number {
+        return;
+    }
     if let Some(k) = &t.kor {
         out.push(key(7, &crate::korean::key(k)));
     }
@@ -138,7 +154,7 @@ fn token_keys(t: &crate::normalize::Token, out: &mut Vec<u64>) {
     // words one edit apart (a typo) share one of these keys or the skeleton
     // itself, so a one-typo query always reaches its list name.
     let b = t.skel.as_bytes();
-    if (3..=12).contains(&b.len()) {
+    if (4..=12).contains(&b.len()) {
         out.push(key(8, &t.skel));
         let mut buf = String::with_capacity(b.len());
         for i in 0..b.len() {
@@ -251,11 +267,17 @@ impl Index {
         for q in qs {
             for t in &q.tokens {
                 keys.clear();
-                token_keys(t, &mut keys);
+                primary_keys(t, &mut keys);
                 if token_sets.iter().any(|(_, k)| k == &keys) {
                     continue;
                 }
-                token_sets.push((t.weight().max(0.1), keys.clone()));
+                let w = t.weight().max(0.1);
+                token_sets.push((w, keys.clone()));
+                keys.clear();
+                secondary_keys(t, &mut keys);
+                if !keys.is_empty() {
+                    token_sets.push((0.5 * w, keys.clone()));
+                }
             }
             let mut nk = Vec::new();
             name_keys(q, &mut nk);

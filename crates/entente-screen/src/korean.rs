@@ -454,8 +454,8 @@ mod tests {
 
     #[test]
     fn one_typo_inside_a_syllable_is_hard() {
-        let c = compare(&parse_latin("kyongsu").unwrap(), &parse_latin("kyomgsu").unwrap());
-        assert!(c.is_none() || c.unwrap().hard == 1);
+        // A slip that breaks the syllable structure no longer reads as Korean.
+        assert!(parse_latin("kyomgsu").is_none());
         let c = compare(&parse_latin("yongchol").unwrap(), &parse_latin("yongchok").unwrap()).unwrap();
         assert_eq!(c.hard, 1);
     }

@@ -234,7 +234,7 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
         // valid but different syllables (Un / Mun, Chol / Chan) are another
         // name, not a typo. A typo shows as a word that is no longer valid
         // Korean ("Kyomg", "Chhin"), or as a neighbouring key or swapped pair.
-        let slip = slip_kind(a.text.as_bytes(), b.text.as_bytes());
+        let slip = if la.abs_diff(lb) <= 1 { slip_kind(a.text.as_bytes(), b.text.as_bytes()) } else { None };
         match (&a.kor, &b.kor) {
             (Some(ka), Some(kb)) => {
                 if let Some(c) = crate::korean::compare(ka, kb).filter(|c| c.hard == 0) {
@@ -263,7 +263,7 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
     // One typing slip inside a short word ("Kin" / "Kim", "Ir" / "Ri"): only
     // worth something beside other words that agree (the name-level guards
     // keep short names exact).
-    let slip = !object && la.min(lb) >= 2 && one_slip(a.text.as_bytes(), b.text.as_bytes());
+    let slip = !object && la.min(lb) >= 2 && la.abs_diff(lb) <= 1 && one_slip(a.text.as_bytes(), b.text.as_bytes());
     if a.skel.len().min(b.skel.len()) < 3 {
         if slip {
             return (0.7, Reason::Slip);
@@ -301,18 +301,16 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
     }
     // Same consonants: a sound-alike only when the spellings are also close
     // (Belova / Belekhova, Cargo / Kirurg share consonants, not a name).
-    let close = levenshtein_within(a.skel.as_bytes(), b.skel.as_bytes(), 2).unwrap_or(9);
-    if !object
-        && close <= 2
-        && a.phon.len() >= 2
-        && a.phon == b.phon
-        && a.skel.as_bytes()[0] == b.skel.as_bytes()[0]
-        && maxlen >= 4
-    {
+    if !object && a.phon.len() >= 2 && a.phon == b.phon && a.skel.as_bytes()[0] == b.skel.as_bytes()[0] && maxlen >= 4 {
+        let close = match dist {
+            Some(d) => d,
+            None => levenshtein_within(a.skel.as_bytes(), b.skel.as_bytes(), 2).unwrap_or(9),
+        };
         let s = match (close, maxlen >= 6) {
             (0..=1, true) => 0.86f32,
             (0..=1, false) => 0.78,
-            _ => 0.6,
+            (2, _) => 0.6,
+            _ => 0.0,
         };
         if s > best.0 {
             best = (s, Reason::Phonetic);
@@ -433,7 +431,7 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
         if ca[j] == usize::MAX {
             // A country in a firm name the query lacks ("Banco Santander
             // México") names another entity of the group: it counts fully.
-            let country = !person && t.class == TokenClass::Normal && is_country(&t.text);
+            let country = !person && t.class == TokenClass::Normal && crate::lexicon::is_country(&t.text);
             country_extra |= country;
             den += t.weight() * if country { 1.0 } else { k_extra };
             unmatched_c.push(t.text.as_str());
@@ -591,12 +589,6 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
         }
     }
     NameMatch { score: score.clamp(0.0, 1.0), explanation: ex }
-}
-
-/// A one-word country name ("mexico", "denmark").
-fn is_country(w: &str) -> bool {
-    let c = crate::countries::to_code(w);
-    c.len() == 2 && c != w
 }
 
 /// True when query token `i` repeats an already matched token ("Sergey
