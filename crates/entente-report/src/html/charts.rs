@@ -388,8 +388,13 @@ pub fn timeline(points: &[TimelinePoint], what: &str) -> Res<Chart> {
         for (sel, label) in [(0usize, "P5"), (2, "P95")] {
             let pts: Vec<(f64, f64)> =
                 points.iter().map(|p| (day(p.date), bn(if sel == 0 { p.p5 } else { p.p95 }, sc))).collect();
+            // the legend shows the dash pattern the line is drawn with (6 on, 4 off)
             chart.draw_series(DashedLineSeries::new(pts, 6, 4, BLACK.stroke_width(1)))?.label(label).legend(
-                |(x, y)| PathElement::new(vec![(x, y), (x + 6, y), (x + 10, y), (x + 16, y)], BLACK.stroke_width(1)),
+                |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (6, 0)], BLACK.stroke_width(1))
+                        + PathElement::new(vec![(10, 0), (16, 0)], BLACK.stroke_width(1))
+                },
             );
         }
         chart
@@ -462,6 +467,8 @@ pub fn studies(rows: &[StudyRange]) -> Res<Chart> {
             .max_light_lines(1)
             .disable_y_mesh()
             .y_labels(n + 1)
+            // enough labels that a logarithmic axis is labelled between its powers of ten (1, 2, 5, 10, …)
+            .x_labels(24)
             .x_desc(format!("value ({}, logarithmic scale)", sc.unit))
             .x_label_formatter(&|v| tidy(*v))
             .y_label_formatter(&|v| match v {
@@ -524,7 +531,7 @@ pub fn tornado(t: &Tornado) -> Res<Chart> {
     let hi = t.bars.iter().map(|b| b.low.max(b.high)).fold(t.base, f64::max);
     let pad = (hi - lo).max(1.0) * 0.06;
     let sc = money_scale(hi);
-    let labels: Vec<String> = t.bars.iter().map(|b| short_label(&b.label, 36)).collect();
+    let labels: Vec<String> = t.bars.iter().map(|b| short_label(&b.label, 60)).collect();
     let lref: Vec<&str> = labels.iter().map(String::as_str).collect();
     let n = t.bars.len();
     let mut svg = String::new();
@@ -568,26 +575,64 @@ pub fn tornado(t: &Tornado) -> Res<Chart> {
 
 /// Official trade figures, one bar per period and measure; DERIVED figures hatched.
 pub fn trade(ind: &Indicators) -> Res<Chart> {
-    let title = "Official Russia–North Korea trade by period";
-    let max = ind.trade.iter().map(|t| t.value_usd).fold(0.0, f64::max).max(1.0) * 1.1;
+    let title = "Official Russia–North Korea trade by calendar year (full-year figures only)";
+    // One kind of period on one axis: full calendar years. Partial periods (half-years, Jan–Aug, …) stay in the
+    // data table; a year with no figure is drawn as an empty row, not left out; a year with two figures shows
+    // both with their sources; a partial period larger than its own full year is marked CONFLICT.
+    let is_year = |l: &str| l.len() == 4 && l.chars().all(|c| c.is_ascii_digit());
+    let year_of = |l: &str| l.get(..4).and_then(|y| y.parse::<i32>().ok());
+    let full: Vec<&super::data::TradeBar> = ind.trade.iter().filter(|t| is_year(&t.label)).collect();
+    let years: Vec<i32> = full.iter().filter_map(|t| year_of(&t.label)).collect();
+    let (first, last) = (years.iter().min().copied().unwrap_or(0), years.iter().max().copied().unwrap_or(-1));
+    // (label, value, derived, conflict)
+    let mut rows: Vec<(String, Option<f64>, bool, bool)> = Vec::new();
+    for y in first..=last {
+        let figs: Vec<&&super::data::TradeBar> = full.iter().filter(|t| year_of(&t.label) == Some(y)).collect();
+        if figs.is_empty() {
+            rows.push((format!("{y}: no official figure"), None, false, false));
+            continue;
+        }
+        let partial_above = ind.trade.iter().find(|t| {
+            !is_year(&t.label) && year_of(&t.label) == Some(y) && figs.iter().any(|f| t.value_usd > f.value_usd * 1.001)
+        });
+        let differ = figs.iter().any(|f| (f.value_usd - figs[0].value_usd).abs() > 0.005 * figs[0].value_usd);
+        for f in &figs {
+            let mut label = if figs.len() > 1 { format!("{y} ({})", f.source) } else { y.to_string() };
+            if let Some(p) = partial_above {
+                label += &format!(" — CONFLICT: {} alone {}", p.label, scaled(p.value_usd));
+            } else if differ {
+                label += " — CONFLICT";
+            }
+            rows.push((label, Some(f.value_usd), f.derived, partial_above.is_some() || differ));
+        }
+    }
+    let max = full.iter().map(|t| t.value_usd).fold(0.0, f64::max).max(1.0) * 1.1;
     let sc = money_scale(max);
-    let n = ind.trade.len();
-    let labels: Vec<String> = ind.trade.iter().map(|t| t.label.clone()).collect();
+    let n = rows.len().max(1);
+    let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     let lref: Vec<&str> = labels.iter().map(String::as_str).collect();
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (900, 90 + 26 * n as u32)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (900, 90 + 28 * n as u32)).into_drawing_area();
         root.fill(&WHITE)?;
         let chart = bar_rows(&root, 0f64..bn(max, sc), &lref, 11, &format!("value ({})", sc.unit))?;
-        for (k, t) in ind.trade.iter().enumerate() {
+        for (k, (_, v, derived, conflict)) in rows.iter().enumerate() {
+            let Some(v) = v else { continue };
             let i = n - 1 - k;
             let a = chart.backend_coord(&(0.0, SegmentValue::Exact(i + 1)));
-            let b = chart.backend_coord(&(bn(t.value_usd, sc), SegmentValue::Exact(i)));
-            swatch(&root, (a.0, a.1 + 4), (b.0.max(a.0 + 1), b.1 - 4), if t.derived { 3 } else { 2 })?;
+            let b = chart.backend_coord(&(bn(*v, sc), SegmentValue::Exact(i)));
+            let style = if *conflict {
+                4
+            } else if *derived {
+                3
+            } else {
+                2
+            };
+            swatch(&root, (a.0, a.1 + 4), (b.0.max(a.0 + 1), b.1 - 4), style)?;
         }
         root.present()?;
     }
-    let mut data = Table::text(&["period", "measure", "value", "source", "derived"]);
+    let mut data = Table::text(&["period", "measure", "value", "source", "derived", "on the chart"]);
     for t in &ind.trade {
         data.push(vec![
             t.label.clone(),
@@ -595,9 +640,16 @@ pub fn trade(ind: &Indicators) -> Res<Chart> {
             usd(t.value_usd),
             t.source.clone(),
             if t.derived { "yes" } else { "" }.into(),
+            if is_year(&t.label) { "yes" } else { "no (part of a year)" }.into(),
         ]);
     }
-    let alt = format!("{n} official trade figures; periods without a figure are absent, not zero. {}", ind.trade_note);
+    let gaps: Vec<String> = rows.iter().filter(|r| r.1.is_none()).map(|r| r.0[..4].to_string()).collect();
+    let alt = format!(
+        "{} full-year figures from {first} to {last}{}; partial-year figures are in the table below, not on the chart. {}",
+        full.len(),
+        if gaps.is_empty() { String::new() } else { format!(" (no official figure for {})", gaps.join(", ")) },
+        ind.trade_note
+    );
     Ok(finish("trade", title, &alt, svg, data))
 }
 
@@ -608,6 +660,9 @@ pub fn meetings(ind: &Indicators) -> Res<Option<Chart>> {
     let n = m.months.len();
     let ymax = m.months.iter().map(|x| x.1).max().unwrap_or(0).max(1) as f64 * 1.2;
     let months: Vec<String> = m.months.iter().map(|x| x.0.format("%Y-%m").to_string()).collect();
+    // a change point is drawn only when the test finds evidence for it, and never on the last month (which may
+    // be partial): a line the caption then disowns misleads more than it shows
+    let supported = !m.note.to_lowercase().starts_with("no real evidence") && !m.note.starts_with("No ");
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 400)).into_drawing_area();
@@ -641,8 +696,8 @@ pub fn meetings(ind: &Indicators) -> Res<Option<Chart>> {
             let b = chart.backend_coord(&(SegmentValue::Exact(i + 1), 0.0));
             swatch(&root, (a.0 + 2, a.1), (b.0 - 2, b.1), 2)?;
         }
-        if let Some(cp) = m.change_point {
-            if let Some(i) = m.months.iter().position(|x| x.0 >= cp) {
+        if let Some(cp) = m.change_point.filter(|_| supported) {
+            if let Some(i) = m.months.iter().position(|x| x.0 >= cp).filter(|i| *i + 1 < n) {
                 let pts = vec![(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i), ymax * 0.92)];
                 chart.draw_series(DashedLineSeries::new(pts, 8, 5, BLACK.stroke_width(2)))?;
                 let h = if i * 2 > n { HPos::Right } else { HPos::Left };
@@ -660,12 +715,16 @@ pub fn meetings(ind: &Indicators) -> Res<Option<Chart>> {
         data.push(vec![d.format("%Y-%m").to_string(), c.to_string()]);
     }
     if let Some(cp) = m.change_point {
-        data.rows.push(Row::strong(vec!["change point".into(), cp.format("%Y-%m").to_string()]));
+        let label = if supported { "change point" } else { "change point (not supported by the test; not drawn)" };
+        data.rows.push(Row::strong(vec![label.into(), cp.format("%Y-%m").to_string()]));
     }
     let total: u32 = m.months.iter().map(|x| x.1).sum();
     let alt = format!(
         "{total} meetings over {n} months{}. {}",
-        m.change_point.map(|c| format!("; change point in {}", c.format("%Y-%m"))).unwrap_or_default(),
+        m.change_point
+            .filter(|_| supported)
+            .map(|c| format!("; change point in {}", c.format("%Y-%m")))
+            .unwrap_or_default(),
         m.note
     );
     Ok(Some(finish("meetings", title, &alt, svg, data)))

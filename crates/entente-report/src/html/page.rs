@@ -107,6 +107,57 @@ fn table(t: &TableX, class: &str) -> String {
     o
 }
 
+/// Escapes text and sets what plain text writes as markup: `code` as <code>, and a power of ten written
+/// `10^-0.3` as 10<sup>−0.3</sup>.
+pub(crate) fn rich(t: &str) -> String {
+    let e = esc(t);
+    let mut o = String::with_capacity(e.len());
+    let mut parts = e.split('`');
+    if let Some(first) = parts.next() {
+        o.push_str(first);
+    }
+    let rest: Vec<&str> = parts.collect();
+    if rest.len().is_multiple_of(2) {
+        // balanced backticks: every other part is code
+        for (i, p) in rest.iter().enumerate() {
+            if i % 2 == 0 {
+                o.push_str("<code>");
+                o.push_str(p);
+                o.push_str("</code>");
+            } else {
+                o.push_str(p);
+            }
+        }
+    } else {
+        for p in rest {
+            o.push('`');
+            o.push_str(p);
+        }
+    }
+    let mut out = String::with_capacity(o.len());
+    let mut s = o.as_str();
+    while let Some(i) = s.find("10^") {
+        out.push_str(&s[..i]);
+        let tail = &s[i + 3..];
+        let n = tail
+            .char_indices()
+            .take_while(|(k, c)| c.is_ascii_digit() || *c == '.' || (*k == 0 && (*c == '-' || *c == '+')))
+            .map(|(k, c)| k + c.len_utf8())
+            .last()
+            .unwrap_or(0);
+        let exp = tail[..n].trim_end_matches('.');
+        if exp.is_empty() || exp == "-" || exp == "+" {
+            out.push_str("10^");
+            s = tail;
+            continue;
+        }
+        out.push_str(&format!("10<sup>{}</sup>", exp.replace('-', "−")));
+        s = &tail[exp.len()..];
+    }
+    out.push_str(s);
+    out
+}
+
 /// Sections whose tables are folded by default (looked up, not read).
 const COLLAPSED: [&str; 3] = ["evidence", "claims", "sources"];
 
@@ -166,7 +217,7 @@ pub fn render(r: &ReportData, secs: &[Sec]) -> String {
             continue;
         }
         for p in &s.paras {
-            o += &format!("<p>{}</p>\n", esc(p));
+            o += &format!("<p>{}</p>\n", rich(p));
         }
         let collapsed = COLLAPSED.contains(&s.id.as_str());
         for t in &s.tables {
@@ -187,7 +238,7 @@ pub fn render(r: &ReportData, secs: &[Sec]) -> String {
             o += &format!("<figure id=\"fig-{}\" class=\"chart-figure\">\n<div class=\"chart-scroll\">", esc(&c.id));
             o += &c.svg;
             o += "</div>";
-            o += &format!("\n<figcaption><strong>{}.</strong> {}</figcaption>\n", esc(&c.title), esc(&c.alt));
+            o += &format!("\n<figcaption><strong>{}.</strong> {}</figcaption>\n", esc(&c.title), rich(&c.alt));
             o += &format!(
                 "<a class=\"csv\" download=\"{}-{}.csv\" href=\"data:text/csv;charset=utf-8,{}\">Download the data (CSV)</a>\n",
                 esc(&r.file_stem()),
@@ -200,7 +251,7 @@ pub fn render(r: &ReportData, secs: &[Sec]) -> String {
         }
         for n in &s.notes {
             if !n.is_empty() {
-                o += &format!("<p class=\"note\">{}</p>\n", esc(n));
+                o += &format!("<p class=\"note\">{}</p>\n", rich(n));
             }
         }
         o += "</section>\n";
@@ -211,4 +262,18 @@ pub fn render(r: &ReportData, secs: &[Sec]) -> String {
         esc(&r.generator)
     );
     o
+}
+
+#[cfg(test)]
+mod rich_tests {
+    use super::rich;
+
+    #[test]
+    fn backticks_become_code_and_powers_of_ten_superscripts() {
+        assert_eq!(rich("see `entente trade` <now>"), "see <code>entente trade</code> &lt;now&gt;");
+        assert_eq!(rich("Bayes factor 10^-0.3)"), "Bayes factor 10<sup>−0.3</sup>)");
+        assert_eq!(rich("factor 10^1.2."), "factor 10<sup>1.2</sup>.");
+        assert_eq!(rich("a lone ` stays"), "a lone ` stays");
+        assert_eq!(rich("10^x"), "10^x");
+    }
 }

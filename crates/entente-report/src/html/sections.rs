@@ -283,11 +283,19 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
     // Over time.
     let mut s = Sec::new("timeline", "Cumulative value over time");
     if r.timeline.len() >= 2 {
-        s.charts.push(charts::timeline(r.timeline, "Value of deliveries")?);
+        // the point at the as-of date is the headline run itself, so the page shows one median for that date
+        let mut points = r.timeline.to_vec();
+        if let Some(last) = points.last_mut().filter(|p| p.date == a.as_of) {
+            let t = &a.total().summary;
+            (last.p5, last.p50, last.p95) = (t.p5(), t.p50(), t.p95());
+        }
+        s.charts.push(charts::timeline(&points, "Value of deliveries")?);
         s.notes.push(format!(
-            "Each point re-runs the scenario with only the evidence public on that date ({} samples each, seed {}): items whose period had not begun, and estimates not yet public, count zero. The band shows what an analyst could have said then, not what was delivered in that month.",
+            "Each point re-runs the scenario with only the evidence public on that date ({} samples each, seed {}): items whose period had not begun, and estimates not yet public, count zero. The last point ({}) is the headline run itself ({} samples). The band shows what an analyst could have said then, not what was delivered in that month.",
             entente_core::group(r.timeline_samples as f64),
-            a.seed
+            a.seed,
+            a.as_of,
+            entente_core::group(a.samples as f64)
         ));
     } else {
         s.omitted = Some(format!("{OMITTED}: no evidence dates before the as-of date to draw a time series from."));
@@ -328,7 +336,14 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
     let mut s = Sec::new("sensitivity", "Sensitivity");
     match r.sensitivity {
         Some(t) if !t.bars.is_empty() => {
-            s.charts.push(charts::tornado(t)?);
+            // bars named by what the input is, not by its code name (the data table keeps both)
+            let mut named = t.clone();
+            for b in &mut named.bars {
+                if let Some(v) = r.ds.variable(&b.label).filter(|v| !v.description.is_empty()) {
+                    b.label = format!("{} ({})", v.description, b.label);
+                }
+            }
+            s.charts.push(charts::tornado(&named)?);
         }
         _ => s.omitted = Some(format!("{OMITTED}: {}", r.sensitivity_note)),
     }

@@ -151,9 +151,9 @@ fn indicators_and_tornado_are_drawn_when_present() {
         ],
         trade_note: String::new(),
         meetings: Some(MeetingSeries {
-            months: vec![(d(2023, 7), 1), (d(2023, 8), 0), (d(2023, 9), 4)],
+            months: vec![(d(2023, 7), 1), (d(2023, 8), 0), (d(2023, 9), 4), (d(2023, 10), 3)],
             change_point: Some(d(2023, 9)),
-            note: "test".into(),
+            note: "strong evidence that the monthly rate changed".into(),
         }),
     };
     let t = data::tornado(
@@ -174,6 +174,19 @@ fn indicators_and_tornado_are_drawn_when_present() {
     }
     assert!(!html.contains(sections::OMITTED));
     assert!(html.contains("change point 2023-09"));
+    // a change point the test does not support, or on the last (possibly partial) month, is not drawn
+    let mut weak = ind.clone();
+    weak.meetings.as_mut().unwrap().note = "no real evidence that the monthly rate changed".into();
+    r.indicators = Some(&weak);
+    assert!(!html_of(&r).contains("change point 2023-09"));
+    let mut last = ind.clone();
+    last.meetings.as_mut().unwrap().change_point = Some(d(2023, 10));
+    r.indicators = Some(&last);
+    assert!(!html_of(&r).contains("change point 2023-10"));
+}
+
+fn html_of(r: &ReportData) -> String {
+    html(r).unwrap()
 }
 
 #[test]
