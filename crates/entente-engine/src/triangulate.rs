@@ -313,18 +313,34 @@ pub fn triangulate(
     }
     needed.sort();
     needed.dedup();
-    // a variable is a leaf or an intermediate that only a run keeping every column holds
-    let mut keep_all: Vec<NaiveDate> = Vec::new();
-    for (check, state) in ds.checks.iter().zip(&states) {
-        if check.variable.is_some() && state.is_some() {
-            keep_all.extend(dates_of(ds.claims[&check.claim].refers_to, as_of));
+    // what each date's run must keep: items' quantities and values (Items), input variables (Inputs), both or a
+    // computed variable (All)
+    let keep_for = |d: NaiveDate| {
+        let (mut items, mut leaves, mut all) = (d == as_of && condition, false, false);
+        for (check, state) in ds.checks.iter().zip(&states) {
+            if state.is_none() || !dates_of(ds.claims[&check.claim].refers_to, as_of).contains(&d) {
+                continue;
+            }
+            match &check.variable {
+                None => items = true,
+                Some(v) => match plan_at(d).index.get(v).map(|n| &plan_at(d).nodes[*n].def) {
+                    Some(crate::plan::NodeDef::Leaf { .. }) => leaves = true,
+                    _ => all = true,
+                },
+            }
         }
-    }
+        match (items, leaves, all) {
+            (_, _, true) | (true, true, _) => Keep::All,
+            (false, true, false) => Keep::Inputs,
+            _ => Keep::Items,
+        }
+    };
+    let keeps: Vec<(NaiveDate, Keep)> = needed.iter().map(|d| (*d, keep_for(*d))).collect();
     let runs: Vec<(NaiveDate, Run)> = plans
         .into_iter()
         .filter(|(d, _)| needed.contains(d))
         .map(|(d, plan)| {
-            let keep = if keep_all.contains(&d) { Keep::All } else { Keep::Items };
+            let keep = keeps.iter().find(|(x, _)| *x == d).map_or(Keep::Items, |(_, k)| *k);
             Ok((d, Run::keeping(plan, samples, seed, progress, keep).map_err(|e| format!("as of {d}: {e}"))?))
         })
         .collect::<Result<_, String>>()?;
