@@ -257,11 +257,13 @@ pub fn ranges(id: &str, title: &str, rows: &[Range], note: &str) -> Res<Chart> {
             swatch(&root, a, b, i * 3 + 1)?;
             let m = chart.backend_coord(&(bn(r.p50, sc), SegmentValue::CenterOf(i)));
             root.draw(&PathElement::new(vec![(m.0, a.1 - 6), (m.0, b.1 + 6)], BLACK.stroke_width(4)))?;
-            root.draw(&Text::new(
-                format!("median {} (90 %: {}–{})", scaled(r.p50), scaled(r.p5), scaled(r.p95)),
-                (b.0 + 8, a.1 - 2),
-                text_style(12),
-            ))?;
+            let label = format!("median {} (90 %: {}–{})", scaled(r.p50), scaled(r.p5), scaled(r.p95));
+            // right of the box where it fits inside the chart, else left of it
+            if b.0 + 8 + label_width(&[&label], 12.0) as i32 <= w as i32 - 8 {
+                root.draw(&Text::new(label, (b.0 + 8, a.1 - 2), text_style(12)))?;
+            } else {
+                root.draw(&Text::new(label, (a.0 - 8, a.1 - 2), text_style(12).pos(Pos::new(HPos::Right, VPos::Top))))?;
+            }
         }
         root.present()?;
     }
