@@ -152,6 +152,10 @@ pub fn meetings(a: MeetingsArgs) -> Result<u8> {
         let mut events = Vec::new();
         let mut rows = 0;
         for f in &a.gdelt {
+            // a FIFO or device would block the read or never end: only regular files (or links to them) are read
+            if std::fs::metadata(f).is_ok_and(|m| !m.is_file()) {
+                return Err(anyhow!("cannot import GDELT events from {}: not a regular file", f.display()));
+            }
             let imp = gdelt::import_file(f).map_err(|e| anyhow!("cannot import GDELT events:\n{e}"))?;
             rows += imp.rows;
             events.extend(imp.events);

@@ -112,6 +112,19 @@ fn a_fifo_as_a_data_file_is_refused_at_once() {
 }
 
 #[test]
+fn a_fifo_as_a_gdelt_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("events.csv");
+    mkfifo(&fifo);
+    entente()
+        .args(["meetings", "--gdelt", fifo.to_str().unwrap()])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a regular file"));
+}
+
+#[test]
 fn high_1e308_fails_validation_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     copy_fixture(dir.path());
