@@ -509,8 +509,10 @@ def russian_person(e, rnd):
     return given.title(), fam, pat.title()
 
 
-def build(source, limit_per_class):
-    rnd = random.Random(SEED + (0 if source == "un" else 1))
+def build(source, limit_per_class, draw=0):
+    """Respelt queries from `source`; `draw` selects another independent
+    random draw (names sampled and respellings) from the same generator."""
+    rnd = random.Random(SEED + (0 if source == "un" else 1) + 100 * draw)
     rows = []
     if source == "un":
         entries = list(un_entries())

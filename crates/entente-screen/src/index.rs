@@ -153,8 +153,10 @@ fn secondary_keys(t: &crate::normalize::Token, out: &mut Vec<u64>) {
     // One-edit neighbourhood: the skeleton with each letter deleted. Two
     // words one edit apart (a typo) share one of these keys or the skeleton
     // itself, so a one-typo query always reaches its list name.
+    // From 8 letters on the 4-letter prefix and suffix keys already survive
+    // any single edit, so the neighbourhood is posted for 4-7 letters only.
     let b = t.skel.as_bytes();
-    if (4..=12).contains(&b.len()) {
+    if (4..=7).contains(&b.len()) {
         out.push(key(8, &t.skel));
         let mut buf = String::with_capacity(b.len());
         for i in 0..b.len() {

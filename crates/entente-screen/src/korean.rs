@@ -211,12 +211,26 @@ fn parse(word: &str, inis: &[(&str, u8)], vows: &[(&str, u8)], fins: &[(&str, u8
         }
         let rest = &word[i..];
         let mut here: Option<(u8, Syl, usize)> = None;
+        // Byte-wise prefix test: the pieces are 1-3 letters, a memcmp call
+        // per test would cost more than the comparison.
+        fn strip<'a>(s: &'a str, p: &str) -> Option<&'a str> {
+            let (sb, pb) = (s.as_bytes(), p.as_bytes());
+            if sb.len() < pb.len() {
+                return None;
+            }
+            for (x, y) in sb.iter().zip(pb) {
+                if x != y {
+                    return None;
+                }
+            }
+            s.get(pb.len()..)
+        }
         for &(ini, ic) in inis {
-            let Some(r1) = rest.strip_prefix(ini) else { continue };
+            let Some(r1) = strip(rest, ini) else { continue };
             for &(v, vc) in vows {
-                let Some(r2) = r1.strip_prefix(v) else { continue };
+                let Some(r2) = strip(r1, v) else { continue };
                 for &(f, fc) in fins {
-                    let Some(r3) = r2.strip_prefix(f) else { continue };
+                    let Some(r3) = strip(r2, f) else { continue };
                     let e = n - r3.len();
                     if let Some((cnt, _, _)) = best[e] {
                         let c = cnt + 1;

@@ -103,7 +103,16 @@ pub const ABBREVIATIONS: &[(&str, &str)] = &[
 /// transposed ("tdrg" → "trdg"), as fast typing produces.
 pub fn expand_abbreviation(w: &str) -> Option<&'static str> {
     fn get(w: &str) -> Option<&'static str> {
-        ABBREVIATIONS.iter().find(|(a, _)| *a == w).map(|(_, f)| *f)
+        static M: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, &'static str>> = std::sync::OnceLock::new();
+        // First entry wins, as a reader of the table expects.
+        let m = M.get_or_init(|| {
+            let mut m = rustc_hash::FxHashMap::default();
+            for (a, f) in ABBREVIATIONS {
+                m.entry(*a).or_insert(*f);
+            }
+            m
+        });
+        m.get(w).copied()
     }
     if let Some(f) = get(w) {
         return Some(f);

@@ -724,9 +724,13 @@ fn group_of(t: &str) -> Option<u16> {
 
 fn is_patronymic(t: &str) -> bool {
     t.len() > 6
-        && ["ovich", "evich", "ovna", "evna", "ichna", "ovych", "evych", "ivna", "yevich", "ievich", "ovitch"]
-            .iter()
-            .any(|s| t.ends_with(s))
+        && [
+            "ovich", "evich", "ovna", "evna", "ichna", "ovych", "evych", "ivna", "yevich", "ievich", "ovitch", "ovic",
+            "evic", "ovici", "evici", "ovitj", "evitj", "ovitx", "owitsch", "ewitsch", "owicz", "ewicz", "owitsj",
+            "ewitsj", "ovics", "evics", "avich", "ovitsj", "evitsj", "ovitš",
+        ]
+        .iter()
+        .any(|s| t.ends_with(s))
 }
 
 /// Splits ASCII text into lower-case word tokens.
@@ -907,7 +911,8 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
         }
         let skel = if class == TokenClass::Number { text.clone() } else { skeleton(&text) };
         let phon = phonetic(&skel);
-        let kor = if matches!(class, TokenClass::Normal | TokenClass::Initial | TokenClass::Particle) {
+        // Korean syllables matter for person names only (see `korean` below).
+        let kor = if person && matches!(class, TokenClass::Normal | TokenClass::Initial | TokenClass::Particle) {
             cyr_kor
                 .as_ref()
                 .and_then(|v| v[wi].clone())
