@@ -144,10 +144,10 @@ pub fn judge(l: &ParsedList, a: Option<Authority>) -> ListCoverage {
             None => (None, DateBasis::Unknown),
         },
     };
-    let completeness = if l.format.starts_with("ftm") {
-        Completeness::Derived
-    } else if a.is_none_or(|a| l.entities.len() < sample_threshold(a)) {
+    let completeness = if a.is_none_or(|a| l.entities.len() < sample_threshold(a)) {
         Completeness::Sample
+    } else if l.format.starts_with("ftm") {
+        Completeness::Derived
     } else {
         Completeness::Full
     };

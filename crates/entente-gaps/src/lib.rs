@@ -134,6 +134,92 @@ pub fn ownership_graph(lists: &[ParsedList]) -> Result<ownership::Graph> {
     Ok(g)
 }
 
+/// Stop words of the pre-filter: legal forms and generic words that would keep half of every list.
+const STOP: &[&str] = &[
+    "llc",
+    "ooo",
+    "ltd",
+    "limited",
+    "company",
+    "jsc",
+    "oao",
+    "zao",
+    "pao",
+    "the",
+    "and",
+    "bank",
+    "state",
+    "group",
+    "holding",
+    "holdings",
+    "shipping",
+    "trading",
+    "international",
+    "liability",
+    "obshchestvo",
+    "ogranichennoi",
+    "otvetstvennostyu",
+];
+
+/// Blocking keys of a name for the pre-filter: Latin transliteration (any script), lower-case words, each word
+/// of 3 letters as it is and each longer word by its first four letters (spelling variants keep their stem:
+/// OBORONLOGISTICS / OBORONLOGISTIKA, MIKHEICHIK / MIKHEYCHIK).
+fn name_keys(name: &str, out: &mut Vec<String>) {
+    let ascii = any_ascii::any_ascii(name).to_lowercase();
+    for w in ascii.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if w.len() < 3 || STOP.contains(&w) {
+            continue;
+        }
+        out.push(w.chars().take(4).collect());
+    }
+}
+
+/// Keeps, of each list, the entities that share an identifier or a name key with some actor, so that the index
+/// (whose cost is preparing every name) is built over hundreds of entries instead of tens of thousands. The
+/// screener then scores them exactly as it would in the full index: an entity the pre-filter drops has no word
+/// stem in common with any actor name, which no name score of 0.88 survives. Fills `bounds` with the cumulative
+/// entity counts of the kept lists (entity index → list index).
+fn prefilter(lists: Vec<ParsedList>, actors: &[Actor], bounds: &mut Vec<usize>) -> Vec<ParsedList> {
+    use std::collections::HashSet;
+    let mut keys: HashSet<String> = HashSet::new();
+    let mut buf = Vec::new();
+    for a in actors {
+        for n in std::iter::once(&a.name).chain(&a.aliases) {
+            name_keys(n, &mut buf);
+        }
+    }
+    keys.extend(buf.drain(..));
+    let ids: HashSet<String> = actors
+        .iter()
+        .flat_map(matrix::actor_identifiers)
+        .map(|i| entente_screen::model::normalize_id(i.kind, &i.value))
+        .collect();
+    use rayon::prelude::*;
+    let kept: Vec<ParsedList> = lists
+        .into_par_iter()
+        .map(|mut l| {
+            let mut buf = Vec::new();
+            l.entities.retain(|e| {
+                if e.identifiers.iter().any(|i| ids.contains(&i.key())) {
+                    return true;
+                }
+                e.names.iter().any(|n| {
+                    buf.clear();
+                    name_keys(&n.value, &mut buf);
+                    buf.iter().any(|k| keys.contains(k))
+                })
+            });
+            l
+        })
+        .collect();
+    let mut acc = 0;
+    for l in &kept {
+        acc += l.entities.len();
+        bounds.push(acc);
+    }
+    kept
+}
+
 fn identifiers(a: &Actor) -> Vec<String> {
     let mut out = Vec::new();
     for (k, v) in [("IMO", &a.imo), ("INN", &a.inn), ("OGRN", &a.ogrn), ("BIC", &a.bic), ("LEI", &a.lei)] {
@@ -150,12 +236,7 @@ pub fn analyse(ds: &Dataset, actors: &[Actor], loaded: Loaded, graph: &ownership
     let lists: Vec<ListCoverage> = loaded.lists.iter().map(|l| judge(l, authority_of(l))).collect();
     let formats: Vec<String> = loaded.lists.iter().map(|l| l.format.clone()).collect();
     let mut bounds = Vec::with_capacity(lists.len());
-    let mut acc = 0;
-    for l in &loaded.lists {
-        acc += l.entities.len();
-        bounds.push(acc);
-    }
-    let index = Index::build(loaded.lists);
+    let index = Index::build(prefilter(loaded.lists, actors, &mut bounds));
     let list_of = |ei: usize| bounds.partition_point(|&b| b <= ei);
 
     // Actors known by the as-of date: some claim of theirs public by then.

@@ -6,8 +6,11 @@ use crate::output::print;
 use anyhow::{anyhow, Result};
 use chrono::NaiveDate;
 use clap::Args;
+use entente_core::Dataset;
+use entente_data::actors::Actor;
+use entente_gaps::Gaps;
 use entente_report::{render, views, OutputFormat};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct GapsArgs {
@@ -24,12 +27,11 @@ pub struct GapsArgs {
     pub format: FormatArgs,
 }
 
-pub fn gaps(a: GapsArgs) -> Result<u8> {
-    let (ds, actors) = match &a.data {
+/// The actors ledger of a dataset folder (`--data`), or the embedded one beside the embedded dataset.
+fn actors(ds: &Dataset, data: Option<&Path>) -> Result<Vec<Actor>> {
+    match data {
         Some(dir) => {
-            let ds = entente_data::load_dir(dir)
-                .map_err(|e| anyhow!("the dataset in {} has errors:\n{e}", dir.display()))?;
-            let actors = entente_data::actors::load_actors_dir(dir, &ds)
+            let actors = entente_data::actors::load_actors_dir(dir, ds)
                 .map_err(|e| anyhow!("the actors ledger in {} has errors:\n{e}", dir.display()))?;
             if actors.is_empty() {
                 return Err(anyhow!(
@@ -37,23 +39,47 @@ pub fn gaps(a: GapsArgs) -> Result<u8> {
                     dir.display()
                 ));
             }
-            (ds, actors)
+            Ok(actors)
         }
-        None => {
-            let ds = entente_data::load_embedded().map_err(|e| anyhow!("the embedded dataset has errors:\n{e}"))?;
-            let actors = entente_data::actors::load_actors("actors.toml", entente_data::actors::EMBEDDED_ACTORS, &ds)
-                .map_err(|e| anyhow!("the embedded actors ledger has errors:\n{e}"))?;
-            (ds, actors)
-        }
-    };
-    let paths = if a.lists.is_empty() {
+        None => entente_data::actors::load_actors("actors.toml", entente_data::actors::EMBEDDED_ACTORS, ds)
+            .map_err(|e| anyhow!("the embedded actors ledger has errors:\n{e}")),
+    }
+}
+
+fn analyse(ds: &Dataset, actors: &[Actor], lists: &[PathBuf], as_of: Option<NaiveDate>) -> Result<Gaps> {
+    let paths = if lists.is_empty() {
         vec![entente_screen::store::current(&entente_screen::store::store_dir())?.0]
     } else {
-        a.lists.clone()
+        lists.to_vec()
     };
     let loaded = entente_gaps::load_lists(&paths)?;
     let graph = entente_gaps::ownership_graph(&loaded.lists)?;
-    let g = entente_gaps::analyse(&ds, &actors, loaded, &graph, &entente_gaps::GapOptions { as_of: a.as_of });
+    Ok(entente_gaps::analyse(ds, actors, loaded, &graph, &entente_gaps::GapOptions { as_of }))
+}
+
+/// The gaps section of `entente report --lists …` (`None` without `--lists`).
+pub fn for_report(
+    ds: &Dataset,
+    data: Option<&Path>,
+    lists: &[PathBuf],
+    as_of: Option<NaiveDate>,
+) -> Result<Option<Gaps>> {
+    if lists.is_empty() {
+        return Ok(None);
+    }
+    let actors = actors(ds, data)?;
+    Ok(Some(analyse(ds, &actors, lists, as_of)?))
+}
+
+pub fn gaps(a: GapsArgs) -> Result<u8> {
+    let ds = match &a.data {
+        Some(dir) => {
+            entente_data::load_dir(dir).map_err(|e| anyhow!("the dataset in {} has errors:\n{e}", dir.display()))?
+        }
+        None => entente_data::load_embedded().map_err(|e| anyhow!("the embedded dataset has errors:\n{e}"))?,
+    };
+    let actors = actors(&ds, a.data.as_deref())?;
+    let g = analyse(&ds, &actors, &a.lists, a.as_of)?;
     let fmt = a.format.format;
     print(&render(fmt, &views::gaps::doc(&g, fmt != OutputFormat::Csv), &g))?;
     Ok(0)

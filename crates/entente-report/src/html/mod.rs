@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod data;
+pub mod gaps;
 mod markdown;
 mod page;
 pub mod sections;
@@ -39,6 +40,8 @@ pub struct ReportData<'a> {
     pub sensitivity_note: String,
     /// Direct counts beside the model's implied figures; `None` leaves the section out (no checks in the dataset).
     pub triangulation: Option<&'a entente_engine::triangulate::Triangulation>,
+    /// The sanctions-gaps section (`entente report --lists …`); `None` leaves it out.
+    pub gaps: Option<&'a entente_gaps::Gaps>,
     /// `entente x.y.z`, printed in the footer (no timestamp: the file is deterministic).
     pub generator: String,
 }

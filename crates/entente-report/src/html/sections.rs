@@ -515,6 +515,9 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
     }
     s.tables.push(t);
     out.push(s);
+    if let Some(g) = r.gaps {
+        out.push(super::gaps::section(g)?);
+    }
     Ok(out)
 }
 

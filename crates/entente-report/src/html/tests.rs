@@ -32,6 +32,7 @@ fn report<'a>(f: &'a Fixture, timeline: &'a [TimelinePoint]) -> ReportData<'a> {
         sensitivity: None,
         sensitivity_note: "sensitivity not available".into(),
         triangulation: None,
+        gaps: None,
         generator: "entente test".into(),
     }
 }

@@ -100,7 +100,13 @@ pub fn doc(g: &Gaps, human: bool) -> Doc {
         "not found (list DATE): not in the latest full list of that authority loaded, as of that list's date — not a statement about today. not covered: the lists loaded cannot answer (only a sample, none loaded, or EU ship measures that are not list entries).".into(),
         "Matching: identifiers (IMO, INN, OGRN, BIC, LEI) first; names only where no identifier of the same kind contradicts them (vessels only where the list gives no IMO).".into(),
     ];
-    d.sections.push(Section { heading: "Actor × authority".into(), table: Some(t), notes });
+    let matrix = Section { heading: "Actor × authority".into(), table: Some(t), notes };
+    if human {
+        d.sections.push(matrix);
+    } else {
+        // CSV writes one table (the first unless `--csv-table N`): the matrix is the one pipelines want.
+        d.sections.insert(0, matrix);
+    }
 
     // The matches behind every "listed".
     let mut t = Table::text(&["actor", "authority", "list entry", "matched by", "programmes", "listed on", "list"]);
