@@ -240,13 +240,39 @@ pub fn token_sim_ex(a: &Token, b: &Token, person: bool, object: bool, abjad: boo
                 if let Some(c) = crate::korean::compare(ka, kb).filter(|c| c.hard == 0) {
                     return ((0.93 - 0.03 * c.soft as f32).max(0.84), Reason::Korean);
                 }
-                return match slip {
-                    Some(Slip::Neighbour | Slip::Swap) if la.min(lb) >= 3 => (0.72, Reason::Slip),
-                    _ => (0.0, Reason::Exact),
+                // A slip that still reads as Korean counts only when typing
+                // explains it better than another syllable does: a
+                // neighbouring key, swapped letters, a doubled letter or one
+                // dropped inside the word — not a letter missing at either end
+                // (Un / Mun, So / Sok are other names).
+                let typing = |x: &[u8], y: &[u8]| match slip_kind(x, y) {
+                    Some(Slip::Neighbour | Slip::Swap) => x.len().min(y.len()) >= 3,
+                    Some(Slip::Indel) => {
+                        let (s, l) = if x.len() < y.len() { (x, y) } else { (y, x) };
+                        let p = (0..s.len()).find(|&i| s[i] != l[i]).unwrap_or(s.len());
+                        let doubled = (p > 0 && l[p] == l[p - 1]) || (p + 1 < l.len() && l[p] == l[p + 1]);
+                        doubled || (p > 0 && p + 1 < l.len())
+                    }
+                    None => false,
+                };
+                let via_group = |x: &Token, y: &Token| {
+                    y.group.is_some_and(|g| {
+                        crate::normalize::group_members(g).iter().any(|w| typing(x.text.as_bytes(), w.as_bytes()))
+                    })
+                };
+                return if typing(a.text.as_bytes(), b.text.as_bytes()) || via_group(a, b) || via_group(b, a) {
+                    (0.72, Reason::Slip)
+                } else {
+                    (0.0, Reason::Exact)
                 };
             }
             _ => {
-                if slip.is_some() && la.min(lb) >= 2 {
+                let group_slip = |x: &Token, y: &Token| {
+                    y.group.is_some_and(|g| {
+                        crate::normalize::group_members(g).iter().any(|w| one_slip(x.text.as_bytes(), w.as_bytes()))
+                    })
+                };
+                if (slip.is_some() && la.min(lb) >= 2) || group_slip(a, b) || group_slip(b, a) {
                     return (if la.min(lb) >= 4 { 0.84 } else { 0.8 }, Reason::Slip);
                 }
             }

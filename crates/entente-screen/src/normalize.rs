@@ -718,6 +718,15 @@ fn lexicon() -> &'static rustc_hash::FxHashMap<&'static str, Lex> {
     })
 }
 
+/// The spellings of a variant group (see [`Token::group`]).
+pub fn group_members(g: u16) -> &'static [&'static str] {
+    if g >= 1000 {
+        crate::korean::SURNAMES.get((g - 1000) as usize).copied().unwrap_or(&[])
+    } else {
+        GROUPS.get(g as usize).copied().unwrap_or(&[])
+    }
+}
+
 fn group_of(t: &str) -> Option<u16> {
     lexicon().get(t).and_then(|l| l.group).or_else(|| crate::korean::surname_group(t).map(|g| 1000 + g as u16))
 }
