@@ -170,7 +170,8 @@ pub fn listing_date(e: &entente_screen::model::Entity, format: &str) -> Option<N
     parse_publication_date(e.listing_date.as_deref()?, format)
 }
 
-/// The latest `YYYY-MM-DD` or `YYYY-MM` found in a path's components (`sdn_csv_2023-01_resaved` → 2023-01-01).
+/// The latest `YYYY-MM-DD` or `YYYY-MM` found in a path's components (`sdn_csv_2023-01_resaved` → 2023-01-01),
+/// else the latest bare year (`cons_csv_2025` → 2025-01-01).
 pub fn date_in_path(p: &str) -> Option<NaiveDate> {
     let b = p.as_bytes();
     let mut best: Option<NaiveDate> = None;
@@ -192,6 +193,16 @@ pub fn date_in_path(p: &str) -> Option<NaiveDate> {
         }
         i += 1;
     }
+    if best.is_none() {
+        // A bare year (`cons_csv_2025`): taken as 1 January, which understates the list's date, never overstates.
+        for w in p.split(|c: char| !c.is_ascii_digit()) {
+            if let Ok(y) = w.parse::<i32>() {
+                if w.len() == 4 && (1990..=2100).contains(&y) {
+                    best = best.max(NaiveDate::from_ymd_opt(y, 1, 1));
+                }
+            }
+        }
+    }
     best
 }
 
@@ -204,7 +215,8 @@ mod tests {
         let d = |s: &str| date_in_path(s).map(|d| d.to_string());
         assert_eq!(d("ofac/sdn_csv_2023-01_resaved/sdn.csv").as_deref(), Some("2023-01-01"));
         assert_eq!(d("uk/fcdo_summary_2025-08-11/FCDO_SL_2025-08-11.ods").as_deref(), Some("2025-08-11"));
-        assert_eq!(d("ofac/sdn_csv_2021_full/sdn.csv"), None);
+        assert_eq!(d("ofac/cons_csv_2025/cons_prim.csv").as_deref(), Some("2025-01-01"), "a bare year: 1 January");
+        assert_eq!(d("ofac/sdn_csv_full/sdn.csv"), None);
         assert_eq!(d("x/12023-01/y"), None);
     }
 }

@@ -345,7 +345,9 @@ fn authority_coverage(
         let l = &lists[i];
         let date = match (l.date, l.date_basis) {
             (Some(d), DateBasis::InFile) => d.to_string(),
-            (Some(d), DateBasis::FileName) => format!("{d} (from its file name; none inside)"),
+            (Some(d), DateBasis::FileName) => {
+                format!("{d} (from its file name; none inside; a bare year reads as 1 January)")
+            }
             _ => "undated".into(),
         };
         let kind = match l.completeness {
