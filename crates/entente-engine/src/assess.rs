@@ -242,11 +242,13 @@ fn balance_ratio(run: &Run) -> Option<Vec<f64>> {
     if !has_ru {
         return None;
     }
-    let (kp, ru) = (run.values(plan.flows[0].1), run.values(plan.flows[1].1));
-    if ru.iter().any(|v| *v <= 0.0) {
-        return None; // a ratio over zero compensation is undefined; the flows are still reported
-    }
-    Some(kp.iter().zip(ru).map(|(a, b)| a / b).collect())
+    ratio_of(run.values(plan.flows[0].1), run.values(plan.flows[1].1))
+}
+
+/// Deliveries ÷ compensation per world; `None` when compensation can be zero (the ratio is then undefined; the
+/// flows are still reported) or there is none.
+pub(crate) fn ratio_of(kp: &[f64], ru: &[f64]) -> Option<Vec<f64>> {
+    (!ru.is_empty() && ru.iter().all(|v| *v > 0.0)).then(|| kp.iter().zip(ru).map(|(a, b)| a / b).collect())
 }
 
 /// True for leaves that a scenario replaced: shown in `explain` so that scenario effects are visible.

@@ -2,6 +2,7 @@
 //! basis, the scope of a count), every other choice at the run's own option, and — only where the analyst stated
 //! weights — the combined figure, a mixture that takes each simulated world from one option with its weight.
 
+use crate::assess::ratio_of as ratio;
 use crate::history::{band, Band};
 use crate::plan::{Plan, PlanOptions};
 use crate::run::{Keep, LeafCache, Run};
@@ -58,10 +59,6 @@ pub struct HypothesisResult {
     /// Monte Carlo samples of each option not in use, and of the combined figure.
     pub samples: usize,
     pub note: String,
-}
-
-fn ratio(kp: &[f64], ru: &[f64]) -> Option<Vec<f64>> {
-    (!ru.is_empty() && ru.iter().all(|v| *v > 0.0)).then(|| kp.iter().zip(ru).map(|(a, b)| a / b).collect())
 }
 
 /// The figures of one run: flows, ratio and category medians.

@@ -314,7 +314,7 @@ impl Run {
     ) -> Result<Run, String> {
         // Runs that share a cache (history, timeline, grading) read only the flows; inputs are kept just long
         // enough to enter the cache, and cached ones are copied chunk by chunk, never as whole columns.
-        Self::draw(plan, samples, seed, progress, cache, Keep::Flows)
+        Self::with_cache_keeping(plan, samples, seed, progress, cache, Keep::Flows)
     }
 
     /// As [`Run::with_cache`], keeping the columns `keep` names.
