@@ -3,6 +3,7 @@
 
 pub mod assess;
 pub mod compare;
+pub mod dataset;
 pub mod explain;
 pub mod gaps;
 pub mod history;
