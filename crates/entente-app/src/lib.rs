@@ -9,10 +9,12 @@
 pub mod error;
 pub mod gaps;
 pub mod indicators;
+pub mod lists;
 pub mod memory;
 pub mod model;
 pub mod progress;
 pub mod report;
+pub mod screen;
 pub mod spec;
 
 pub use error::{Error, Result};
