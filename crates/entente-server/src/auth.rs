@@ -31,6 +31,12 @@ pub fn required(method: &Method, route: &str) -> Option<Role> {
     }
 }
 
+/// The role of a request without a key: read and screen on a loopback address (unless `--require-key`), nothing
+/// elsewhere.
+pub fn anonymous_role(loopback: bool, require_key: bool) -> Option<Role> {
+    (loopback && !require_key).then_some(Role::Screen)
+}
+
 fn presented_key(req: &Request) -> Option<String> {
     let h = req.headers();
     if let Some(v) = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
@@ -62,8 +68,7 @@ pub async fn authorize(State(state): State<Arc<crate::state::State>>, req: Reque
             Check::Valid { id, role } => (Some(role), Some(id)),
             Check::Invalid => return unauthorized("the API key is not valid"),
         },
-        None if state.loopback && !state.cfg.require_key => (Some(Role::Screen), None),
-        None => (None, None),
+        None => (anonymous_role(state.loopback, state.cfg.require_key), None),
     };
     if let Some(need) = need {
         match role {
@@ -95,4 +100,28 @@ pub async fn authorize(State(state): State<Arc<crate::state::State>>, req: Reque
         resp.extensions_mut().insert(KeyId(id));
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strangers_may_read_and_screen_on_loopback_only() {
+        let loopback = |a: &str| a.parse::<std::net::SocketAddr>().unwrap().ip().is_loopback();
+        assert_eq!(anonymous_role(loopback("127.0.0.1:8080"), false), Some(Role::Screen));
+        assert_eq!(anonymous_role(loopback("[::1]:8080"), false), Some(Role::Screen));
+        assert_eq!(anonymous_role(loopback("127.0.0.1:8080"), true), None);
+        assert_eq!(anonymous_role(loopback("0.0.0.0:8080"), false), None);
+        assert_eq!(anonymous_role(loopback("10.1.2.3:8080"), false), None);
+    }
+
+    #[test]
+    fn routes_need_the_documented_roles() {
+        assert_eq!(required(&Method::GET, "/health"), None);
+        assert_eq!(required(&Method::GET, "/api/assess"), Some(Role::Read));
+        assert_eq!(required(&Method::POST, "/match/{dataset}"), Some(Role::Screen));
+        assert_eq!(required(&Method::POST, "/api/lists/reload"), Some(Role::Write));
+        assert_eq!(required(&Method::GET, "/api/keys"), Some(Role::Admin));
+    }
 }

@@ -113,7 +113,7 @@ impl Params {
             hypotheses: hypotheses.into_iter().collect(),
             ..PlanOptions::default()
         };
-        Ok(RunSpec { plan, samples, seed, ..d })
+        Ok(RunSpec { plan, samples, seed })
     }
 }
 

@@ -274,7 +274,11 @@ pub async fn batch(S(state): S<Arc<State>>, Q(p): Q<BatchParams>, req: Request) 
             s.push('\n');
             Bytes::from(s)
         };
-        if tx.blocking_send(Ok(line(&serde_json::json!({ "audit": &audit })))).is_err() {
+        #[derive(serde::Serialize)]
+        struct AuditLine<'a> {
+            audit: &'a entente_screen::audit::Audit,
+        }
+        if tx.blocking_send(Ok(line(&AuditLine { audit: &audit }))).is_err() {
             return;
         }
         let opts = SearchOptions { algorithm, threshold, limit };
