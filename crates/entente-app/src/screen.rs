@@ -191,11 +191,17 @@ impl Default for ScreenRequest {
 impl ScreenRequest {
     /// Checks the request before any work: a threshold in [0, 1] and something to screen.
     pub fn check(&self) -> Result<()> {
-        if !(0.0..=1.0).contains(&self.threshold) {
-            return Err(Error::Invalid(format!("threshold {} is not between 0 and 1", self.threshold)));
-        }
+        self.check_options()?;
         if self.queries.is_empty() && self.inputs.is_empty() {
             return Err(Error::Invalid("nothing to screen: give names, identifiers or an input".into()));
+        }
+        Ok(())
+    }
+
+    /// Checks the options (the threshold is in [0, 1]).
+    pub fn check_options(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return Err(Error::Invalid(format!("threshold {} is not between 0 and 1", self.threshold)));
         }
         Ok(())
     }
@@ -288,13 +294,18 @@ pub fn parse_input(name: &str, data: &[u8], format: InputFormat, csv: &CsvColumn
 }
 
 /// The policy a request chooses (loading its file).
-fn policy(choice: &PolicyChoice) -> Result<Option<Policy>> {
+pub fn resolve_policy(choice: &PolicyChoice) -> Result<Option<Policy>> {
     Ok(match choice {
         PolicyChoice::Default => Some(Policy::default_policy()),
         PolicyChoice::File(p) => Some(Policy::load(p).map_err(Error::input)?),
         PolicyChoice::Loaded(p) => Some(p.clone()),
         PolicyChoice::None => None,
     })
+}
+
+/// The audit record of an input: its name, SHA-256 and size.
+pub fn input_audit(name: &str, data: &[u8]) -> SourceFile {
+    SourceFile { path: name.to_string(), sha256: store::sha256_hex(data), bytes: data.len() as u64 }
 }
 
 /// The request's parties (names first, then each input's) and the audit of its inputs.
@@ -309,7 +320,7 @@ fn parties(req: &ScreenRequest) -> Result<(Vec<Party>, Vec<SourceFile>)> {
             }
             Input::Bytes { name, data, format } => (name.clone(), data.clone(), *format),
         };
-        audit.push(SourceFile { path: name.clone(), sha256: store::sha256_hex(&data), bytes: data.len() as u64 });
+        audit.push(input_audit(&name, &data));
         let mut ps = parse_input(&name, &data, format, &req.csv)?;
         if several {
             for p in &mut ps {
@@ -321,24 +332,66 @@ fn parties(req: &ScreenRequest) -> Result<(Vec<Party>, Vec<SourceFile>)> {
     Ok((parties, audit))
 }
 
+/// One run against a loaded index, prepared: its audit (the lists' part, plus run time, threshold, algorithm,
+/// inputs, policy and stale-list warnings), the country policy and the search options. [`screen_with`] screens
+/// every party at once; a server streaming a large upload calls [`ScreenRun::screen`] on one slice of parties at a
+/// time and sends each slice's results as they come.
+#[derive(Debug, Clone)]
+pub struct ScreenRun {
+    pub audit: Audit,
+    pub policy: Option<Policy>,
+    pub options: SearchOptions,
+}
+
+impl ScreenRun {
+    /// Prepares a run of `req` (its threshold, algorithm, limit, policy, list age and time; not its queries or
+    /// inputs) against `index`, whose inputs were `inputs`.
+    pub fn new(index: &LoadedIndex, req: &ScreenRequest, inputs: Vec<SourceFile>) -> Result<ScreenRun> {
+        req.check_options()?;
+        Ok(Self::with_policy(index, req, resolve_policy(&req.policy)?, inputs))
+    }
+
+    /// As [`ScreenRun::new`], with the request's policy already resolved.
+    fn with_policy(index: &LoadedIndex, req: &ScreenRequest, policy: Option<Policy>, inputs: Vec<SourceFile>) -> Self {
+        let run_at = req.now.unwrap_or_else(Utc::now);
+        let mut audit = index.lists_audit.clone();
+        audit.set_run(run_at, req.threshold, &format!("{:?}", req.algorithm).to_ascii_lowercase());
+        audit.check_age(run_at, req.max_list_age_days);
+        audit.inputs = inputs;
+        audit.policy = policy.as_ref().map(|p| PolicyAudit {
+            source: p.source.clone(),
+            sha256: p.sha256.clone(),
+            jurisdictions: p.jurisdictions.iter().map(|j| j.id.clone()).collect(),
+        });
+        let options = SearchOptions { algorithm: req.algorithm, threshold: req.threshold, limit: req.limit.max(1) };
+        ScreenRun { audit, policy, options }
+    }
+
+    /// Screens parties (in parallel) and resolves their hits; results are in the parties' order.
+    pub fn screen(&self, index: &LoadedIndex, parties: Vec<Party>) -> Vec<ScreenedParty> {
+        let found = screen_all_with_policy(&index.index, parties, &self.options, self.policy.as_ref());
+        found.into_iter().map(|r| resolve(&index.index, &self.audit, r)).collect()
+    }
+}
+
 /// Screens a request: reads the policy and the inputs, loads the lists it names, builds the index, screens.
 pub fn screen(req: &ScreenRequest, progress: &dyn Progress) -> Result<ScreenOutcome> {
     req.check()?;
     let t0 = Instant::now();
-    let policy = policy(&req.policy)?;
+    let policy = resolve_policy(&req.policy)?;
     let (parties, inputs) = parties(req)?;
     let inputs_time = t0.elapsed();
     let index = load_index(&req.lists)?;
-    run(&index, req, policy, parties, inputs, inputs_time, progress)
+    Ok(run(&index, req, policy, parties, inputs, inputs_time, progress))
 }
 
 /// Screens a request against an index already loaded ([`load_index`]); the request's `lists` are not read.
 pub fn screen_with(index: &LoadedIndex, req: &ScreenRequest, progress: &dyn Progress) -> Result<ScreenOutcome> {
     req.check()?;
     let t0 = Instant::now();
-    let policy = policy(&req.policy)?;
+    let policy = resolve_policy(&req.policy)?;
     let (parties, inputs) = parties(req)?;
-    let mut outcome = run(index, req, policy, parties, inputs, t0.elapsed(), progress)?;
+    let mut outcome = run(index, req, policy, parties, inputs, t0.elapsed(), progress);
     outcome.stats.load_time = Duration::ZERO;
     outcome.stats.index_time = Duration::ZERO;
     Ok(outcome)
@@ -352,29 +405,17 @@ fn run(
     inputs: Vec<SourceFile>,
     inputs_time: Duration,
     progress: &dyn Progress,
-) -> Result<ScreenOutcome> {
-    let run_at = req.now.unwrap_or_else(Utc::now);
-    let algorithm = format!("{:?}", req.algorithm).to_ascii_lowercase();
-    let mut audit = loaded.lists_audit.clone();
-    audit.set_run(run_at, req.threshold, &algorithm);
-    audit.check_age(run_at, req.max_list_age_days);
-    audit.inputs = inputs;
-    audit.policy = policy.as_ref().map(|p| PolicyAudit {
-        source: p.source.clone(),
-        sha256: p.sha256.clone(),
-        jurisdictions: p.jurisdictions.iter().map(|j| j.id.clone()).collect(),
-    });
-    let index = &loaded.index;
-    let opts = SearchOptions { algorithm: req.algorithm, threshold: req.threshold, limit: req.limit.max(1) };
+) -> ScreenOutcome {
+    let run = ScreenRun::with_policy(loaded, req, policy, inputs);
     let n = parties.len();
     progress.start(n, "screening");
     let t = Instant::now();
-    let found = screen_all_with_policy(index, parties, &opts, policy.as_ref());
+    let results = run.screen(loaded, parties);
     let screen_time = t.elapsed();
     progress.inc(n);
     progress.finish();
-    let results: Vec<ScreenedParty> = found.into_iter().map(|r| resolve(index, &audit, r)).collect();
     let any_alert = results.iter().any(ScreenedParty::alerts);
+    let index = &loaded.index;
     let stats = ScreenStats {
         lists: index.lists.clone(),
         entities: index.entities.len(),
@@ -385,7 +426,7 @@ fn run(
         index_time: loaded.index_time,
         screen_time,
     };
-    Ok(ScreenOutcome { results, audit, any_alert, stats })
+    ScreenOutcome { results, audit: run.audit, any_alert, stats }
 }
 
 #[cfg(test)]

@@ -326,3 +326,21 @@ fn fetch_makes_a_snapshot_that_load_index_reads() {
     let bad = FetchRequest { sources: vec!["nope".into()], ..req };
     assert!(matches!(lists_fetch(&bad), Err(Error::Invalid(e)) if e.contains("unknown source \"nope\"")));
 }
+
+#[test]
+fn a_prepared_run_screens_in_steps_as_screen_with_does_at_once() {
+    use entente_app::screen::{input_audit, parse_input, ScreenRun};
+    let index = load_index(&lists(&["un_small.xml", "eu_small.xml", "ofac_sdn.xml"])).unwrap();
+    let data = std::fs::read(fx("pacs008.xml")).unwrap();
+    let mut req = request(&[]);
+    req.inputs = vec![Input::Bytes { name: "p.xml".into(), data: data.clone(), format: InputFormat::Auto }];
+    let whole = screen_with(&index, &req, &Silent).unwrap();
+    let run = ScreenRun::new(&index, &req, vec![input_audit("p.xml", &data)]).unwrap();
+    let parties = parse_input("p.xml", &data, InputFormat::Auto, &req.csv).unwrap();
+    assert!(parties.len() > 2);
+    let stepped: Vec<ScreenedParty> = parties.chunks(2).flat_map(|c| run.screen(&index, c.to_vec())).collect();
+    assert_eq!(serde_json::to_value(&stepped).unwrap(), serde_json::to_value(&whole.results).unwrap());
+    assert_eq!(serde_json::to_value(&run.audit).unwrap(), serde_json::to_value(&whole.audit).unwrap());
+    req.threshold = 2.0;
+    assert!(matches!(ScreenRun::new(&index, &req, Vec::new()), Err(Error::Invalid(_))));
+}
