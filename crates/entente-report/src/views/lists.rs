@@ -15,7 +15,7 @@ pub enum Format {
 }
 
 /// Appends a line to a `String` (writing to memory cannot fail).
-macro_rules! line {
+macro_rules! put {
     ($out:expr, $($arg:tt)*) => {{
         let _ = writeln!($out, $($arg)*);
     }};
@@ -25,7 +25,7 @@ macro_rules! line {
 pub fn sources(sources: &[Source]) -> String {
     let mut out = String::new();
     for s in sources {
-        line!(
+        put!(
             out,
             "{:<14} {}{}\n{:<14} {}",
             s.name,
@@ -41,9 +41,9 @@ pub fn sources(sources: &[Source]) -> String {
 /// `lists fetch`: the new snapshot and each file fetched into it.
 pub fn fetched(snapshot: &Path, manifest: &Manifest) -> String {
     let mut out = String::new();
-    line!(out, "fetched {} lists into {}", manifest.files.len(), snapshot.display());
+    put!(out, "fetched {} lists into {}", manifest.files.len(), snapshot.display());
     for f in &manifest.files {
-        line!(
+        put!(
             out,
             "  {:<10} {:>7} entities  {:>11} bytes  sha256 {}  generated {}",
             f.source,
@@ -64,12 +64,12 @@ pub fn show(summary: &ListsSummary, fmt: Format, top: usize) -> String {
     }
     let mut out = String::new();
     if let Some(f) = &summary.fetched_at {
-        line!(out, "store snapshot fetched {f}");
+        put!(out, "store snapshot fetched {f}");
     }
     let total: usize = summary.lists.iter().map(|s| s.entities).sum();
-    line!(out, "{} lists, {} entities", summary.lists.len(), total);
+    put!(out, "{} lists, {} entities", summary.lists.len(), total);
     for s in &summary.lists {
-        line!(
+        put!(
             out,
             "\n{} — {} ({}), generated {}",
             s.list,
@@ -78,23 +78,23 @@ pub fn show(summary: &ListsSummary, fmt: Format, top: usize) -> String {
             safe(s.generated.as_deref().unwrap_or("(no date in file)"))
         );
         let modified = s.modified.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "?".into());
-        line!(out, "  file: {} (modified {modified})", safe(&s.source));
+        put!(out, "  file: {} (modified {modified})", safe(&s.source));
         for f in &s.files {
-            line!(out, "  sha256 {}  {}", f.sha256, safe(&f.path));
+            put!(out, "  sha256 {}  {}", f.sha256, safe(&f.path));
         }
         for w in &s.warnings {
-            line!(out, "  warning: {}", safe(w));
+            put!(out, "  warning: {}", safe(w));
         }
         let types: Vec<String> = s.by_type.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        line!(out, "  {} entities: {}", s.entities, types.join(", "));
+        put!(out, "  {} entities: {}", s.entities, types.join(", "));
         let mut progs: Vec<(&String, &usize)> = s.by_programme.iter().collect();
         progs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let shown: Vec<String> = progs.iter().take(top).map(|(k, v)| format!("{} {v}", safe(k))).collect();
         let more = if progs.len() > top { format!(" (+{} more)", progs.len() - top) } else { String::new() };
-        line!(out, "  programmes: {}{}", shown.join(", "), more);
+        put!(out, "  programmes: {}{}", shown.join(", "), more);
     }
     for sk in &summary.skipped {
-        line!(out, "\nskipped: {} — {}", safe(&sk.path), safe(&sk.reason));
+        put!(out, "\nskipped: {} — {}", safe(&sk.path), safe(&sk.reason));
     }
     out
 }
@@ -107,17 +107,17 @@ pub fn diff(d: &Diff, fmt: Format) -> String {
         return format!("{}\n", json_safe(&text));
     }
     let mut out = String::new();
-    line!(out, "{} added, {} removed, {} changed", d.added.len(), d.removed.len(), d.changed.len());
+    put!(out, "{} added, {} removed, {} changed", d.added.len(), d.removed.len(), d.changed.len());
     for (id, c) in &d.added {
-        line!(out, "+ {:<20} {}", safe(id), safe(c));
+        put!(out, "+ {:<20} {}", safe(id), safe(c));
     }
     for (id, c) in &d.removed {
-        line!(out, "- {:<20} {}", safe(id), safe(c));
+        put!(out, "- {:<20} {}", safe(id), safe(c));
     }
     for c in &d.changed {
-        line!(out, "~ {:<20} {}", safe(&c.id), safe(&c.caption));
+        put!(out, "~ {:<20} {}", safe(&c.id), safe(&c.caption));
         for x in &c.changes {
-            line!(out, "      {}", safe(x));
+            put!(out, "      {}", safe(x));
         }
     }
     out

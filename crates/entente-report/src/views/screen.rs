@@ -100,7 +100,7 @@ fn who(r: &ScreenedParty) -> String {
 }
 
 /// Appends a line to a `String` (writing to memory cannot fail).
-macro_rules! line {
+macro_rules! put {
     ($out:expr, $($arg:tt)*) => {{
         let _ = writeln!($out, $($arg)*);
     }};
@@ -266,17 +266,17 @@ pub fn table(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String
     for r in results {
         if !r.alerts() {
             if all_rows {
-                line!(out, "{}: no match", who(r));
+                put!(out, "{}: no match", who(r));
             }
             continue;
         }
         any = true;
-        line!(out, "{}", who(r));
+        put!(out, "{}", who(r));
         if let Some(n) = &r.note {
-            line!(out, "  !!    {}", safe(n));
+            put!(out, "  !!    {}", safe(n));
         }
         for j in &r.jurisdiction {
-            line!(
+            put!(
                 out,
                 "  POLICY {:<16} {}: {} in {} = {:?}",
                 j.jurisdiction,
@@ -285,10 +285,10 @@ pub fn table(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String
                 safe(&j.field),
                 safe(&truncate(&j.value, 60))
             );
-            line!(out, "        {}", safe(&j.reason));
+            put!(out, "        {}", safe(&j.reason));
         }
         for h in &r.hits {
-            line!(
+            put!(
                 out,
                 "  {:.2}  {:<18} {} {}  [{}]",
                 h.score,
@@ -297,12 +297,12 @@ pub fn table(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String
                 safe(&truncate(&h.caption, 50)),
                 safe(&truncate(&h.programs.join(", "), 40))
             );
-            line!(out, "        {}", safe(&h.explanation));
-            line!(out, "        matched {}", safe(&h.matched_fields.join(", ")));
+            put!(out, "        {}", safe(&h.explanation));
+            put!(out, "        matched {}", safe(&h.matched_fields.join(", ")));
         }
     }
     if !any {
-        line!(out, "no matches at or above the threshold");
+        put!(out, "no matches at or above the threshold");
     }
     footer(audit, &mut out);
     out
@@ -310,8 +310,8 @@ pub fn table(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String
 
 /// The table's audit footer.
 pub fn footer(audit: &Audit, out: &mut String) {
-    line!(out, "--");
-    line!(
+    put!(out, "--");
+    put!(
         out,
         "screened by {} {} at {} — threshold {:.2}, algorithm {}",
         audit.tool,
@@ -321,11 +321,11 @@ pub fn footer(audit: &Audit, out: &mut String) {
         audit.algorithm
     );
     if let Some(s) = &audit.snapshot {
-        line!(out, "list snapshot {} (fetched {})", safe(&s.id), safe(&s.fetched_at));
+        put!(out, "list snapshot {} (fetched {})", safe(&s.id), safe(&s.fetched_at));
     }
-    line!(out, "lists ({}):", audit.lists.len());
+    put!(out, "lists ({}):", audit.lists.len());
     for l in &audit.lists {
-        line!(
+        put!(
             out,
             "  {:<9} {} entities, published {}, {}",
             l.list,
@@ -334,20 +334,20 @@ pub fn footer(audit: &Audit, out: &mut String) {
             safe(&l.authority)
         );
         for f in &l.files {
-            line!(out, "            {}  sha256 {}", safe(&f.path), f.sha256);
+            put!(out, "            {}  sha256 {}", safe(&f.path), f.sha256);
         }
     }
     if let Some(p) = &audit.policy {
-        line!(out, "country policy: {} sha256 {} ({})", safe(&p.source), p.sha256, p.jurisdictions.join(", "));
+        put!(out, "country policy: {} sha256 {} ({})", safe(&p.source), p.sha256, p.jurisdictions.join(", "));
     }
     for i in &audit.inputs {
-        line!(out, "input: {}  sha256 {}", safe(&i.path), i.sha256);
+        put!(out, "input: {}  sha256 {}", safe(&i.path), i.sha256);
     }
     for s in &audit.skipped {
-        line!(out, "skipped: {} — {}", safe(&s.path), safe(&s.reason));
+        put!(out, "skipped: {} — {}", safe(&s.path), safe(&s.reason));
     }
     for w in &audit.warnings {
-        line!(out, "warning: {}", safe(w));
+        put!(out, "warning: {}", safe(w));
     }
 }
 
@@ -355,10 +355,10 @@ pub fn footer(audit: &Audit, out: &mut String) {
 pub fn notices(audit: &Audit) -> String {
     let mut out = String::new();
     for w in &audit.warnings {
-        line!(out, "warning: {}", safe(w));
+        put!(out, "warning: {}", safe(w));
     }
     for s in &audit.skipped {
-        line!(out, "skipped: {} — {}", safe(&s.path), safe(&s.reason));
+        put!(out, "skipped: {} — {}", safe(&s.path), safe(&s.reason));
     }
     out
 }
