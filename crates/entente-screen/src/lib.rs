@@ -8,7 +8,7 @@
 //! [`matcher`] scores candidates → [`screen`] screens parties and resolves the
 //! hits. Rendering is entente-report's; the CLI is the `entente` binary's.
 //!
-//! Feature `fetch` (off by default) adds [`store::fetch`], which downloads
+//! Feature `fetch` (off by default) adds `store::fetch`, which downloads
 //! lists over HTTP.
 
 pub mod audit;
