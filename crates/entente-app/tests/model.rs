@@ -31,8 +31,8 @@ fn compare_uses_the_as_of_date_and_leaves_out_studies_published_after_it() {
 
     // as of 2025-01-01 the 2025 study was not yet public: it is left out and named; the 2024 study is valued with
     // the evidence public on that date, not its scenario's date
-    let early = model::compare(&ds, &spec(PlanOptions { as_of: Some(d(2025, 1, 1)), ..Default::default() }), &Silent)
-        .unwrap();
+    let early =
+        model::compare(&ds, &spec(PlanOptions { as_of: Some(d(2025, 1, 1)), ..Default::default() }), &Silent).unwrap();
     let ids: Vec<&str> = early.comparisons.iter().map(|c| c.study.as_str()).collect();
     assert_eq!(ids, ["putins-partner"]);
     assert_eq!(early.comparisons[0].as_of, d(2025, 1, 1));
