@@ -6,7 +6,18 @@
 //! Python side can time nomenklatura scoring the very same pairs.
 //!
 //! Usage: screen_perf QUERIES.txt CANDIDATES_OUT.csv SAMPLE LIST_PATH...
-use entente_screen::index::{Index, Query, SearchOptions};
+//!
+//! Profile mode, for instruction counts under callgrind (repeatable where
+//! wall-clock time on a shared machine is not):
+//!
+//! screen_perf --profile QUERIES.txt RESULTS_OUT.tsv THRESHOLD LIMIT LIST_PATH...
+//!
+//! screens every query once, single-threaded, inside [`screen_all`] (collect
+//! only that function: `valgrind --tool=callgrind --collect-atstart=no
+//! --toggle-collect=screen_perf::screen_all ...`), and writes every hit
+//! (query, entity, score, name score, matched name, explanation) so two
+//! builds can be checked to give identical results.
+use entente_screen::index::{Hit, Index, Query, Scratch, SearchOptions};
 use std::io::Write;
 use std::time::Instant;
 
@@ -21,8 +32,44 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Screens every query once; the function callgrind collects in profile mode.
+#[inline(never)]
+fn screen_all(index: &Index, qs: &[Query], opts: &SearchOptions, scratch: &mut Scratch) -> Vec<Vec<Hit>> {
+    qs.iter().map(|q| index.search(q, opts, scratch)).collect()
+}
+
+fn profile(args: &[String]) -> anyhow::Result<()> {
+    let queries: Vec<String> =
+        std::fs::read_to_string(&args[2])?.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    let threshold: f32 = args[4].parse()?;
+    let limit: usize = args[5].parse()?;
+    let paths: Vec<std::path::PathBuf> = args[6..].iter().map(Into::into).collect();
+    let index = Index::build(entente_screen::lists::load_paths(&paths)?);
+    let opts = SearchOptions { threshold, limit, ..Default::default() };
+    let qs: Vec<Query> = queries.iter().map(|n| Query { name: n.clone(), ..Default::default() }).collect();
+    let mut scratch = index.scratch();
+    let results = screen_all(&index, &qs, &opts, &mut scratch);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&args[3])?);
+    let mut hits = 0usize;
+    for (i, r) in results.iter().enumerate() {
+        for h in r {
+            hits += 1;
+            writeln!(
+                f,
+                "{i}\t{}\t{}\t{}\t{}\t{}",
+                index.entities[h.entity].id, h.score, h.name_score, h.matched_name, h.explanation
+            )?;
+        }
+    }
+    println!("{} queries, {} hits, {} names", qs.len(), hits, index.name_count());
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--profile") {
+        return profile(&args);
+    }
     let queries: Vec<String> =
         std::fs::read_to_string(&args[1])?.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     let cand_out = &args[2];
