@@ -17,6 +17,12 @@
 //! --toggle-collect=screen_perf::screen_all ...`), and writes every hit
 //! (query, entity, score, name score, matched name, explanation) so two
 //! builds can be checked to give identical results.
+//!
+//! screen_perf --prepared QUERIES.txt OUT.txt LIST_PATH...
+//!
+//! writes every list name and query prepared as a person and as an
+//! organisation name (`{:?}` of [`entente_screen::normalize::prepare`]), to
+//! check that a change to normalisation keeps every prepared name.
 use entente_screen::index::{Hit, Index, Query, Scratch, SearchOptions};
 use std::io::Write;
 use std::time::Instant;
@@ -65,10 +71,31 @@ fn profile(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn prepared(args: &[String]) -> anyhow::Result<()> {
+    use entente_screen::normalize::prepare;
+    let queries = std::fs::read_to_string(&args[2])?;
+    let paths: Vec<std::path::PathBuf> = args[4..].iter().map(Into::into).collect();
+    let lists = entente_screen::lists::load_paths(&paths)?;
+    let names = lists.iter().flat_map(|l| &l.entities).flat_map(|e| &e.names).map(|n| n.value.as_str());
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&args[3])?);
+    let mut n = 0usize;
+    for name in names.chain(queries.lines()) {
+        let both = (prepare(name, true), prepare(name, false));
+        anyhow::ensure!(entente_screen::normalize::prepare_both(name) == both, "prepare_both differs on {name:?}");
+        writeln!(f, "{name}\n{:?}\n{:?}", both.0, both.1)?;
+        n += 1;
+    }
+    println!("{n} names prepared");
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--profile") {
         return profile(&args);
+    }
+    if args.get(1).map(String::as_str) == Some("--prepared") {
+        return prepared(&args);
     }
     let queries: Vec<String> =
         std::fs::read_to_string(&args[1])?.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();

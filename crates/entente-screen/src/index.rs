@@ -334,7 +334,7 @@ impl Index {
     /// The query name prepared as a person name and as an organisation
     /// name; which one is compared depends on each candidate's schema.
     fn query_forms(q: &Query) -> (PreparedName, PreparedName) {
-        (prepare(&q.name, true), prepare(&q.name, false))
+        crate::normalize::prepare_both(&q.name)
     }
 
     /// The forms used for blocking: both unless the query's schema is known.
