@@ -32,14 +32,14 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "http://127.0.0.1:$port/ready" >/dev/null || { echo "the server never became ready" >&2; tail -20 "$tmp/server.log" >&2; exit 2; }
 set +e
-schemathesis run "http://127.0.0.1:$port/openapi.json" \
+(cd "$tmp" && schemathesis run "http://127.0.0.1:$port/openapi.json" \
     --checks all \
     --exclude-checks positive_data_acceptance \
     --header "Authorization: Bearer $key" \
     --max-examples "${ST_MAX_EXAMPLES:-25}" \
     --generation-deterministic \
     --request-timeout 120 \
-    --no-color
+    --no-color)
 rc=$?
 set -e
 if grep -q '"status":5' "$tmp/server.log"; then
