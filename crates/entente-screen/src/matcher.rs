@@ -196,23 +196,30 @@ pub enum Slip {
 
 /// See [`Slip`].
 pub fn slip_kind(a: &[u8], b: &[u8]) -> Option<Slip> {
-    if a == b {
-        return None;
+    // Byte loops rather than slice equality: the words are short and most
+    // pairs differ early, where a memcmp call costs more than the compare.
+    fn same(x: &[u8], y: &[u8]) -> bool {
+        x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q)
     }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    // First difference (none: equal, or `short` is a prefix of `long`).
+    let p = short.iter().zip(long).position(|(x, y)| x != y);
     match long.len() - short.len() {
         0 => {
-            let mut diff = (0..a.len()).filter(|&i| a[i] != b[i]);
-            match (diff.next(), diff.next(), diff.next()) {
-                (Some(i), None, None) => neighbours(a[i]).contains(&b[i]).then_some(Slip::Neighbour),
-                (Some(i), Some(j), None) => (j == i + 1 && a[i] == b[j] && a[j] == b[i]).then_some(Slip::Swap),
-                _ => None,
+            let i = p?;
+            if same(&a[i + 1..], &b[i + 1..]) {
+                // Exactly one letter differs.
+                neighbours(a[i]).contains(&b[i]).then_some(Slip::Neighbour)
+            } else {
+                // Exactly two, next to each other and swapped.
+                (i + 1 < a.len() && a[i] == b[i + 1] && a[i + 1] == b[i] && same(&a[i + 2..], &b[i + 2..]))
+                    .then_some(Slip::Swap)
             }
         }
         1 => {
             // One letter dropped or added anywhere.
-            let p = (0..short.len()).find(|&i| short[i] != long[i]).unwrap_or(short.len());
-            (short[p..] == long[p + 1..]).then_some(Slip::Indel)
+            let p = p.unwrap_or(short.len());
+            same(&short[p..], &long[p + 1..]).then_some(Slip::Indel)
         }
         _ => None,
     }
@@ -727,6 +734,11 @@ fn join_split(
     swapped: bool,
     korean: bool,
 ) {
+    // Skeleton lengths of `b` (at most 32 tokens, see compare_names_ex).
+    let mut blen = [0usize; 32];
+    for (l, t) in blen.iter_mut().zip(&b.tokens) {
+        *l = t.skel.len();
+    }
     for i in 0..a.tokens.len() {
         if aa[i] != usize::MAX {
             continue;
@@ -772,7 +784,7 @@ fn join_split(
                         }
                     }
                 }
-                let total: usize = (j..j + k).map(|x| b.tokens[x].skel.len()).sum();
+                let total: usize = blen[j..j + k].iter().sum();
                 if total != s.len() || !free(ba) {
                     continue;
                 }
@@ -977,6 +989,48 @@ mod tests {
         assert!(checked > 10_000);
         assert_eq!(levenshtein(b"kitten", b"sitting"), 3);
         assert_eq!(levenshtein("Ölaf".as_bytes(), "olaf".as_bytes()), 2);
+    }
+
+    #[test]
+    fn slip_kinds_agree_with_the_definition() {
+        // The definition slip_kind implements, written plainly.
+        fn reference(a: &[u8], b: &[u8]) -> Option<Slip> {
+            if a == b {
+                return None;
+            }
+            let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+            match long.len() - short.len() {
+                0 => {
+                    let mut diff = (0..a.len()).filter(|&i| a[i] != b[i]);
+                    match (diff.next(), diff.next(), diff.next()) {
+                        (Some(i), None, None) => neighbours(a[i]).contains(&b[i]).then_some(Slip::Neighbour),
+                        (Some(i), Some(j), None) => (j == i + 1 && a[i] == b[j] && a[j] == b[i]).then_some(Slip::Swap),
+                        _ => None,
+                    }
+                }
+                1 => {
+                    let p = (0..short.len()).find(|&i| short[i] != long[i]).unwrap_or(short.len());
+                    (short[p..] == long[p + 1..]).then_some(Slip::Indel)
+                }
+                _ => None,
+            }
+        }
+        let mut words: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut frontier = words.clone();
+        for _ in 0..4 {
+            frontier =
+                frontier.iter().flat_map(|w| b"aqsw".iter().map(move |&c| [w.as_slice(), &[c]].concat())).collect();
+            words.extend(frontier.iter().cloned());
+        }
+        let mut kinds = [0usize; 4];
+        for a in &words {
+            for b in &words {
+                let k = reference(a, b);
+                assert_eq!(slip_kind(a, b), k, "{:?} {:?}", String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+                kinds[k.map_or(0, |k| k as usize + 1)] += 1;
+            }
+        }
+        assert!(kinds.iter().all(|&n| n > 100), "{kinds:?}");
     }
 
     #[test]
