@@ -11,7 +11,9 @@
 //! exact-match map.
 
 use crate::lists::ParsedList;
-use crate::matcher::{compare_names_ex, country_qualifier, dob_qualifier, ofac_score};
+use crate::matcher::{
+    compare_names_ex, compare_names_with, country_qualifier, dob_qualifier, ofac_score, token_sim_ex, Reason,
+};
 use crate::model::{DateSpec, Entity, IdKind, Identifier, NameStrength, Schema};
 use crate::normalize::{prepare, PreparedName, TokenClass};
 use rustc_hash::{FxHashMap, FxHasher};
@@ -35,6 +37,8 @@ struct IndexedName {
     strength: NameStrength,
     value_idx: u16,
     prepared: PreparedName,
+    /// Where the ids of its tokens start in [`Index::token_ids`].
+    tokens_at: u32,
 }
 
 /// Summary of a loaded list, for `lists show` and result rendering.
@@ -53,6 +57,9 @@ pub struct Index {
     pub entities: Vec<Entity>,
     pub lists: Vec<ListInfo>,
     names: Vec<IndexedName>,
+    /// Per list-name token, an id shared by all equal tokens (the same word
+    /// prepared the same way), so a query can memoise token similarities.
+    token_ids: Vec<u32>,
     postings: FxHashMap<u64, Vec<u32>>,
     ids: FxHashMap<(IdKind, String), Vec<u32>>,
     /// Posting lists longer than this are "generic" and skipped when possible.
@@ -112,6 +119,16 @@ pub struct Scratch {
     keys: Vec<u64>,
     sets: Vec<(f32, usize, usize)>,
     cands: Vec<(f32, u32)>,
+    /// Token similarities of the current query, by list token id, query
+    /// token and comparison context (see [`memo_key`]).
+    memo: FxHashMap<u64, (f32, Reason)>,
+}
+
+/// Key of one token comparison in [`Scratch::memo`]: the list token's id,
+/// the query token's index in its form and the [`crate::matcher::SimContext`]
+/// bits (which include the form: person or organisation).
+fn memo_key(list_token: u32, query_token: usize, context: u8) -> u64 {
+    u64::from(list_token) << 32 | (query_token as u64) << 8 | u64::from(context)
 }
 
 fn key(tag: u8, s: &str) -> u64 {
@@ -224,9 +241,26 @@ impl Index {
                     strength: n.strength,
                     value_idx: ni.min(u16::MAX as usize) as u16,
                     prepared: prepare(&n.value, person),
+                    tokens_at: 0,
                 })
             })
             .collect();
+        let mut names = names;
+        let mut token_ids = Vec::new();
+        {
+            let mut seen: FxHashMap<&crate::normalize::Token, u32> = FxHashMap::default();
+            let mut at = Vec::with_capacity(names.len());
+            for n in &names {
+                at.push(token_ids.len() as u32);
+                for t in &n.prepared.tokens {
+                    let next = seen.len() as u32;
+                    token_ids.push(*seen.entry(t).or_insert(next));
+                }
+            }
+            for (n, a) in names.iter_mut().zip(at) {
+                n.tokens_at = a;
+            }
+        }
         let mut postings: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
         let mut keys = Vec::new();
         for (i, n) in names.iter().enumerate() {
@@ -254,7 +288,7 @@ impl Index {
             }
         }
         let generic_limit = (names.len() / 50).max(500);
-        Index { entities, lists: infos, names, postings, ids, generic_limit }
+        Index { entities, lists: infos, names, token_ids, postings, ids, generic_limit }
     }
 
     /// Number of indexed names.
@@ -271,12 +305,13 @@ impl Index {
             keys: Vec::new(),
             sets: Vec::new(),
             cands: Vec::new(),
+            memo: FxHashMap::default(),
         }
     }
 
     /// Candidate list-name indices for a prepared query, best-blocked first.
     fn candidates(&self, qs: &[&PreparedName], scratch: &mut Scratch) -> Vec<u32> {
-        let Scratch { acc, touched, epoch, keys, sets, cands } = scratch;
+        let Scratch { acc, touched, epoch, keys, sets, cands, .. } = scratch;
         touched.clear();
         keys.clear();
         sets.clear();
@@ -398,7 +433,10 @@ impl Index {
         let form_for = |schema: Schema| if schema.is_person() { &forms.0 } else { &forms.1 };
         let mut slots: FxHashMap<u32, Slot> = FxHashMap::default();
         if !q.name.trim().is_empty() {
-            for n in self.candidates(&Self::blocking_forms(q, &forms), scratch) {
+            let cands = self.candidates(&Self::blocking_forms(q, &forms), scratch);
+            let memo = &mut scratch.memo;
+            memo.clear();
+            for n in cands {
                 let name = &self.names[n as usize];
                 let e = &self.entities[name.entity as usize];
                 if q.schema.is_some_and(|s| !s.compatible(e.schema)) {
@@ -406,7 +444,18 @@ impl Index {
                 }
                 let mut score = match opts.algorithm {
                     Algorithm::Ofac => ofac_score(&q.name, &e.names[name.value_idx as usize].value),
-                    Algorithm::Entente => compare_names_ex(form_for(e.schema), &name.prepared, e.schema, false).score,
+                    Algorithm::Entente => {
+                        let (qf, c) = (form_for(e.schema), &name.prepared);
+                        let ids = &self.token_ids[name.tokens_at as usize..][..c.tokens.len()];
+                        // Candidates share many list words: each query word is
+                        // compared with each distinct list word once per query.
+                        compare_names_with(qf, c, e.schema, false, |i, j, x| {
+                            *memo.entry(memo_key(ids[j], i, x.bits())).or_insert_with(|| {
+                                token_sim_ex(&qf.tokens[i], &c.tokens[j], x.person, x.object, x.abjad, x.korean)
+                            })
+                        })
+                        .score
+                    }
                 };
                 if name.strength == NameStrength::Weak {
                     score *= 0.9;

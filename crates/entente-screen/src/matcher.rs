@@ -405,6 +405,39 @@ pub fn compare_names(q: &PreparedName, c: &PreparedName, schema: Schema) -> Name
 /// which is what the index does for the many candidates that will not be
 /// reported (building strings dominates the cost otherwise).
 pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, explain: bool) -> NameMatch {
+    compare_names_with(q, c, schema, explain, |i, j, x| {
+        token_sim_ex(&q.tokens[i], &c.tokens[j], x.person, x.object, x.abjad, x.korean)
+    })
+}
+
+/// The comparison settings [`token_sim_ex`] takes besides the two tokens;
+/// fixed for one pair of names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimContext {
+    pub person: bool,
+    pub object: bool,
+    pub abjad: bool,
+    pub korean: bool,
+}
+
+impl SimContext {
+    /// The four flags as bits, for memo keys.
+    pub fn bits(self) -> u8 {
+        u8::from(self.person) | u8::from(self.object) << 1 | u8::from(self.abjad) << 2 | u8::from(self.korean) << 3
+    }
+}
+
+/// [`compare_names_ex`] with the token similarities taken from `sim(i, j,
+/// context)`, which must return `token_sim_ex(&q.tokens[i], &c.tokens[j],
+/// …context)` — the index passes a per-query memo, as many candidates share
+/// list words.
+pub fn compare_names_with(
+    q: &PreparedName,
+    c: &PreparedName,
+    schema: Schema,
+    explain: bool,
+    sim: impl FnMut(usize, usize, SimContext) -> (f32, Reason),
+) -> NameMatch {
     let person = schema.is_person();
     let object = schema.is_object();
     let nq = q.tokens.len();
@@ -444,7 +477,8 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
         let (pairs, matched) = &mut *b;
         pairs.clear();
         matched.clear();
-        compare_tokens(q, c, person, object, abjad, korean, explain, pairs, matched)
+        let cx = SimContext { person, object, abjad, korean };
+        compare_tokens(q, c, cx, explain, sim, pairs, matched)
     })
 }
 
@@ -452,23 +486,21 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
 type Pair = (f32, usize, usize, Reason);
 
 /// The body of [`compare_names_ex`] once the cheap early exits are past.
-#[allow(clippy::too_many_arguments)]
 fn compare_tokens(
     q: &PreparedName,
     c: &PreparedName,
-    person: bool,
-    object: bool,
-    abjad: bool,
-    korean: bool,
+    cx: SimContext,
     explain: bool,
+    mut sim: impl FnMut(usize, usize, SimContext) -> (f32, Reason),
     pairs: &mut Vec<Pair>,
     matched: &mut Vec<Pair>,
 ) -> NameMatch {
+    let SimContext { person, object, korean, .. } = cx;
     let nq = q.tokens.len();
     let nc = c.tokens.len();
-    for (i, a) in q.tokens.iter().enumerate() {
-        for (j, b) in c.tokens.iter().enumerate() {
-            let (s, r) = token_sim_ex(a, b, person, object, abjad, korean);
+    for i in 0..nq {
+        for j in 0..nc {
+            let (s, r) = sim(i, j, cx);
             if s >= 0.5 {
                 pairs.push((s, i, j, r));
             }
@@ -734,63 +766,67 @@ fn join_split(
     swapped: bool,
     korean: bool,
 ) {
-    // Skeleton lengths of `b` (at most 32 tokens, see compare_names_ex).
-    let mut blen = [0usize; 32];
-    for (l, t) in blen.iter_mut().zip(&b.tokens) {
-        *l = t.skel.len();
-    }
+    let nb = b.tokens.len();
     for i in 0..a.tokens.len() {
         if aa[i] != usize::MAX {
             continue;
         }
-        let s = a.tokens[i].skel.as_str();
+        let ta = &a.tokens[i];
+        let s = ta.skel.as_bytes();
+        let ka = if korean { ta.kor.as_deref() } else { None };
         'span: for k in 2..=3usize {
-            for j in 0..b.tokens.len().saturating_sub(k - 1) {
-                let free = |ba: &[usize]| (j..j + k).all(|x| ba[x] == usize::MAX);
+            if k > nb {
+                break;
+            }
+            for j in 0..=nb - k {
+                let run = &b.tokens[j..j + k];
                 // Korean given names joined, hyphenated or split in another
                 // romanisation ("Kyong Su" / "Gyeongsu"): compare syllables
                 // (only equally many can agree).
-                if korean {
-                    if let Some(ka) = &a.tokens[i].kor {
-                        let parts = (j..j + k).map(|x| b.tokens[x].kor.as_deref());
-                        let n = parts.clone().try_fold(0usize, |n, s| Some(n + s?.len()));
-                        if n == Some(ka.len()) && free(ba) {
-                            let mut buf = [[0u8; 3]; 48];
-                            let mut v = Vec::new();
-                            let kb: &mut [crate::korean::Syl] = if ka.len() <= buf.len() {
-                                &mut buf[..ka.len()]
+                if let Some(ka) = ka {
+                    let n = run.iter().try_fold(0usize, |n, t| Some(n + t.kor.as_deref()?.len()));
+                    if n == Some(ka.len()) && ba[j..j + k].iter().all(|&x| x == usize::MAX) {
+                        let mut buf = [[0u8; 3]; 48];
+                        let mut v = Vec::new();
+                        let kb: &mut [crate::korean::Syl] = if ka.len() <= buf.len() {
+                            &mut buf[..ka.len()]
+                        } else {
+                            v.resize(ka.len(), [0u8; 3]);
+                            &mut v
+                        };
+                        let mut at = 0;
+                        for p in run.iter().filter_map(|t| t.kor.as_deref()) {
+                            kb[at..at + p.len()].copy_from_slice(p);
+                            at += p.len();
+                        }
+                        if let Some(c) = crate::korean::compare(ka, kb).filter(|c| c.hard == 0) {
+                            aa[i] = j;
+                            for slot in ba.iter_mut().skip(j).take(k) {
+                                *slot = i;
+                            }
+                            let sim = (0.93 - 0.03 * c.soft as f32).max(0.84);
+                            matched.push(if swapped {
+                                (sim, j, i, Reason::Joined)
                             } else {
-                                v.resize(ka.len(), [0u8; 3]);
-                                &mut v
-                            };
-                            let mut at = 0;
-                            for p in parts.flatten() {
-                                kb[at..at + p.len()].copy_from_slice(p);
-                                at += p.len();
-                            }
-                            if let Some(c) = crate::korean::compare(ka, kb).filter(|c| c.hard == 0) {
-                                aa[i] = j;
-                                for slot in ba.iter_mut().skip(j).take(k) {
-                                    *slot = i;
-                                }
-                                let sim = (0.93 - 0.03 * c.soft as f32).max(0.84);
-                                matched.push(if swapped {
-                                    (sim, j, i, Reason::Joined)
-                                } else {
-                                    (sim, i, j, Reason::Joined)
-                                });
-                                break 'span;
-                            }
+                                (sim, i, j, Reason::Joined)
+                            });
+                            break 'span;
                         }
                     }
                 }
-                let total: usize = blen[j..j + k].iter().sum();
-                if total != s.len() || !free(ba) {
+                // Spelling: the skeletons of the run, concatenated, are the
+                // word's. Most runs already fail on their first letter.
+                let first = run[0].skel.as_bytes();
+                if first.first().is_some_and(|f| s.first() != Some(f)) {
+                    continue;
+                }
+                let total: usize = run.iter().map(|t| t.skel.len()).sum();
+                if total != s.len() || ba[j..j + k].iter().any(|&x| x != usize::MAX) {
                     continue;
                 }
                 let mut at = 0;
-                let ok = (j..j + k).all(|x| {
-                    let part = b.tokens[x].skel.as_str();
+                let ok = run.iter().all(|t| {
+                    let part = t.skel.as_bytes();
                     let r = s[at..].starts_with(part);
                     at += part.len();
                     r

@@ -21,7 +21,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 /// What a token is, for weighting and guards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenClass {
     Normal,
     /// A legal form, mapped to a canonical symbol (see [`ORG_CLASSES`]).
@@ -41,7 +41,7 @@ pub enum TokenClass {
 }
 
 /// A prepared token.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Token {
     /// ASCII lower-case form.
     pub text: String,
