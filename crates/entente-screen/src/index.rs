@@ -435,6 +435,11 @@ impl Index {
         if !q.name.trim().is_empty() {
             let cands = self.candidates(&Self::blocking_forms(q, &forms), scratch);
             let memo = &mut scratch.memo;
+            // Clearing costs the map's capacity: after an unusually large
+            // query start afresh rather than clear a large table each time.
+            if memo.capacity() > 1024 {
+                *memo = FxHashMap::default();
+            }
             memo.clear();
             for n in cands {
                 let name = &self.names[n as usize];

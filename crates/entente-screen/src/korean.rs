@@ -490,7 +490,19 @@ pub fn is_family_syllable(s: &[Syl]) -> bool {
 
 /// Row of [`SURNAMES`] containing `w`, if any.
 pub fn surname_group(w: &str) -> Option<usize> {
-    SURNAMES.iter().position(|g| g.contains(&w))
+    // The first row holding each spelling, looked up in one probe (this runs
+    // for every word of every prepared name).
+    static M: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, usize>> = std::sync::OnceLock::new();
+    let m = M.get_or_init(|| {
+        let mut m = rustc_hash::FxHashMap::default();
+        for (i, g) in SURNAMES.iter().enumerate() {
+            for w in g.iter() {
+                m.entry(*w).or_insert(i);
+            }
+        }
+        m
+    });
+    m.get(w).copied()
 }
 
 #[cfg(test)]
@@ -627,6 +639,17 @@ mod tests {
         {
             assert_eq!(parse(w, cyrillic()), reference(w, CYR_INITIALS, CYR_VOWELS, CYR_FINALS), "{w}");
         }
+    }
+
+    #[test]
+    fn surname_group_is_the_first_row_holding_the_spelling() {
+        for row in SURNAMES {
+            for w in row.iter() {
+                assert_eq!(surname_group(w), SURNAMES.iter().position(|g| g.contains(w)), "{w}");
+            }
+        }
+        assert_eq!(surname_group("paik"), Some(1));
+        assert_eq!(surname_group("smith"), None);
     }
 
     #[test]

@@ -119,6 +119,11 @@ pub struct PreparedName {
 
 /// Transliterates any string to ASCII (see module docs).
 pub fn to_ascii(s: &str) -> String {
+    if s.is_ascii() {
+        // NFKC leaves ASCII text as it is, and every step below keeps
+        // ASCII characters: most names need no work.
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len() + 8);
     let nfkc: String = s.nfkc().collect();
     // Decide per word whether Cyrillic is Ukrainian.
@@ -1121,6 +1126,16 @@ mod tests {
             "",
         ] {
             assert_eq!(prepare_both(n), (prepare(n, true), prepare(n, false)), "{n}");
+        }
+    }
+
+    #[test]
+    fn ascii_names_pass_through_transliteration() {
+        for s in ["Vladimir PUTIN", "O'Neil, Ma'ruf (a.k.a. X-1)", "\tTabs\n and\u{7f} controls", ""] {
+            assert!(s.is_ascii());
+            let full: String = s.nfkc().collect();
+            assert_eq!(full, s);
+            assert_eq!(to_ascii(s), s);
         }
     }
 
