@@ -12,7 +12,7 @@ pub enum Error {
     NotFound(String),
     /// A dataset (embedded or a folder) has errors; `errors` lists every one with file:line.
     #[error("{what} has errors:\n{errors}")]
-    Dataset { what: String, errors: String },
+    Dataset { what: String, errors: String, count: usize },
     /// An input file (lists, payments, CSV, GDELT events) could not be read or parsed.
     #[error("{0}")]
     Input(String),

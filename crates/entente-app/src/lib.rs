@@ -7,7 +7,14 @@
 //! code or an HTTP status. Defaults (sample count, seed) are defined once, in [`spec`].
 
 pub mod error;
+pub mod gaps;
+pub mod indicators;
+pub mod lists;
+pub mod memory;
+pub mod model;
 pub mod progress;
+pub mod report;
+pub mod screen;
 pub mod spec;
 
 pub use error::{Error, Result};

@@ -39,18 +39,21 @@ impl DataSource {
             Self::Dir(dir) => entente_data::load_dir(dir).map_err(|e| crate::Error::Dataset {
                 what: format!("the dataset in {}", dir.display()),
                 errors: e.to_string(),
+                count: e.0.len(),
             }),
-            Self::Embedded => entente_data::load_embedded()
-                .map_err(|e| crate::Error::Dataset { what: "the embedded dataset".into(), errors: e.to_string() }),
+            Self::Embedded => entente_data::load_embedded().map_err(|e| crate::Error::Dataset {
+                what: "the embedded dataset".into(),
+                errors: e.to_string(),
+                count: e.0.len(),
+            }),
         }
     }
 }
 
-/// One Monte Carlo run: the dataset, the plan options (scenario, as-of date, grade filter, hypothesis options),
-/// the sample count and the seed.
+/// One Monte Carlo run of a dataset the caller has loaded ([`DataSource::load`]; the server loads it once): the
+/// plan options (scenario, as-of date, grade filter, hypothesis options), the sample count and the seed.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
-    pub data: DataSource,
     pub plan: PlanOptions,
     pub samples: usize,
     pub seed: u64,
@@ -58,12 +61,7 @@ pub struct RunSpec {
 
 impl Default for RunSpec {
     fn default() -> Self {
-        RunSpec {
-            data: DataSource::Embedded,
-            plan: PlanOptions::default(),
-            samples: entente_engine::DEFAULT_SAMPLES,
-            seed: DEFAULT_SEED,
-        }
+        RunSpec { plan: PlanOptions::default(), samples: entente_engine::DEFAULT_SAMPLES, seed: DEFAULT_SEED }
     }
 }
 

@@ -149,30 +149,71 @@ pub struct Comparison {
     pub claims: Vec<String>,
 }
 
-/// Compares every study (or those of one scenario) with our estimate for its scenario.
+/// When a study became public: the latest public date of its claims (`None` for a study citing no claim).
+pub fn study_public(ds: &Dataset, study: &Study) -> Option<NaiveDate> {
+    study.claims.iter().filter_map(|c| ds.claims.get(c)).map(|c| c.public).max()
+}
+
+/// The comparisons of a request, and the studies it left out because they were not public by its as-of date.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparisons {
+    pub comparisons: Vec<Comparison>,
+    /// Studies (id, the date they became public) published after the as-of date: a run as of a date uses only
+    /// what was public then, so they are not compared.
+    pub not_public: Vec<(String, NaiveDate)>,
+}
+
+/// Compares every study (or those of `opts.scenario`) with our estimate for its scenario, honouring the rest of
+/// `opts`: each study's scenario is planned with the same as-of date, grade filter and hypothesis options, and a
+/// study not public by the as-of date is left out (listed in [`Comparisons::not_public`]). `reuse` is a run the
+/// caller already has: a study of that run's scenario is compared with it instead of a new run, when the run was
+/// made with these options and keeps the items.
 pub fn compare(
     ds: &Dataset,
-    scenario: Option<&str>,
+    opts: &PlanOptions,
     samples: usize,
     seed: u64,
+    reuse: Option<&Run>,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<Vec<Comparison>, String> {
-    let mut out = Vec::new();
+) -> Result<Comparisons, String> {
+    let mut out = Comparisons { comparisons: Vec::new(), not_public: Vec::new() };
     let mut runs: Vec<Run> = Vec::new();
-    for study in ds.studies.iter().filter(|s| scenario.is_none_or(|x| x == s.scenario)) {
+    for study in ds.studies.iter().filter(|s| opts.scenario.as_deref().is_none_or(|x| x == s.scenario)) {
+        if let (Some(as_of), Some(public)) = (opts.as_of, study_public(ds, study)) {
+            if public > as_of {
+                out.not_public.push((study.id.clone(), public));
+                continue;
+            }
+        }
+        if let Some(r) = reuse.filter(|r| r.plan.scenario.id == study.scenario) {
+            out.comparisons.push(compare_with(ds, study, r));
+            continue;
+        }
         // studies of one scenario share its run
         let k = match runs.iter().position(|r| r.plan.scenario.id == study.scenario) {
             Some(k) => k,
             None => {
-                let plan =
-                    Plan::new(ds, &PlanOptions { scenario: Some(study.scenario.clone()), ..Default::default() })?;
+                let plan = Plan::new(ds, &PlanOptions { scenario: Some(study.scenario.clone()), ..opts.clone() })?;
                 runs.push(Run::keeping(plan, samples, seed, progress, crate::Keep::Items)?);
                 runs.len() - 1
             }
         };
-        out.push(compare_with(ds, study, &runs[k]));
+        out.comparisons.push(compare_with(ds, study, &runs[k]));
     }
     Ok(out)
+}
+
+/// The number of runs [`compare`] makes (for a progress bar): one per scenario of the studies it compares.
+pub fn runs_needed(ds: &Dataset, opts: &PlanOptions) -> usize {
+    let mut scenarios: Vec<&str> = ds
+        .studies
+        .iter()
+        .filter(|s| opts.scenario.as_deref().is_none_or(|x| x == s.scenario))
+        .map(|s| s.scenario.as_str())
+        .collect();
+    scenarios.sort_unstable();
+    scenarios.dedup();
+    scenarios.len()
 }
 
 fn coverage_text(s: &Study) -> String {

@@ -290,6 +290,30 @@ fn points_at(
     Ok(points)
 }
 
+/// `start`, the first of every following month before `end`, then `end` itself; at most `max_points` dates
+/// (the step grows by whole months to fit). Empty if `start > end`.
+pub fn timeline_dates(start: NaiveDate, end: NaiveDate, max_points: usize) -> Vec<NaiveDate> {
+    if start > end {
+        return Vec::new();
+    }
+    let months = (end.year() - start.year()) * 12 + end.month() as i32 - start.month() as i32;
+    let step = ((months as usize + 1).div_ceil(max_points.saturating_sub(1).max(1))).max(1);
+    let mut out = vec![start];
+    let mut m = step;
+    while (m as i32) <= months {
+        let total = start.year() * 12 + start.month0() as i32 + m as i32;
+        let d = NaiveDate::from_ymd_opt(total.div_euclid(12), total.rem_euclid(12) as u32 + 1, 1).expect("valid month");
+        if d > start && d < end {
+            out.push(d);
+        }
+        m += step;
+    }
+    if end > start {
+        out.push(end);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

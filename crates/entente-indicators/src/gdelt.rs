@@ -422,3 +422,36 @@ mod tests {
         assert!(import_file(Path::new("/nonexistent/x.CSV")).unwrap_err().to_string().contains("cannot read"));
     }
 }
+
+/// What a set of imported GDELT files added to a meeting log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Added {
+    pub files: Vec<String>,
+    pub rows: usize,
+    pub events: usize,
+    /// Meetings after merging repeats of one event.
+    pub merged_meetings: usize,
+    /// Of those, meetings already in the log (not counted twice).
+    pub matched_log: usize,
+    /// Meetings added to the log.
+    pub added: usize,
+}
+
+/// Adds the meetings of imported GDELT files to `log` (events merged into meetings; meetings already in the log
+/// not counted twice) and says what was added.
+pub fn add_to_log(log: &mut Vec<Meeting>, imports: &[Import]) -> Added {
+    let events: Vec<Event> = imports.iter().flat_map(|i| i.events.iter().cloned()).collect();
+    let merged = merge(&events, "gdelt");
+    let merged_meetings = merged.len();
+    let (added, matched_log) = crate::meetings::not_in_log(log, merged);
+    let summary = Added {
+        files: imports.iter().map(|i| i.file.clone()).collect(),
+        rows: imports.iter().map(|i| i.rows).sum(),
+        events: events.len(),
+        merged_meetings,
+        matched_log,
+        added: added.len(),
+    };
+    log.extend(added);
+    summary
+}

@@ -12,4 +12,4 @@ pub mod num;
 pub mod views;
 
 pub use doc::{Align, Doc, Row, Section, Table};
-pub use format::{csv_table_missing, render, set_csv_table, set_table_width, OutputFormat};
+pub use format::{csv_table_missing, render, set_csv_table, set_table_width, show, OutputFormat};

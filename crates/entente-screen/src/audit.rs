@@ -1,8 +1,8 @@
 //! The audit trail of a screening run: which lists (source, publication date,
 //! SHA-256 of every file, or the store snapshot), which files were skipped
 //! and why, the country policy, threshold, algorithm, tool version and run
-//! time. It is printed with every result (table footer, JSON `audit` object,
-//! CSV `audit` rows) and appended as one JSON line per run by `--audit-log`.
+//! time. It is rendered with every result (table footer, JSON `audit` object,
+//! CSV `audit` rows: entente-report's `views::screen`) and appended as one JSON line per run by `--audit-log`.
 //!
 //! The run time is the only value that changes between identical runs; it is
 //! taken from `--now`, else `SOURCE_DATE_EPOCH`, else the clock, so output
@@ -96,19 +96,29 @@ impl Audit {
                 }
             })
             .collect();
-        Audit {
+        let mut audit = Audit {
             tool: TOOL,
             version: VERSION,
-            run_at: run_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            run_at: String::new(),
             threshold,
-            algorithm: algorithm.to_string(),
+            algorithm: String::new(),
             lists,
             snapshot: None,
             skipped: loaded.skipped.clone(),
             policy: None,
             inputs: Vec::new(),
             warnings,
-        }
+        };
+        audit.set_run(run_at, threshold, algorithm);
+        audit
+    }
+
+    /// Sets the run's time, threshold and algorithm (an audit of loaded lists is re-used for every run against
+    /// them).
+    pub fn set_run(&mut self, run_at: DateTime<Utc>, threshold: f32, algorithm: &str) {
+        self.run_at = run_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.threshold = threshold;
+        self.algorithm = algorithm.to_string();
     }
 
     /// Adds a warning for every list published more than `max_age_days`
@@ -132,47 +142,6 @@ impl Audit {
                 )),
             }
         }
-    }
-
-    /// Writes the table footer.
-    pub fn write_footer(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        use crate::screen::safe;
-        writeln!(out, "--")?;
-        writeln!(
-            out,
-            "screened by {} {} at {} — threshold {:.2}, algorithm {}",
-            self.tool, self.version, self.run_at, self.threshold, self.algorithm
-        )?;
-        if let Some(s) = &self.snapshot {
-            writeln!(out, "list snapshot {} (fetched {})", safe(&s.id), safe(&s.fetched_at))?;
-        }
-        writeln!(out, "lists ({}):", self.lists.len())?;
-        for l in &self.lists {
-            writeln!(
-                out,
-                "  {:<9} {} entities, published {}, {}",
-                l.list,
-                l.entities,
-                safe(l.published_iso.as_deref().or(l.published.as_deref()).unwrap_or("(no date in file)")),
-                safe(&l.authority)
-            )?;
-            for f in &l.files {
-                writeln!(out, "            {}  sha256 {}", safe(&f.path), f.sha256)?;
-            }
-        }
-        if let Some(p) = &self.policy {
-            writeln!(out, "country policy: {} sha256 {} ({})", safe(&p.source), p.sha256, p.jurisdictions.join(", "))?;
-        }
-        for i in &self.inputs {
-            writeln!(out, "input: {}  sha256 {}", safe(&i.path), i.sha256)?;
-        }
-        for s in &self.skipped {
-            writeln!(out, "skipped: {} — {}", safe(&s.path), safe(&s.reason))?;
-        }
-        for w in &self.warnings {
-            writeln!(out, "warning: {}", safe(w))?;
-        }
-        Ok(())
     }
 }
 
@@ -199,6 +168,21 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>> {
     bail!("unparseable time")
 }
 
+/// A JSON value with the keys of every object in sorted order, whatever serde_json's map type: screening output
+/// and audit lines do not depend on whether a crate somewhere turned on serde_json's `preserve_order`.
+pub fn sorted_keys(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted_keys(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(sorted_keys).collect()),
+        v => v,
+    }
+}
+
 /// Appends one JSON line to the audit log.
 pub fn append_log(path: &std::path::Path, line: &serde_json::Value) -> Result<()> {
     use std::io::Write;
@@ -221,5 +205,11 @@ mod tests {
     fn run_time_override() {
         assert_eq!(run_time(Some("2026-12-01")).unwrap().to_rfc3339(), "2026-12-01T00:00:00+00:00");
         assert!(run_time(Some("yesterday")).is_err());
+    }
+
+    #[test]
+    fn json_keys_are_sorted_at_every_level() {
+        let v = serde_json::json!({"b": 1, "a": [{"z": 1, "y": 2}]});
+        assert_eq!(serde_json::to_string(&sorted_keys(v)).unwrap(), r#"{"a":[{"y":2,"z":1}],"b":1}"#);
     }
 }

@@ -22,7 +22,7 @@ use std::hash::{Hash, Hasher};
 pub const MAX_CANDIDATES: usize = 64;
 
 /// Scoring algorithm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Algorithm {
     /// entente's explained, cross-script matcher with qualifiers.
     Entente,

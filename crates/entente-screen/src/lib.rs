@@ -5,10 +5,13 @@
 //! Data flow: list files → format parsers (`un`, `eu`, `uk`, `ofac_xml`,
 //! `ofac_csv`, `ftm`) → [`model::Entity`] → [`index::Index`] (names prepared
 //! once by [`normalize`], blocked by token / phonetic / prefix keys) →
-//! [`matcher`] scores candidates → [`screen`] renders results.
+//! [`matcher`] scores candidates → [`screen`] screens parties and resolves the
+//! hits. Rendering is entente-report's; the CLI is the `entente` binary's.
+//!
+//! Feature `fetch` (off by default) adds `store::fetch`, which downloads
+//! lists over HTTP.
 
 pub mod audit;
-pub mod cli;
 pub mod countries;
 pub mod eu;
 pub mod ftm;

@@ -82,7 +82,7 @@ pub fn parse_publication_date(s: &str, format: &str) -> Option<chrono::NaiveDate
 }
 
 /// Parts of an OFAC legacy CSV set besides the primary file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OfacPart {
     /// `add.csv` / `cons_add.csv`: addresses.
     Add,

@@ -1,5 +1,6 @@
-//! Screening inputs (names, CSV, ISO 20022) and result rendering (table,
-//! JSON, CSV).
+//! Screening inputs (names, CSV, ISO 20022), screening in parallel, and the
+//! results with their hits resolved against the index ([`ScreenedParty`]).
+//! Rendering is entente-report's (`views::screen`).
 
 use crate::audit::Audit;
 use crate::index::{Hit, Index, Query, Scratch, SearchOptions};
@@ -9,7 +10,6 @@ use crate::policy::{JurisdictionHit, Policy};
 use crate::xml::ParseError;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-use std::io::Write;
 
 /// Column mapping for CSV input.
 #[derive(Debug, Clone, Default)]
@@ -258,84 +258,60 @@ pub fn screen_all_with_policy(
         .collect()
 }
 
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    Table,
-    Json,
-    Csv,
+/// One list entity a screened party matched, resolved against the index and the audit (the list it came from),
+/// so that it can be rendered or serialised without the index. The JSON form is the `hits` of `entente screen
+/// --format json` (score rounded to three decimals).
+#[derive(Debug, Clone, Serialize)]
+pub struct ScreenedHit {
+    #[serde(serialize_with = "round3")]
+    pub score: f32,
+    pub entity_id: String,
+    pub list: String,
+    pub authority: String,
+    pub schema: Schema,
+    pub caption: String,
+    pub matched_name: String,
+    /// The party's sub-fields that produced the hit (see [`PartyResult::matched_fields`]).
+    pub matched_fields: Vec<String>,
+    pub programs: Vec<String>,
+    pub explanation: String,
+    /// Source of the list the entity came from ("" when unknown).
+    pub list_source: String,
+    /// Its publication date (ISO when readable, else as written in the file).
+    pub list_published: Option<String>,
+    /// Position of the entity in [`Index::entities`] (for front ends that show the whole entity).
+    #[serde(skip)]
+    pub entity: usize,
+    /// Position of its list in [`Audit::lists`].
+    #[serde(skip)]
+    pub list_index: Option<usize>,
 }
 
-/// True for characters that must not reach a terminal raw: C0/C1 controls,
-/// DEL (escape sequences start with ESC or C1 CSI) and bidirectional
-/// overrides that reorder what is displayed.
-fn dangerous(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+fn round3<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f32((v * 1000.0).round() / 1000.0)
 }
 
-/// Text safe to print: dangerous characters become visible `\u{..}` escapes.
-pub fn safe(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(dangerous) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    std::borrow::Cow::Owned(
-        s.chars().map(|c| if dangerous(c) { format!("\\u{{{:x}}}", c as u32) } else { c.to_string() }).collect(),
-    )
-}
-
-/// JSON text with every dangerous character written as a `\uXXXX` escape
-/// (serde_json escapes C0 controls but writes DEL, C1 and bidi controls raw);
-/// the JSON value is unchanged.
-pub fn json_safe(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if dangerous(c) && !c.is_ascii_control() || c == '\u{7f}' {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-#[derive(Serialize)]
-struct JsonHit<'a> {
-    score: f32,
-    entity_id: &'a str,
-    list: &'a str,
-    authority: &'a str,
-    schema: String,
-    caption: &'a str,
-    matched_name: &'a str,
-    matched_fields: Vec<String>,
-    programs: &'a [String],
-    explanation: &'a str,
-    list_source: &'a str,
-    list_published: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonResult<'a> {
-    reference: &'a str,
-    role: &'a str,
-    query: &'a Query,
+/// The result for one screened party with its hits resolved ([`ScreenedHit`]). The JSON form is one element of
+/// `results` of `entente screen --format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScreenedParty {
+    pub reference: String,
+    pub role: String,
+    pub query: Query,
     #[serde(skip_serializing_if = "Option::is_none")]
-    amount: &'a Option<Amount>,
+    pub amount: Option<Amount>,
+    /// Set when the party could not be screened.
     #[serde(skip_serializing_if = "Option::is_none")]
-    note: &'a Option<String>,
-    fields: &'a [Field],
-    jurisdiction: &'a [JurisdictionHit],
-    hits: Vec<JsonHit<'a>>,
+    pub note: Option<String>,
+    pub fields: Vec<Field>,
+    pub jurisdiction: Vec<JurisdictionHit>,
+    pub hits: Vec<ScreenedHit>,
 }
 
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
+impl ScreenedParty {
+    /// True when this party needs a reviewer: a list hit, a policy alert or nothing that could be screened.
+    pub fn alerts(&self) -> bool {
+        !self.hits.is_empty() || !self.jurisdiction.is_empty() || self.note.is_some()
     }
 }
 
@@ -351,270 +327,43 @@ fn list_of(index: &Index, entity: usize) -> usize {
     index.lists.len().saturating_sub(1)
 }
 
-/// How a screened party is shown: agents by BIC and name.
-fn who(r: &PartyResult) -> String {
-    let name = truncate(&r.query.name, 60);
-    if r.role == "name" {
-        return format!("{:?}", safe(&name));
-    }
-    let mut s = format!("{} [{}]", safe(&r.reference), safe(&r.role));
-    if r.role.contains("agent") {
-        if let Some(b) = r.query.identifiers.iter().find(|i| i.kind == crate::model::IdKind::Bic) {
-            s.push_str(&format!(" BIC {}", safe(&b.value)));
-        }
-        if let Some(b) = r.query.identifiers.iter().find(|i| i.kind != crate::model::IdKind::Bic) {
-            s.push_str(&format!(" {} {}", b.kind, safe(&b.value)));
-        }
-    }
-    if !name.is_empty() {
-        s.push_str(&format!(" {:?}", safe(&name)));
-    } else if !r.role.contains("agent") {
-        if let Some(f) = r.fields.first() {
-            s.push_str(&format!(" {}", safe(&f.value)));
-        }
-    }
-    if let Some(a) = &r.amount {
-        s.push_str(&format!("  ({} {})", safe(&a.value), safe(&a.currency)));
-    }
-    s
-}
-
-/// Renders results with their audit trail. `all_rows` also emits parties
-/// without alerts (CSV/table).
-pub fn render(
-    index: &Index,
-    results: &[PartyResult],
-    fmt: OutputFormat,
-    all_rows: bool,
-    audit: &Audit,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let la = |e: usize| audit.lists.get(list_of(index, e));
-    match fmt {
-        OutputFormat::Json => {
-            let v: Vec<JsonResult> = results
-                .iter()
-                .map(|r| JsonResult {
-                    reference: &r.reference,
-                    role: &r.role,
-                    query: &r.query,
-                    amount: &r.amount,
-                    note: &r.note,
-                    fields: &r.fields,
-                    jurisdiction: &r.jurisdiction,
-                    hits: r
-                        .hits
-                        .iter()
-                        .map(|h| {
-                            let e = &index.entities[h.entity];
-                            let l = la(h.entity);
-                            JsonHit {
-                                score: (h.score * 1000.0).round() / 1000.0,
-                                entity_id: &e.id,
-                                list: &e.list,
-                                authority: &e.authority,
-                                schema: e.schema.to_string(),
-                                caption: e.caption(),
-                                matched_name: &h.matched_name,
-                                matched_fields: r.matched_fields(h),
-                                programs: &e.programs,
-                                explanation: &h.explanation,
-                                list_source: l.map(|l| l.source.as_str()).unwrap_or(""),
-                                list_published: l.and_then(|l| l.published_iso.as_deref().or(l.published.as_deref())),
-                            }
-                        })
-                        .collect(),
-                })
-                .collect();
-            let doc = serde_json::json!({ "audit": audit, "results": v });
-            let text = serde_json::to_string_pretty(&doc)?;
-            writeln!(out, "{}", json_safe(&text))?;
-        }
-        OutputFormat::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            let header = [
-                "row",
-                "role",
-                "query",
-                "score",
-                "entity_id",
-                "list",
-                "schema",
-                "matched_name",
-                "caption",
-                "programs",
-                "explanation",
-                "field",
-                "amount",
-                "currency",
-                "list_source",
-                "list_published",
-                "list_sha256",
-                "threshold",
-                "algorithm",
-                "version",
-                "run_at",
-            ];
-            w.write_record(header)?;
-            let threshold = format!("{:.2}", audit.threshold);
-            let tail = |src: &str, publ: &str, sha: &str| -> Vec<String> {
-                vec![
-                    src.to_string(),
-                    publ.to_string(),
-                    sha.to_string(),
-                    threshold.clone(),
-                    audit.algorithm.clone(),
-                    format!("{} {}", audit.tool, audit.version),
-                    audit.run_at.clone(),
-                ]
-            };
-            let write = |w: &mut csv::Writer<&mut dyn Write>, rec: Vec<String>| -> Result<()> {
-                w.write_record(rec.iter().map(|f| safe(f).into_owned()))?;
-                Ok(())
-            };
-            for r in results {
-                let (amount, currency) =
-                    r.amount.as_ref().map(|a| (a.value.clone(), a.currency.clone())).unwrap_or_default();
-                let base = |score: String| -> Vec<String> {
-                    vec![r.reference.clone(), r.role.clone(), r.query.name.clone(), score]
-                };
-                if !r.alerts() && all_rows {
-                    let mut rec = base(String::new());
-                    rec.extend(vec![String::new(); 7]);
-                    rec.extend([String::new(), amount.clone(), currency.clone()]);
-                    rec.extend(tail("", "", ""));
-                    write(&mut w, rec)?;
-                }
-                if let Some(n) = &r.note {
-                    let mut rec = base(String::new());
-                    rec.extend(["".into(), "".into(), "".into(), "".into(), "".into(), "".into(), n.clone()]);
-                    rec.extend([String::new(), amount.clone(), currency.clone()]);
-                    rec.extend(tail("", "", ""));
-                    write(&mut w, rec)?;
-                }
-                for j in &r.jurisdiction {
-                    // Policy alerts have no name-match score: the score column stays empty.
-                    let mut rec = base(String::new());
-                    rec.extend([
-                        format!("policy:{}", j.jurisdiction),
-                        "country-policy".into(),
-                        "Jurisdiction".into(),
-                        j.value.clone(),
-                        j.name.clone(),
-                        String::new(),
-                        format!("{}: {}", j.evidence, j.reason),
-                        j.field.clone(),
-                        amount.clone(),
-                        currency.clone(),
-                    ]);
-                    let (src, sha) =
-                        audit.policy.as_ref().map(|p| (p.source.clone(), p.sha256.clone())).unwrap_or_default();
-                    rec.extend(tail(&src, "", &sha));
-                    write(&mut w, rec)?;
-                }
-                for h in &r.hits {
-                    let e = &index.entities[h.entity];
-                    let l = la(h.entity);
-                    let mut rec = base(format!("{:.3}", h.score));
-                    rec.extend([
-                        e.id.clone(),
-                        e.list.clone(),
-                        e.schema.to_string(),
-                        h.matched_name.clone(),
-                        e.caption().to_string(),
-                        e.programs.join("; "),
-                        h.explanation.clone(),
-                        r.matched_fields(h).join("; "),
-                        amount.clone(),
-                        currency.clone(),
-                    ]);
-                    let sha = l
-                        .map(|l| l.files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>().join(" "))
-                        .unwrap_or_default();
-                    rec.extend(tail(
-                        l.map(|l| l.source.as_str()).unwrap_or(""),
-                        l.and_then(|l| l.published_iso.as_deref().or(l.published.as_deref())).unwrap_or(""),
-                        &sha,
-                    ));
-                    write(&mut w, rec)?;
-                }
+/// Resolves a party's hits against the index and the audit's lists (which are in the index's list order).
+pub fn resolve(index: &Index, audit: &Audit, r: PartyResult) -> ScreenedParty {
+    let hits = r
+        .hits
+        .iter()
+        .map(|h| {
+            let e = &index.entities[h.entity];
+            let li = list_of(index, h.entity);
+            let l = audit.lists.get(li);
+            ScreenedHit {
+                score: h.score,
+                entity_id: e.id.clone(),
+                list: e.list.clone(),
+                authority: e.authority.clone(),
+                schema: e.schema,
+                caption: e.caption().to_string(),
+                matched_name: h.matched_name.clone(),
+                matched_fields: r.matched_fields(h),
+                programs: e.programs.clone(),
+                explanation: h.explanation.clone(),
+                list_source: l.map(|l| l.source.clone()).unwrap_or_default(),
+                list_published: l.and_then(|l| l.published_iso.clone().or_else(|| l.published.clone())),
+                entity: h.entity,
+                list_index: l.map(|_| li),
             }
-            // Audit rows: every list, skipped file and warning, so that a file
-            // without hits still says what it was screened against.
-            let blank = |n: usize| vec![String::new(); n];
-            for l in &audit.lists {
-                let mut rec =
-                    vec!["audit".into(), "list".into(), String::new(), String::new(), String::new(), l.list.clone()];
-                rec.extend(blank(4));
-                rec.push(format!("{} entities, {}", l.entities, l.authority));
-                rec.extend(blank(3));
-                let sha = l.files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>().join(" ");
-                rec.extend(tail(&l.source, l.published_iso.as_deref().or(l.published.as_deref()).unwrap_or(""), &sha));
-                write(&mut w, rec)?;
-            }
-            for (role, text) in audit
-                .skipped
-                .iter()
-                .map(|s| ("skipped", format!("{}: {}", s.path, s.reason)))
-                .chain(audit.warnings.iter().map(|x| ("warning", x.clone())))
-            {
-                let mut rec = vec!["audit".into(), role.into()];
-                rec.extend(blank(8));
-                rec.push(text);
-                rec.extend(blank(3));
-                rec.extend(tail("", "", ""));
-                write(&mut w, rec)?;
-            }
-            w.flush()?;
-        }
-        OutputFormat::Table => {
-            let mut any = false;
-            for r in results {
-                if !r.alerts() {
-                    if all_rows {
-                        writeln!(out, "{}: no match", who(r))?;
-                    }
-                    continue;
-                }
-                any = true;
-                writeln!(out, "{}", who(r))?;
-                if let Some(n) = &r.note {
-                    writeln!(out, "  !!    {}", safe(n))?;
-                }
-                for j in &r.jurisdiction {
-                    writeln!(
-                        out,
-                        "  POLICY {:<16} {}: {} in {} = {:?}",
-                        j.jurisdiction,
-                        safe(&j.name),
-                        j.evidence,
-                        safe(&j.field),
-                        safe(&truncate(&j.value, 60))
-                    )?;
-                    writeln!(out, "        {}", safe(&j.reason))?;
-                }
-                for h in &r.hits {
-                    let e = &index.entities[h.entity];
-                    writeln!(
-                        out,
-                        "  {:.2}  {:<18} {:<12} {}  [{}]",
-                        h.score,
-                        safe(&truncate(&e.id, 18)),
-                        e.schema,
-                        safe(&truncate(e.caption(), 50)),
-                        safe(&truncate(&e.programs.join(", "), 40))
-                    )?;
-                    writeln!(out, "        {}", safe(&h.explanation))?;
-                    writeln!(out, "        matched {}", safe(&r.matched_fields(h).join(", ")))?;
-                }
-            }
-            if !any {
-                writeln!(out, "no matches at or above the threshold")?;
-            }
-            audit.write_footer(out)?;
-        }
+        })
+        .collect();
+    ScreenedParty {
+        reference: r.reference,
+        role: r.role,
+        query: r.query,
+        amount: r.amount,
+        note: r.note,
+        fields: r.fields,
+        jurisdiction: r.jurisdiction,
+        hits,
     }
-    Ok(())
 }
 
 /// Parses `KIND=VALUE` identifier arguments.

@@ -18,14 +18,16 @@
 //! loudly and the previous snapshot stays in use. Loading re-checks every
 //! checksum so a truncated or edited file cannot be screened against silently.
 
-use crate::lists::{parse_file, ParsedList};
+use crate::lists::{parse_file, Loaded, ParsedList, Skipped, SourceFile};
 use crate::model::Entity;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+#[cfg(feature = "fetch")]
 use std::io::Read;
 use std::path::{Path, PathBuf};
+#[cfg(feature = "fetch")]
 use std::time::Duration;
 
 /// A list publisher endpoint.
@@ -88,6 +90,7 @@ pub const SOURCES: &[Source] = &[
 ];
 
 /// Largest download accepted.
+#[cfg(feature = "fetch")]
 const MAX_DOWNLOAD: u64 = 1 << 30;
 
 /// Default store folder.
@@ -128,6 +131,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// Options of `lists fetch`.
+#[cfg(feature = "fetch")]
 pub struct FetchOptions {
     pub dir: PathBuf,
     pub sources: Vec<String>,
@@ -137,6 +141,7 @@ pub struct FetchOptions {
     pub retries: u32,
 }
 
+#[cfg(feature = "fetch")]
 fn download(url: &str, timeout: Duration, retries: u32) -> Result<Vec<u8>> {
     let agent = ureq::AgentBuilder::new().timeout(timeout).user_agent("entente-screen/0.1").build();
     let mut last = anyhow!("no attempt made");
@@ -167,13 +172,13 @@ fn download(url: &str, timeout: Duration, retries: u32) -> Result<Vec<u8>> {
     Err(last)
 }
 
-/// Downloads every requested source into a new snapshot and makes it current.
-/// Fails — and changes nothing — if any source cannot be downloaded or parsed.
-pub fn fetch(opts: &FetchOptions) -> Result<(PathBuf, Manifest)> {
-    let wanted: Vec<&Source> = if opts.sources.is_empty() {
+/// The sources a fetch downloads: the named ones (all default ones when none is named). An unknown name, or a
+/// URL override for a source not being fetched, is an error.
+pub fn select_sources(names: &[String], urls: &BTreeMap<String, String>) -> Result<Vec<&'static Source>> {
+    let wanted: Vec<&Source> = if names.is_empty() {
         SOURCES.iter().filter(|s| s.default).collect()
     } else {
-        opts.sources
+        names
             .iter()
             .map(|n| {
                 SOURCES.iter().find(|s| s.name == n).ok_or_else(|| {
@@ -185,11 +190,19 @@ pub fn fetch(opts: &FetchOptions) -> Result<(PathBuf, Manifest)> {
             })
             .collect::<Result<_>>()?
     };
-    for k in opts.urls.keys() {
+    for k in urls.keys() {
         if !wanted.iter().any(|s| s.name == k) {
             bail!("--url given for {k:?}, which is not being fetched");
         }
     }
+    Ok(wanted)
+}
+
+/// Downloads every requested source into a new snapshot and makes it current.
+/// Fails — and changes nothing — if any source cannot be downloaded or parsed.
+#[cfg(feature = "fetch")]
+pub fn fetch(opts: &FetchOptions) -> Result<(PathBuf, Manifest)> {
+    let wanted = select_sources(&opts.sources, &opts.urls)?;
     std::fs::create_dir_all(&opts.dir).with_context(|| format!("{}: cannot create store", opts.dir.display()))?;
     let now = chrono::Utc::now();
     let stamp = now.format("%Y%m%dT%H%M%SZ").to_string();
@@ -288,6 +301,65 @@ pub fn load_current(dir: &Path) -> Result<(Vec<ParsedList>, Manifest)> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((lists, manifest))
+}
+
+/// One loaded list summarised (`lists show`): counts by entity type and programme, its files and warnings.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListSummary {
+    pub list: String,
+    pub authority: String,
+    pub format: String,
+    pub source: String,
+    pub generated: Option<String>,
+    pub entities: usize,
+    pub by_type: BTreeMap<String, usize>,
+    pub by_programme: BTreeMap<String, usize>,
+    pub files: Vec<SourceFile>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// When the list's source file was last modified (`None` when it cannot be read).
+    #[serde(skip)]
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The loaded lists summarised (`lists show`), with the store snapshot's fetch time when they came from the store.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListsSummary {
+    pub fetched_at: Option<String>,
+    pub lists: Vec<ListSummary>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Summarises loaded lists: entities per type and per programme, files, warnings, file dates.
+pub fn summarize(loaded: &Loaded, manifest: Option<&Manifest>) -> ListsSummary {
+    let lists = loaded
+        .lists
+        .iter()
+        .map(|l| {
+            let mut by_type = BTreeMap::new();
+            let mut by_programme = BTreeMap::new();
+            for e in &l.entities {
+                *by_type.entry(e.schema.to_string()).or_insert(0) += 1;
+                for p in &e.programs {
+                    *by_programme.entry(p.clone()).or_insert(0) += 1;
+                }
+            }
+            ListSummary {
+                list: l.list.clone(),
+                authority: l.authority.clone(),
+                format: l.format.clone(),
+                source: l.source.clone(),
+                generated: l.generated.clone(),
+                entities: l.entities.len(),
+                by_type,
+                by_programme,
+                files: l.files.clone(),
+                warnings: l.warnings.clone(),
+                modified: std::fs::metadata(&l.source).and_then(|m| m.modified()).ok().map(chrono::DateTime::from),
+            }
+        })
+        .collect();
+    ListsSummary { fetched_at: manifest.map(|m| m.fetched_at.clone()), lists, skipped: loaded.skipped.clone() }
 }
 
 /// One changed entity in a diff.

@@ -2,7 +2,9 @@
 
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
-use entente_core::Grade;
+use entente_core::{Grade, Level, TradeMeasure};
+use entente_indicators::meetings::{self, By, StatedRate};
+use entente_indicators::{trade, Period};
 use entente_report::OutputFormat;
 use std::path::PathBuf;
 
@@ -80,35 +82,54 @@ pub enum Command {
     Compare(CompareArgs),
     /// Set direct counts (rounds, missiles, valuations) beside what the model implies at their dates; `--condition`
     /// also conditions the estimate on them.
-    Triangulate(crate::triangulate::TriangulateArgs),
+    Triangulate(TriangulateArgs),
     /// Print the compiled model of a scenario (every node's distribution or expression) as JSON.
     Model(ModelCmdArgs),
     /// Which inputs drive the spread: first-order variance indices and a tornado table.
-    Sensitivity(crate::analysis::SensitivityArgs),
+    Sensitivity(SensitivityArgs),
     /// The estimate after each new piece of evidence, and why it moved.
-    History(crate::analysis::HistoryArgs),
+    History(HistoryArgs),
     /// Cumulative deliveries and compensation at each quarter end, as known then.
-    Timeline(crate::analysis::HistoryArgs),
+    Timeline(HistoryArgs),
     /// Screen names, CSV files or ISO 20022 payments against sanctions lists.
-    Screen(entente_screen::cli::ScreenArgs),
+    Screen(crate::screen_args::ScreenArgs),
     /// Fetch, show and compare sanctions lists.
-    Lists(entente_screen::cli::ListsArgs),
+    Lists(crate::screen_args::ListsArgs),
     /// Sanctions gaps: each party of the flows against every loaded list, by authority, with dates, lags and ownership.
-    Gaps(crate::gaps::GapsArgs),
+    Gaps(GapsArgs),
     /// Write the assessment as a self-contained HTML report with charts (or Markdown with SVG charts beside it).
-    Report(crate::report::ReportArgs),
+    Report(ReportArgs),
     /// Official Russia–North Korea trade: the series, growth between periods, the pre-2017 level, gaps.
-    Trade(crate::indicators::TradeArgs),
+    Trade(TradeArgs),
     /// High-level meetings: counts, the monthly rate with an exact interval, the change point; GDELT import.
-    Meetings(crate::indicators::MeetingsArgs),
+    Meetings(MeetingsArgs),
+    /// Serve the assessment, the lists and screening over HTTP: a JSON API (OpenAPI at /openapi.json), yente-
+    /// and OpenRefine-compatible matching, the HTML report.
+    Serve(crate::serve_args::ServeArgs),
+    /// Manage the server's API keys (stored as argon2 hashes).
+    Keys(crate::serve_args::KeysArgs),
+}
+
+/// `--data`: where the dataset comes from (its folder, or the embedded one), for every command that reads it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DataArgs {
+    /// A dataset folder (its TOML files, and actors.toml for `gaps`) to use instead of the embedded default
+    /// dataset.
+    #[arg(id = "data", long = "data", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+impl DataArgs {
+    pub fn source(&self) -> entente_app::DataSource {
+        entente_app::DataSource::from_option(self.dir.clone())
+    }
 }
 
 /// Where the dataset comes from and which scenario and evidence to use.
 #[derive(Debug, Args, Clone)]
 pub struct ModelArgs {
-    /// A dataset folder to use instead of the embedded default dataset.
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Scenario to evaluate (default: the dataset's default scenario).
     #[arg(long, value_name = "NAME")]
     pub scenario: Option<String>,
@@ -127,7 +148,7 @@ pub struct ModelArgs {
     #[arg(long, value_name = "N", default_value_t = entente_engine::DEFAULT_SAMPLES, value_parser = parse_samples)]
     pub samples: usize,
     /// Random seed; the same data and seed give byte-identical output.
-    #[arg(long, default_value_t = 20241028)]
+    #[arg(long, default_value_t = entente_app::DEFAULT_SEED)]
     pub seed: u64,
 }
 
@@ -213,7 +234,7 @@ fn parse_probability(s: &str) -> Result<f64, String> {
 
 fn parse_samples(s: &str) -> Result<usize, String> {
     let n: usize = s.replace('_', "").parse().map_err(|_| format!("`{s}` is not a whole number"))?;
-    if (100..=100_000_000).contains(&n) {
+    if entente_app::spec::SAMPLES_RANGE.contains(&n) {
         Ok(n)
     } else {
         Err(format!("{n} samples: choose between 100 and 100,000,000"))
@@ -224,5 +245,203 @@ fn parse_hypothesis(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((h, o)) if !h.trim().is_empty() && !o.trim().is_empty() => Ok((h.trim().into(), o.trim().into())),
         _ => Err(format!("`{s}` is not HYPOTHESIS=OPTION (e.g. price-basis=production-cost)")),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    /// The figure to explain: `total` (deliveries, default), `compensation`, an item id or a category id.
+    #[arg(long, default_value = "total")]
+    pub figure: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TriangulateArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    /// Also weight the simulated worlds by how well each fits the direct counts (importance weighting with the
+    /// likelihood in docs/dataset.md), and show the conditioned figures beside the unconditioned ones.
+    #[arg(long)]
+    pub condition: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GapsArgs {
+    /// List files or folders (format detected from content); default: the lists fetched last (`entente lists fetch`).
+    #[arg(long, num_args = 1..)]
+    pub lists: Vec<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Use only evidence public, designations made and ownership in force on or before this date.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<NaiveDate>,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Where to write the report (HTML, or Markdown with `<name>-<chart>.svg` files beside it).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// html (one self-contained file) or markdown (tables; charts as separate SVG files).
+    #[arg(long, default_value = "html", value_parser = ["html", "markdown", "md"])]
+    pub format: String,
+    /// Sanctions lists (files or folders): add the sanctions-gaps section of `entente gaps` to the report.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub lists: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TradeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    /// Use only figures public on or before this date.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<NaiveDate>,
+    /// Growth from BASE to LATER, partial periods annualised (default: the last full year against each period of
+    /// the latest year). Periods: 2023, 2024H1, 2024Q3, 2024-03, 2016-01..2016-08, 2023-01-01..2023-11-16.
+    #[arg(long, num_args = 2, value_names = ["BASE", "LATER"], value_parser = parse_period)]
+    pub compare: Option<Vec<Period>>,
+    /// Which figures: total, kp-exports (North Korea → Russia) or kp-imports (Russia → North Korea).
+    #[arg(long, default_value = "total", value_parser = parse_measure)]
+    pub measure: TradeMeasure,
+    /// Full years that stand for the level before the 2017 sanctions.
+    #[arg(long, value_delimiter = ',', value_name = "YEARS", default_values_t = trade::DEFAULT_PRE_YEARS)]
+    pub pre: Vec<i32>,
+}
+
+#[derive(Debug, Args)]
+pub struct MeetingsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+    /// Use only meetings held (started) on or before this date; it also ends the observation window.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<NaiveDate>,
+    /// Start of the window for the mean monthly rate (YYYY-MM-DD or YYYY-MM).
+    #[arg(long, value_name = "DATE", default_value = "2023-07-01", value_parser = parse_date)]
+    pub since: NaiveDate,
+    /// Take the log as complete from this date (default: the month of the first meeting). Meetings before it are
+    /// left out; months from it on with no meeting count zero.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub from: Option<NaiveDate>,
+    /// Only meetings at this level (repeatable): head-of-state, minister, deputy, delegation, call.
+    #[arg(long = "level", value_name = "LEVEL", value_parser = parse_level)]
+    pub levels: Vec<Level>,
+    /// Count per month, quarter or year.
+    #[arg(long, default_value = "month", value_parser = parse_by)]
+    pub by: By,
+    /// The earlier rate as stated, e.g. `<5/year` (FNF 2024: fewer than five a year before July 2023).
+    #[arg(long, value_name = "RATE", default_value = meetings::DEFAULT_BASELINE, value_parser = parse_rate)]
+    pub baseline: StatedRate,
+    /// Do not compare with a stated baseline.
+    #[arg(long, conflicts_with = "baseline")]
+    pub no_baseline: bool,
+    /// GDELT 2.0 event files to add (CAMEO 042/043/044/046 between RUS and PRK actors; repeats merged; events
+    /// matching a meeting already in the log are not counted twice).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub gdelt: Vec<PathBuf>,
+    /// Random seed of the bootstrap p-value of the change point.
+    #[arg(long, default_value_t = 20230701)]
+    pub seed: u64,
+}
+
+fn parse_period(s: &str) -> Result<Period, String> {
+    Period::parse(s).map_err(|e| e.0)
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    entente_indicators::period::parse_start_date(s).map_err(|e| e.0)
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    Level::parse(s).ok_or_else(|| format!("`{s}` is not a level (head-of-state, minister, deputy, delegation, call)"))
+}
+
+fn parse_by(s: &str) -> Result<By, String> {
+    s.parse()
+}
+
+fn parse_rate(s: &str) -> Result<StatedRate, String> {
+    StatedRate::parse(s).map_err(|e| e.0)
+}
+
+fn parse_measure(s: &str) -> Result<TradeMeasure, String> {
+    match s.trim() {
+        "total" => Ok(TradeMeasure::Total),
+        "kp-exports" => Ok(TradeMeasure::KpExports),
+        "kp-imports" => Ok(TradeMeasure::KpImports),
+        _ => Err(format!("`{s}` is not total, kp-exports or kp-imports")),
+    }
+}
+
+// ---- from flags to the application's requests (the only place a flag becomes a request field) ----
+
+impl ModelArgs {
+    pub fn source(&self) -> entente_app::DataSource {
+        self.data.source()
+    }
+
+    pub fn spec(&self) -> entente_app::RunSpec {
+        entente_app::RunSpec {
+            plan: entente_engine::PlanOptions {
+                scenario: self.scenario.clone(),
+                as_of: self.as_of,
+                min_grade: self.min_grade,
+                hypotheses: self.hypotheses.iter().cloned().collect(),
+                shipped_by: None,
+            },
+            samples: self.samples,
+            seed: self.seed,
+        }
+    }
+}
+
+impl TradeArgs {
+    pub fn options(&self) -> trade::TradeOptions {
+        trade::TradeOptions {
+            measure: Some(self.measure),
+            as_of: self.as_of,
+            compare: self.compare.as_ref().map(|v| (v[0], v[1])),
+            pre_years: self.pre.clone(),
+        }
+    }
+}
+
+impl MeetingsArgs {
+    pub fn request(&self) -> entente_app::indicators::MeetingsRequest {
+        entente_app::indicators::MeetingsRequest {
+            options: meetings::MeetingOptions {
+                as_of: self.as_of,
+                since: self.since,
+                from: self.from,
+                levels: self.levels.clone(),
+                by: self.by,
+                baseline: if self.no_baseline { None } else { Some(self.baseline.clone()) },
+                seed: self.seed,
+                ..meetings::MeetingOptions::default()
+            },
+            gdelt: self.gdelt.iter().cloned().map(entente_app::indicators::GdeltInput::File).collect(),
+        }
     }
 }

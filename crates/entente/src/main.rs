@@ -1,15 +1,11 @@
-//! The `entente` binary: parses arguments, loads the dataset, calls the engine, renders, and decides the exit
-//! code. Architecture invariant: only this crate knows about argv, the terminal and exit codes.
+//! The `entente` binary: clap → the application's typed request → `entente-app` → `entente-report` → stdout →
+//! exit code. Architecture invariant: only this crate knows about argv, the terminal and exit codes.
 
-mod analysis;
 mod cli;
 mod commands;
-mod gaps;
-mod indicators;
-mod memory;
 mod output;
-mod report;
-mod triangulate;
+mod screen_args;
+mod serve_args;
 
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
@@ -60,9 +56,6 @@ fn main() -> ExitCode {
         }
         c => c,
     };
-    if let Err(e) = memory::check(&command) {
-        return finish(Err(e));
-    }
     finish(commands::run(cli::Cli { command }))
 }
 

@@ -40,6 +40,50 @@ pub fn progress(total: usize, what: &str) -> ProgressBar {
     pb
 }
 
+/// The application's progress, drawn as a bar on a terminal (one bar per stage) and not at all when piped or
+/// `--quiet`.
+#[derive(Default)]
+pub struct Bar(std::sync::Mutex<Option<ProgressBar>>);
+
+impl Bar {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with(&self, f: impl FnOnce(&mut Option<ProgressBar>)) {
+        // a poisoned lock only means another thread panicked while drawing: keep drawing
+        let mut g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut g)
+    }
+}
+
+impl entente_app::Progress for Bar {
+    fn start(&self, total: usize, what: &str) {
+        self.with(|b| {
+            if let Some(old) = b.take() {
+                old.finish_and_clear();
+            }
+            *b = Some(progress(total, what));
+        })
+    }
+
+    fn inc(&self, n: usize) {
+        self.with(|b| {
+            if let Some(b) = b {
+                b.inc(n as u64)
+            }
+        })
+    }
+
+    fn finish(&self) {
+        self.with(|b| {
+            if let Some(b) = b.take() {
+                b.finish_and_clear()
+            }
+        })
+    }
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub fn print(s: &str) -> anyhow::Result<()> {
     print_bytes(s.as_bytes())

@@ -66,3 +66,9 @@ pub fn render<T: Serialize>(format: OutputFormat, doc: &Doc, data: &T) -> String
         }
     }
 }
+
+/// Renders a result through its view: the view's document for a table, Markdown or CSV (raw numbers for CSV),
+/// the result itself for JSON. Every front end renders through this, so the CLI and the server give the same bytes.
+pub fn show<T: Serialize>(format: OutputFormat, data: &T, view: impl Fn(&T, bool) -> Doc) -> String {
+    render(format, &view(data, format != OutputFormat::Csv), data)
+}

@@ -5,6 +5,7 @@
 //! The report is a list of [`sections::Sec`]s built once; [`page`] turns them into HTML and [`markdown`] into
 //! Markdown. Chart data comes from the pure functions of [`data`], drawing from [`charts`] (plotters, SVG).
 
+mod assemble;
 pub mod charts;
 pub mod data;
 pub mod gaps;
@@ -18,6 +19,7 @@ use entente_core::Dataset;
 use entente_engine::compare::Comparison;
 use entente_engine::{Assessment, Run};
 
+pub use assemble::{html as from_parts, markdown as markdown_from_parts};
 pub use data::{Indicators, MeetingSeries, TimelinePoint, Tornado, TornadoBar, TradeBar};
 
 /// Everything the report shows, already computed by the engine.

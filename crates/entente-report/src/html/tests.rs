@@ -14,7 +14,9 @@ struct Fixture {
 fn fixture() -> Fixture {
     let ds = entente_data::load_embedded().expect("embedded dataset");
     let (run, a) = estimate(&ds, &PlanOptions::default(), 4000, 7, &[], &|_| {}).expect("runs");
-    let cs = entente_engine::compare::compare(&ds, None, 2000, 7, &|_| {}).expect("compares");
+    let cs = entente_engine::compare::compare(&ds, &Default::default(), 2000, 7, None, &|_| {})
+        .expect("compares")
+        .comparisons;
     Fixture { ds, run, a, cs }
 }
 

@@ -232,3 +232,16 @@ fn hypothesis_section(h: &entente_engine::hypotheses::HypothesisResult, human: b
     ));
     Section { heading: format!("{} — each option side by side", h.title), table: Some(t), notes }
 }
+
+/// `assess` in one format: the figures (each item under its category when `items`, and always in JSON, CSV and
+/// Markdown), then the comparison with the studies when it was asked for.
+pub fn render(fmt: crate::OutputFormat, a: &entente_app::model::Assessed, items: bool) -> String {
+    use crate::OutputFormat;
+    let human = fmt != OutputFormat::Csv;
+    let mut out = crate::render(fmt, &doc(&a.assessment, human, items || fmt != OutputFormat::Table), &a.assessment);
+    if let Some(cs) = &a.comparisons {
+        out.push('\n');
+        out.push_str(&super::compare::render(fmt, cs));
+    }
+    out
+}

@@ -252,3 +252,27 @@ mod tests {
         assert_eq!(month_ranges(&[]), "");
     }
 }
+
+/// The JSON of `meetings`: the report, and what GDELT added when events were imported.
+#[derive(serde::Serialize)]
+struct MeetingsOut<'a> {
+    #[serde(flatten)]
+    report: &'a MeetingsReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gdelt: Option<&'a entente_indicators::gdelt::Added>,
+}
+
+/// `meetings` in one format, with a line on what GDELT added when events were imported.
+pub fn render(fmt: crate::OutputFormat, m: &entente_app::indicators::MeetingsOutcome) -> String {
+    let mut d = doc(&m.report, fmt != crate::OutputFormat::Csv);
+    if let Some(s) = &m.gdelt {
+        d.meta.push((
+            "GDELT".into(),
+            format!(
+                "{} event(s) in {} row(s) → {} meeting(s) after merging repeats; {} already in the log, {} added (graded low: machine-coded)",
+                s.events, s.rows, s.merged_meetings, s.matched_log, s.added
+            ),
+        ));
+    }
+    crate::render(fmt, &d, &MeetingsOut { report: &m.report, gdelt: m.gdelt.as_ref() })
+}

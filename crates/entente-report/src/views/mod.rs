@@ -3,11 +3,14 @@
 
 pub mod assess;
 pub mod compare;
+pub mod dataset;
 pub mod explain;
 pub mod gaps;
 pub mod history;
 pub mod judgment;
+pub mod lists;
 pub mod meetings;
+pub mod screen;
 pub mod sensitivity;
 pub mod trade;
 pub mod triangulate;

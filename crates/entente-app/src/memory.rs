@@ -1,5 +1,6 @@
 //! Memory a run will need, checked before it starts: a run whose draws would not fit in the memory available
-//! is refused with exit 2 and the figure it would need, instead of aborting half-way with an allocation failure.
+//! is refused ([`crate::Error::Limit`]) with the figure it would need, instead of aborting half-way with an
+//! allocation failure.
 //!
 //! The engine keeps one column of `f64` per kept node (see `entente_engine::Keep`), so a run needs about
 //! `samples × 8 bytes × kept columns`, plus a fixed base. The columns each command keeps are bounded from the
@@ -9,8 +10,7 @@
 //! (`bench/memory.sh`, release build, peak RSS): at 1M samples assess 288 MB (bound 328 MB), explain 999 MB
 //! (bound 1,088 MB), report 517 MB (bound 592 MB); at 20M assess 4,653 MB (bound 5,344 MB).
 
-use crate::cli::{Command, ModelArgs};
-use anyhow::{anyhow, bail, Result};
+use crate::{Error, Result};
 
 /// Fixed memory of a run besides its columns (the dataset, the plan, tables, the binary).
 const BASE_BYTES: f64 = 64e6;
@@ -24,20 +24,6 @@ pub enum Keeps {
     Figures,
     Report,
     AllNodes,
-}
-
-/// The command's model arguments and what it keeps, for the commands that sample.
-pub fn of(c: &Command) -> Option<(&ModelArgs, Keeps)> {
-    Some(match c {
-        Command::Assess(a) => (&a.model, Keeps::Figures),
-        Command::Report(a) => (&a.model, Keeps::Report),
-        Command::Explain(a) => (&a.model, Keeps::AllNodes),
-        Command::Compare(a) => (&a.model, Keeps::AllNodes),
-        Command::Triangulate(a) => (&a.model, Keeps::AllNodes),
-        Command::Sensitivity(a) => (&a.model, Keeps::AllNodes),
-        Command::History(a) | Command::Timeline(a) => (&a.model, Keeps::AllNodes),
-        _ => return None,
-    })
 }
 
 /// Bytes a run of `samples` needs with `columns` kept columns.
@@ -80,17 +66,14 @@ fn gb(b: f64) -> String {
     format!("{:.1} GB", b / 1e9)
 }
 
-/// Refuses a run that would need more memory than is available, naming both figures and the largest sample
-/// count that fits.
-pub fn check(c: &Command) -> Result<()> {
-    let Some((m, keeps)) = of(c) else { return Ok(()) };
-    if m.samples <= UNCHECKED_SAMPLES {
+/// Refuses a run of `plan` that would need more memory than is available, naming both figures and the largest
+/// sample count that fits.
+pub fn check(plan: &entente_engine::Plan, samples: usize, keeps: Keeps) -> Result<()> {
+    if samples <= UNCHECKED_SAMPLES {
         return Ok(());
     }
     let Some(avail) = available() else { return Ok(()) };
-    let ds = crate::commands::load(m)?;
-    let plan = entente_engine::Plan::new(&ds, &crate::commands::plan_options(m)).map_err(|e| anyhow!(e))?;
-    check_against(m.samples, columns(&plan, keeps), avail)
+    check_against(samples, columns(plan, keeps), avail)
 }
 
 /// The decision itself, apart from reading the machine.
@@ -100,7 +83,7 @@ pub fn check_against(samples: usize, columns: usize, avail: f64) -> Result<()> {
         return Ok(());
     }
     let fits = (((avail - BASE_BYTES).max(0.0) / (8.0 * columns.max(1) as f64)) as usize / 1000) * 1000;
-    bail!(
+    Err(Error::Limit(format!(
         "{} samples would need about {} of memory ({} columns of draws × 8 bytes × samples), but {} is available: \
          use --samples {} or fewer",
         entente_core::group(samples as f64),
@@ -108,7 +91,7 @@ pub fn check_against(samples: usize, columns: usize, avail: f64) -> Result<()> {
         columns,
         gb(avail),
         entente_core::group(fits as f64)
-    )
+    )))
 }
 
 #[cfg(test)]

@@ -1,0 +1,376 @@
+//! Screening results as the bytes `entente screen` writes (and `entente serve` answers with): a table for people,
+//! JSON and CSV for machines, each carrying the audit trail (lists with their SHA-256 and dates, skipped files,
+//! country policy, inputs, threshold, algorithm, version, run time). The screening table has its own layout (a
+//! block per party), so it is written here rather than through [`crate::Doc`].
+//!
+//! Every text that came from a list or an input goes through [`safe`] (table, CSV) or [`json_safe`] (JSON):
+//! escape sequences and bidirectional overrides never reach a terminal raw.
+
+use entente_screen::audit::Audit;
+use entente_screen::model::IdKind;
+use entente_screen::screen::ScreenedParty;
+use std::fmt::Write as _;
+
+/// Output format of `entente screen`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// True for characters that must not reach a terminal raw: C0/C1 controls, DEL (escape sequences start with ESC
+/// or C1 CSI) and bidirectional overrides that reorder what is displayed.
+fn dangerous(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text safe to print: dangerous characters become visible `\u{..}` escapes.
+pub fn safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(dangerous) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars().map(|c| if dangerous(c) { format!("\\u{{{:x}}}", c as u32) } else { c.to_string() }).collect(),
+    )
+}
+
+/// JSON text with every dangerous character written as a `\uXXXX` escape (serde_json escapes C0 controls but
+/// writes DEL, C1 and bidi controls raw); the JSON value is unchanged.
+pub fn json_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if dangerous(c) && !c.is_ascii_control() || c == '\u{7f}' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Pretty JSON with sorted keys, terminal-safe, and a final newline.
+pub(crate) fn json_text<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    let value = serde_json::to_value(v)
+        .map(entente_screen::audit::sorted_keys)
+        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }));
+    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    let mut out = json_safe(&text);
+    out.push('\n');
+    out
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// How a screened party is shown: agents by BIC and name.
+fn who(r: &ScreenedParty) -> String {
+    let name = truncate(&r.query.name, 60);
+    if r.role == "name" {
+        return format!("{:?}", safe(&name));
+    }
+    let mut s = format!("{} [{}]", safe(&r.reference), safe(&r.role));
+    if r.role.contains("agent") {
+        if let Some(b) = r.query.identifiers.iter().find(|i| i.kind == IdKind::Bic) {
+            s.push_str(&format!(" BIC {}", safe(&b.value)));
+        }
+        if let Some(b) = r.query.identifiers.iter().find(|i| i.kind != IdKind::Bic) {
+            s.push_str(&format!(" {} {}", b.kind, safe(&b.value)));
+        }
+    }
+    if !name.is_empty() {
+        s.push_str(&format!(" {:?}", safe(&name)));
+    } else if !r.role.contains("agent") {
+        if let Some(f) = r.fields.first() {
+            s.push_str(&format!(" {}", safe(&f.value)));
+        }
+    }
+    if let Some(a) = &r.amount {
+        s.push_str(&format!("  ({} {})", safe(&a.value), safe(&a.currency)));
+    }
+    s
+}
+
+/// Appends a line to a `String` (writing to memory cannot fail).
+macro_rules! put {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// Renders screening results with their audit trail. `all_rows` also shows parties without alerts (table, CSV).
+pub fn render(fmt: Format, results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
+    match fmt {
+        Format::Json => json(results, audit),
+        Format::Csv => csv(results, audit, all_rows),
+        Format::Table => table(results, audit, all_rows),
+    }
+}
+
+/// `{"audit": …, "results": […]}`.
+pub fn json(results: &[ScreenedParty], audit: &Audit) -> String {
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        audit: &'a Audit,
+        results: &'a [ScreenedParty],
+    }
+    json_text(&Out { audit, results })
+}
+
+/// One row per hit, policy alert and note (and, with `all_rows`, per party without alerts), then the audit rows:
+/// every list, skipped file and warning.
+pub fn csv(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "row",
+        "role",
+        "query",
+        "score",
+        "entity_id",
+        "list",
+        "schema",
+        "matched_name",
+        "caption",
+        "programs",
+        "explanation",
+        "field",
+        "amount",
+        "currency",
+        "list_source",
+        "list_published",
+        "list_sha256",
+        "threshold",
+        "algorithm",
+        "version",
+        "run_at",
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let threshold = format!("{:.2}", audit.threshold);
+    let tail = |src: &str, publ: &str, sha: &str| -> Vec<String> {
+        vec![
+            src.to_string(),
+            publ.to_string(),
+            sha.to_string(),
+            threshold.clone(),
+            audit.algorithm.clone(),
+            format!("{} {}", audit.tool, audit.version),
+            audit.run_at.clone(),
+        ]
+    };
+    for r in results {
+        let (amount, currency) = r.amount.as_ref().map(|a| (a.value.clone(), a.currency.clone())).unwrap_or_default();
+        let base =
+            |score: String| -> Vec<String> { vec![r.reference.clone(), r.role.clone(), r.query.name.clone(), score] };
+        if !r.alerts() && all_rows {
+            let mut rec = base(String::new());
+            rec.extend(vec![String::new(); 7]);
+            rec.extend([String::new(), amount.clone(), currency.clone()]);
+            rec.extend(tail("", "", ""));
+            rows.push(rec);
+        }
+        if let Some(n) = &r.note {
+            let mut rec = base(String::new());
+            rec.extend(["".into(), "".into(), "".into(), "".into(), "".into(), "".into(), n.clone()]);
+            rec.extend([String::new(), amount.clone(), currency.clone()]);
+            rec.extend(tail("", "", ""));
+            rows.push(rec);
+        }
+        for j in &r.jurisdiction {
+            // Policy alerts have no name-match score: the score column stays empty.
+            let mut rec = base(String::new());
+            rec.extend([
+                format!("policy:{}", j.jurisdiction),
+                "country-policy".into(),
+                "Jurisdiction".into(),
+                j.value.clone(),
+                j.name.clone(),
+                String::new(),
+                format!("{}: {}", j.evidence, j.reason),
+                j.field.clone(),
+                amount.clone(),
+                currency.clone(),
+            ]);
+            let (src, sha) = audit.policy.as_ref().map(|p| (p.source.clone(), p.sha256.clone())).unwrap_or_default();
+            rec.extend(tail(&src, "", &sha));
+            rows.push(rec);
+        }
+        for h in &r.hits {
+            let mut rec = base(format!("{:.3}", h.score));
+            rec.extend([
+                h.entity_id.clone(),
+                h.list.clone(),
+                h.schema.to_string(),
+                h.matched_name.clone(),
+                h.caption.clone(),
+                h.programs.join("; "),
+                h.explanation.clone(),
+                h.matched_fields.join("; "),
+                amount.clone(),
+                currency.clone(),
+            ]);
+            let sha = h
+                .list_index
+                .and_then(|i| audit.lists.get(i))
+                .map(|l| l.files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default();
+            rec.extend(tail(&h.list_source, h.list_published.as_deref().unwrap_or(""), &sha));
+            rows.push(rec);
+        }
+    }
+    // Audit rows: every list, skipped file and warning, so that a file without hits still says what it was
+    // screened against.
+    let blank = |n: usize| vec![String::new(); n];
+    for l in &audit.lists {
+        let mut rec = vec!["audit".into(), "list".into(), String::new(), String::new(), String::new(), l.list.clone()];
+        rec.extend(blank(4));
+        rec.push(format!("{} entities, {}", l.entities, l.authority));
+        rec.extend(blank(3));
+        let sha = l.files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>().join(" ");
+        rec.extend(tail(&l.source, l.published_iso.as_deref().or(l.published.as_deref()).unwrap_or(""), &sha));
+        rows.push(rec);
+    }
+    for (role, text) in audit
+        .skipped
+        .iter()
+        .map(|s| ("skipped", format!("{}: {}", s.path, s.reason)))
+        .chain(audit.warnings.iter().map(|x| ("warning", x.clone())))
+    {
+        let mut rec = vec!["audit".into(), role.into()];
+        rec.extend(blank(8));
+        rec.push(text);
+        rec.extend(blank(3));
+        rec.extend(tail("", "", ""));
+        rows.push(rec);
+    }
+    // Writing records to memory cannot fail; the records are built above so that this is the only write.
+    let _ = w.write_record(header);
+    for rec in rows {
+        let _ = w.write_record(rec.iter().map(|f| safe(f).into_owned()));
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A block per party that alerts (or every party with `all_rows`), then the audit footer.
+pub fn table(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
+    let mut out = String::new();
+    let mut any = false;
+    for r in results {
+        if !r.alerts() {
+            if all_rows {
+                put!(out, "{}: no match", who(r));
+            }
+            continue;
+        }
+        any = true;
+        put!(out, "{}", who(r));
+        if let Some(n) = &r.note {
+            put!(out, "  !!    {}", safe(n));
+        }
+        for j in &r.jurisdiction {
+            put!(
+                out,
+                "  POLICY {:<16} {}: {} in {} = {:?}",
+                j.jurisdiction,
+                safe(&j.name),
+                j.evidence,
+                safe(&j.field),
+                safe(&truncate(&j.value, 60))
+            );
+            put!(out, "        {}", safe(&j.reason));
+        }
+        for h in &r.hits {
+            put!(
+                out,
+                "  {:.2}  {:<18} {} {}  [{}]",
+                h.score,
+                safe(&truncate(&h.entity_id, 18)),
+                h.schema,
+                safe(&truncate(&h.caption, 50)),
+                safe(&truncate(&h.programs.join(", "), 40))
+            );
+            put!(out, "        {}", safe(&h.explanation));
+            put!(out, "        matched {}", safe(&h.matched_fields.join(", ")));
+        }
+    }
+    if !any {
+        put!(out, "no matches at or above the threshold");
+    }
+    footer(audit, &mut out);
+    out
+}
+
+/// The table's audit footer.
+pub fn footer(audit: &Audit, out: &mut String) {
+    put!(out, "--");
+    put!(
+        out,
+        "screened by {} {} at {} — threshold {:.2}, algorithm {}",
+        audit.tool,
+        audit.version,
+        audit.run_at,
+        audit.threshold,
+        audit.algorithm
+    );
+    if let Some(s) = &audit.snapshot {
+        put!(out, "list snapshot {} (fetched {})", safe(&s.id), safe(&s.fetched_at));
+    }
+    put!(out, "lists ({}):", audit.lists.len());
+    for l in &audit.lists {
+        put!(
+            out,
+            "  {:<9} {} entities, published {}, {}",
+            l.list,
+            l.entities,
+            safe(l.published_iso.as_deref().or(l.published.as_deref()).unwrap_or("(no date in file)")),
+            safe(&l.authority)
+        );
+        for f in &l.files {
+            put!(out, "            {}  sha256 {}", safe(&f.path), f.sha256);
+        }
+    }
+    if let Some(p) = &audit.policy {
+        put!(out, "country policy: {} sha256 {} ({})", safe(&p.source), p.sha256, p.jurisdictions.join(", "));
+    }
+    for i in &audit.inputs {
+        put!(out, "input: {}  sha256 {}", safe(&i.path), i.sha256);
+    }
+    for s in &audit.skipped {
+        put!(out, "skipped: {} — {}", safe(&s.path), safe(&s.reason));
+    }
+    for w in &audit.warnings {
+        put!(out, "warning: {}", safe(w));
+    }
+}
+
+/// What a run says on standard error before its results: each warning and skipped file, one line each.
+pub fn notices(audit: &Audit) -> String {
+    let mut out = String::new();
+    for w in &audit.warnings {
+        put!(out, "warning: {}", safe(w));
+    }
+    for s in &audit.skipped {
+        put!(out, "skipped: {} — {}", safe(&s.path), safe(&s.reason));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_escapes_controls_and_bidi_overrides() {
+        assert_eq!(safe("a\u{1b}[31mb\u{202e}c"), "a\\u{1b}[31mb\\u{202e}c");
+        assert!(matches!(safe("plain Ри"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(json_safe("\"x\u{9b}\u{7f}\""), "\"x\\u009b\\u007f\"");
+    }
+}
