@@ -48,15 +48,9 @@ pub fn assess(ds: &Dataset, req: &AssessRequest, progress: &dyn Progress) -> Res
     let mut assessment = if spec.samples > entente_engine::DEFAULT_SAMPLES {
         // Above the default the run is streamed: the very same figures, in memory that does not grow with the
         // sample count (see entente_engine::stream).
-        let a = entente_engine::assess_streaming(
-            ds,
-            plan,
-            spec.samples,
-            spec.seed,
-            &req.quantiles,
-            per_option,
-            &|n| progress.inc(n),
-        )
+        let a = entente_engine::assess_streaming(ds, plan, spec.samples, spec.seed, &req.quantiles, per_option, &|n| {
+            progress.inc(n)
+        })
         .map_err(Error::engine);
         progress.finish();
         a?
