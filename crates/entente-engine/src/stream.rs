@@ -89,8 +89,19 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Self {
         // 8 chunks (131,072 draws at most) of pilot: at 1M samples a bracket keeps about 2 % of the draws, at 20M
-        // about 1.7 %; 16M kept draws (128 MB) reach to about 20M samples on the default dataset.
-        Tuning { pilot_chunks: 8, window: 8, sigmas: 6.0, budget: 16 << 20 }
+        // about 1.7 %. The budget of 32M kept draws (256 MB) reaches to about 40M samples on the default dataset;
+        // larger runs are drawn twice, in less memory.
+        Tuning { pilot_chunks: 8, window: 8, sigmas: 6.0, budget: 32 << 20 }
+    }
+}
+
+impl Tuning {
+    /// Bytes a streamed run holds at most for `columns` summarised columns, whatever its sample count: its
+    /// window of chunks (with the ratio's column), the draws kept inside brackets, and the brackets' histograms
+    /// and the pilot's copies (a few megabytes). The plan, the dataset and the binary come on top.
+    pub fn bound_bytes(&self, columns: usize) -> f64 {
+        let window = self.pilot_chunks.max(self.window) * (columns + 1) * CHUNK * 8;
+        (window + self.budget * 8) as f64 + 16e6
     }
 }
 
