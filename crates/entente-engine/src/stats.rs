@@ -359,6 +359,23 @@ mod tests {
         assert_eq!((m.min, m.max), (x[0], x[x.len() - 1]));
     }
 
+    /// Fed in pieces of any length, the accumulator makes the very sums of one pass: bit-identical moments.
+    #[test]
+    fn moments_fed_in_pieces_are_bit_identical() {
+        let x: Vec<f64> = (0..20_011).map(|i| ((i * 7919) % 10_007) as f64 * 1.37 + 1e9).collect();
+        let want = moments(&x);
+        for piece in [1, 3, 7, 8, 9, 4095, 4096, 16_384] {
+            let mut acc = MomentsAcc::new(x.len(), &x);
+            x.chunks(piece).for_each(|c| acc.push(c));
+            let got = acc.finish();
+            assert_eq!(
+                (got.min, got.max, got.mean.to_bits(), got.sd.to_bits()),
+                (want.min, want.max, want.mean.to_bits(), want.sd.to_bits()),
+                "pieces of {piece}"
+            );
+        }
+    }
+
     #[test]
     fn type7_quantiles_match_numpy() {
         // numpy.quantile([1, 2, 3, 4, 10], [0, .05, .25, .5, .9, 1]) = [1, 1.2, 2, 3, 7.6, 10]

@@ -206,3 +206,18 @@ fn streamed_quantiles_of_a_lognormal_match_the_closed_form() {
     assert!((f.summary.mean - mean).abs() < 5.0 * f.summary.se_mean, "{} vs {mean}", f.summary.mean);
     assert_eq!(f.summary.quantiles.len(), 7);
 }
+
+/// Windows are drawn in parallel: the streamed figures do not depend on the number of threads.
+#[test]
+fn streamed_figures_do_not_depend_on_the_thread_count() {
+    let ds = awkward();
+    let json = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let plan = Plan::new(&ds, &PlanOptions::default()).unwrap();
+            let a = assess_streaming(&ds, plan, 12 * CHUNK + 7, 5, &[0.3], 500, &|_| {}).unwrap();
+            serde_json::to_string(&a).unwrap()
+        })
+    };
+    assert_eq!(json(1), json(3));
+}
