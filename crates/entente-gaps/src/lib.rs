@@ -23,6 +23,7 @@ use entente_core::Dataset;
 use entente_data::actors::{Actor, ActorKind};
 use entente_screen::index::Index;
 use entente_screen::lists::{LoadOptions, Loaded, OfacPart, ParsedList};
+use entente_screen::model::Schema;
 use matrix::{Cell, Status};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -161,34 +162,57 @@ const STOP: &[&str] = &[
     "otvetstvennostyu",
 ];
 
+/// A blocking key of the pre-filter: a word's first four (or only three) letters, zero-padded.
+type Key = [u8; 4];
+
 /// Blocking keys of a name for the pre-filter: Latin transliteration (any script), lower-case words, each word
 /// of 3 letters as it is and each longer word by its first four letters (spelling variants keep their stem:
 /// OBORONLOGISTICS / OBORONLOGISTIKA, MIKHEICHIK / MIKHEYCHIK).
-fn name_keys(name: &str, out: &mut Vec<String>) {
-    let ascii = any_ascii::any_ascii(name).to_lowercase();
+fn name_keys(name: &str, out: &mut Vec<Key>) {
+    let translit;
+    let ascii = if name.is_ascii() {
+        name
+    } else {
+        translit = any_ascii::any_ascii(name);
+        translit.as_str()
+    };
     for w in ascii.split(|c: char| !c.is_ascii_alphanumeric()) {
-        if w.len() < 3 || STOP.contains(&w) {
+        if w.len() < 3 || STOP.iter().any(|s| s.eq_ignore_ascii_case(w)) {
             continue;
         }
-        out.push(w.chars().take(4).collect());
+        let mut k = [0u8; 4];
+        for (d, c) in k.iter_mut().zip(w.bytes()) {
+            *d = c.to_ascii_lowercase();
+        }
+        out.push(k);
     }
 }
 
-/// Keeps, of each list, the entities that share an identifier or a name key with some actor, so that the index
-/// (whose cost is preparing every name) is built over hundreds of entries instead of tens of thousands. The
-/// screener then scores them exactly as it would in the full index: an entity the pre-filter drops has no word
-/// stem in common with any actor name, which no name score of 0.88 survives. Fills `bounds` with the cumulative
-/// entity counts of the kept lists (entity index → list index).
+/// Keeps, of each list, the entities that share an identifier with some actor, or a name key with some actor
+/// whose kind can be compared with the entity's schema (a person's name never matches a vessel's: the screener
+/// does not compare them), so that the index (whose cost is preparing every name) is built over hundreds of
+/// entries instead of tens of thousands. The screener then scores them exactly as it would in the full index:
+/// an entity the pre-filter drops has no word stem in common with any actor name of a comparable kind, which no
+/// name score of 0.88 survives. Fills `bounds` with the cumulative entity counts of the kept lists (entity index
+/// → list index).
 fn prefilter(lists: Vec<ParsedList>, actors: &[Actor], bounds: &mut Vec<usize>) -> Vec<ParsedList> {
-    use std::collections::HashSet;
-    let mut keys: HashSet<String> = HashSet::new();
+    use std::collections::{HashMap, HashSet};
+    // Name keys per actor schema.
+    let mut keys: HashMap<Key, Vec<Schema>> = HashMap::new();
     let mut buf = Vec::new();
     for a in actors {
+        let schema = matrix::schema_of(a.kind);
         for n in std::iter::once(&a.name).chain(&a.aliases) {
+            buf.clear();
             name_keys(n, &mut buf);
+            for k in &buf {
+                let v = keys.entry(*k).or_default();
+                if !v.contains(&schema) {
+                    v.push(schema);
+                }
+            }
         }
     }
-    keys.extend(buf.drain(..));
     let ids: HashSet<String> = actors
         .iter()
         .flat_map(matrix::actor_identifiers)
@@ -206,7 +230,7 @@ fn prefilter(lists: Vec<ParsedList>, actors: &[Actor], bounds: &mut Vec<usize>) 
                 e.names.iter().any(|n| {
                     buf.clear();
                     name_keys(&n.value, &mut buf);
-                    buf.iter().any(|k| keys.contains(k))
+                    buf.iter().any(|k| keys.get(k).is_some_and(|ss| ss.iter().any(|s| s.compatible(e.schema))))
                 })
             });
             l

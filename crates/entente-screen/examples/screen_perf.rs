@@ -6,7 +6,24 @@
 //! Python side can time nomenklatura scoring the very same pairs.
 //!
 //! Usage: screen_perf QUERIES.txt CANDIDATES_OUT.csv SAMPLE LIST_PATH...
-use entente_screen::index::{Index, Query, SearchOptions};
+//!
+//! Profile mode, for instruction counts under callgrind (repeatable where
+//! wall-clock time on a shared machine is not):
+//!
+//! screen_perf --profile QUERIES.txt RESULTS_OUT.tsv THRESHOLD LIMIT LIST_PATH...
+//!
+//! screens every query once, single-threaded, inside [`screen_all`] (collect
+//! only that function: `valgrind --tool=callgrind --collect-atstart=no
+//! --toggle-collect=screen_perf::screen_all ...`), and writes every hit
+//! (query, entity, score, name score, matched name, explanation) so two
+//! builds can be checked to give identical results.
+//!
+//! screen_perf --prepared QUERIES.txt OUT.txt LIST_PATH...
+//!
+//! writes every list name and query prepared as a person and as an
+//! organisation name (`{:?}` of [`entente_screen::normalize::prepare`]), to
+//! check that a change to normalisation keeps every prepared name.
+use entente_screen::index::{Hit, Index, Query, Scratch, SearchOptions};
 use std::io::Write;
 use std::time::Instant;
 
@@ -21,8 +38,65 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Screens every query once; the function callgrind collects in profile mode.
+#[inline(never)]
+fn screen_all(index: &Index, qs: &[Query], opts: &SearchOptions, scratch: &mut Scratch) -> Vec<Vec<Hit>> {
+    qs.iter().map(|q| index.search(q, opts, scratch)).collect()
+}
+
+fn profile(args: &[String]) -> anyhow::Result<()> {
+    let queries: Vec<String> =
+        std::fs::read_to_string(&args[2])?.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    let threshold: f32 = args[4].parse()?;
+    let limit: usize = args[5].parse()?;
+    let paths: Vec<std::path::PathBuf> = args[6..].iter().map(Into::into).collect();
+    let index = Index::build(entente_screen::lists::load_paths(&paths)?);
+    let opts = SearchOptions { threshold, limit, ..Default::default() };
+    let qs: Vec<Query> = queries.iter().map(|n| Query { name: n.clone(), ..Default::default() }).collect();
+    let mut scratch = index.scratch();
+    let results = screen_all(&index, &qs, &opts, &mut scratch);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&args[3])?);
+    let mut hits = 0usize;
+    for (i, r) in results.iter().enumerate() {
+        for h in r {
+            hits += 1;
+            writeln!(
+                f,
+                "{i}\t{}\t{}\t{}\t{}\t{}",
+                index.entities[h.entity].id, h.score, h.name_score, h.matched_name, h.explanation
+            )?;
+        }
+    }
+    println!("{} queries, {} hits, {} names", qs.len(), hits, index.name_count());
+    Ok(())
+}
+
+fn prepared(args: &[String]) -> anyhow::Result<()> {
+    use entente_screen::normalize::prepare;
+    let queries = std::fs::read_to_string(&args[2])?;
+    let paths: Vec<std::path::PathBuf> = args[4..].iter().map(Into::into).collect();
+    let lists = entente_screen::lists::load_paths(&paths)?;
+    let names = lists.iter().flat_map(|l| &l.entities).flat_map(|e| &e.names).map(|n| n.value.as_str());
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&args[3])?);
+    let mut n = 0usize;
+    for name in names.chain(queries.lines()) {
+        let both = (prepare(name, true), prepare(name, false));
+        anyhow::ensure!(entente_screen::normalize::prepare_both(name) == both, "prepare_both differs on {name:?}");
+        writeln!(f, "{name}\n{:?}\n{:?}", both.0, both.1)?;
+        n += 1;
+    }
+    println!("{n} names prepared");
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--profile") {
+        return profile(&args);
+    }
+    if args.get(1).map(String::as_str) == Some("--prepared") {
+        return prepared(&args);
+    }
     let queries: Vec<String> =
         std::fs::read_to_string(&args[1])?.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     let cand_out = &args[2];

@@ -47,14 +47,23 @@ pub fn to_code(s: &str) -> String {
     if cleaned.len() == 2 && cleaned.chars().all(|c| c.is_ascii_alphabetic()) {
         return cleaned;
     }
-    for entry in TABLE.split('|') {
-        if let Some((code, name)) = entry.split_once(':') {
-            if name == cleaned {
-                return code.to_string();
-            }
-        }
+    match names().get(cleaned.as_str()) {
+        Some(code) => code.to_string(),
+        None => cleaned,
     }
-    cleaned
+}
+
+/// The table as a map from name to code (the first entry of a name wins), built once.
+fn names() -> &'static std::collections::HashMap<&'static str, &'static str> {
+    static NAMES: std::sync::OnceLock<std::collections::HashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for (code, name) in TABLE.split('|').filter_map(|e| e.split_once(':')) {
+            m.entry(name).or_insert(code);
+        }
+        m
+    })
 }
 
 #[cfg(test)]

@@ -102,10 +102,16 @@ impl Default for SearchOptions {
 
 /// Per-thread scratch buffers so a search allocates little.
 pub struct Scratch {
-    acc: Vec<f32>,
-    mark: Vec<u32>,
+    /// Per list name: blocking evidence accumulated for the current query,
+    /// and the last token set that added to it (an epoch).
+    acc: Vec<(f32, u32)>,
     touched: Vec<u32>,
     epoch: u32,
+    /// The query's blocking keys, and per token set its weight and range
+    /// of `keys`.
+    keys: Vec<u64>,
+    sets: Vec<(f32, usize, usize)>,
+    cands: Vec<(f32, u32)>,
 }
 
 fn key(tag: u8, s: &str) -> u64 {
@@ -258,83 +264,99 @@ impl Index {
 
     /// Fresh scratch buffers for [`Index::search`].
     pub fn scratch(&self) -> Scratch {
-        Scratch { acc: vec![0.0; self.names.len()], mark: vec![0; self.names.len()], touched: Vec::new(), epoch: 0 }
+        Scratch {
+            acc: vec![(0.0, 0); self.names.len()],
+            touched: Vec::new(),
+            epoch: 0,
+            keys: Vec::new(),
+            sets: Vec::new(),
+            cands: Vec::new(),
+        }
     }
 
     /// Candidate list-name indices for a prepared query, best-blocked first.
     fn candidates(&self, qs: &[&PreparedName], scratch: &mut Scratch) -> Vec<u32> {
-        scratch.touched.clear();
-        let mut keys = Vec::new();
-        let mut token_sets: Vec<(f32, Vec<u64>)> = Vec::new();
+        let Scratch { acc, touched, epoch, keys, sets, cands } = scratch;
+        touched.clear();
+        keys.clear();
+        sets.clear();
+        // Token sets: a token's primary keys at its weight (once per distinct
+        // key set), its secondary keys at half, each form's whole-name keys at 1.
         for q in qs {
             for t in &q.tokens {
-                keys.clear();
-                primary_keys(t, &mut keys);
-                if token_sets.iter().any(|(_, k)| k == &keys) {
+                let start = keys.len();
+                primary_keys(t, keys);
+                let new = &keys[start..];
+                if sets.iter().any(|&(_, a, b)| &keys[a..b] == new) {
+                    keys.truncate(start);
                     continue;
                 }
                 let w = t.weight().max(0.1);
-                token_sets.push((w, keys.clone()));
-                keys.clear();
-                secondary_keys(t, &mut keys);
-                if !keys.is_empty() {
-                    token_sets.push((0.5 * w, keys.clone()));
+                sets.push((w, start, keys.len()));
+                let start = keys.len();
+                secondary_keys(t, keys);
+                if keys.len() > start {
+                    sets.push((0.5 * w, start, keys.len()));
                 }
             }
-            let mut nk = Vec::new();
-            name_keys(q, &mut nk);
-            token_sets.push((1.0, nk));
+            let start = keys.len();
+            name_keys(q, keys);
+            sets.push((1.0, start, keys.len()));
         }
-        let any_specific = token_sets.iter().any(|(_, ks)| {
-            ks.iter().any(|k| self.postings.get(k).map(|p| p.len() <= self.generic_limit).unwrap_or(false))
-        });
-        for (w, ks) in &token_sets {
-            scratch.epoch = scratch.epoch.wrapping_add(1);
-            if scratch.epoch == 0 {
-                scratch.mark.iter_mut().for_each(|m| *m = 0);
-                scratch.epoch = 1;
+        let any_specific = keys.iter().any(|k| self.postings.get(k).is_some_and(|p| p.len() <= self.generic_limit));
+        let mut top = 0.0f32;
+        for &(w, a, b) in sets.iter() {
+            *epoch = epoch.wrapping_add(1);
+            if *epoch == 0 {
+                acc.iter_mut().for_each(|m| m.1 = 0);
+                *epoch = 1;
             }
-            let epoch = scratch.epoch;
-            for k in ks {
+            let e = *epoch;
+            for k in &keys[a..b] {
                 let Some(p) = self.postings.get(k) else { continue };
                 if p.len() > self.generic_limit && any_specific {
                     continue;
                 }
                 let p = if p.len() > 4 * self.generic_limit { &p[..4 * self.generic_limit] } else { &p[..] };
                 for &n in p {
-                    let n = n as usize;
-                    if scratch.mark[n] == epoch {
+                    let slot = &mut acc[n as usize];
+                    if slot.1 == e {
                         continue;
                     }
-                    scratch.mark[n] = epoch;
-                    if scratch.acc[n] == 0.0 {
-                        scratch.touched.push(n as u32);
+                    slot.1 = e;
+                    if slot.0 == 0.0 {
+                        touched.push(n);
                     }
-                    scratch.acc[n] += *w;
+                    slot.0 += w;
+                    // (Sums of positive weights: no NaN, so this is f32::max.)
+                    if slot.0 > top {
+                        top = slot.0;
+                    }
                 }
             }
         }
-        let mut cands: Vec<(f32, u32)> = scratch.touched.iter().map(|&n| (scratch.acc[n as usize], n)).collect();
-        for &n in &scratch.touched {
-            scratch.acc[n as usize] = 0.0;
-        }
         // Names that share much less blocking evidence than the best-blocked
         // name cannot outscore it by much; dropping them halves the work.
-        let top = cands.iter().map(|c| c.0).fold(0.0f32, f32::max);
-        cands.retain(|c| c.0 >= 0.5 * top);
+        cands.clear();
+        for &n in touched.iter() {
+            let a = std::mem::take(&mut acc[n as usize].0);
+            if a >= 0.5 * top {
+                cands.push((a, n));
+            }
+        }
         if cands.len() > MAX_CANDIDATES {
             cands.select_nth_unstable_by(MAX_CANDIDATES, |a, b| {
                 b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal)
             });
             cands.truncate(MAX_CANDIDATES);
         }
-        cands.into_iter().map(|(_, n)| n).collect()
+        cands.iter().map(|&(_, n)| n).collect()
     }
 
     /// The query name prepared as a person name and as an organisation
     /// name; which one is compared depends on each candidate's schema.
     fn query_forms(q: &Query) -> (PreparedName, PreparedName) {
-        (prepare(&q.name, true), prepare(&q.name, false))
+        crate::normalize::prepare_both(&q.name)
     }
 
     /// The forms used for blocking: both unless the query's schema is known.

@@ -195,42 +195,100 @@ const CYR_FINALS: &[(&str, u8)] = &[
     ("", F_NONE),
 ];
 
+/// A table of syllable pieces with, for every byte, the pieces that may
+/// start with it (bit `k` = entry `k`; empty pieces match anywhere, also at
+/// the end of the word), so a parse tries only pieces that can match, in
+/// table order.
+struct Pieces {
+    table: &'static [(&'static str, u8)],
+    first: [u32; 256],
+    at_end: u32,
+}
+
+impl Pieces {
+    fn new(table: &'static [(&'static str, u8)]) -> Pieces {
+        assert!(table.len() <= 32, "piece tables fit a u32 mask");
+        let mut first = [0u32; 256];
+        let mut at_end = 0u32;
+        for (k, (p, _)) in table.iter().enumerate() {
+            match p.as_bytes().first() {
+                Some(&b) => first[b as usize] |= 1 << k,
+                None => {
+                    at_end |= 1 << k;
+                    first.iter_mut().for_each(|m| *m |= 1 << k);
+                }
+            }
+        }
+        Pieces { table, first, at_end }
+    }
+
+    /// Mask of the entries that may match at the start of `rest`.
+    fn candidates(&self, rest: &[u8]) -> u32 {
+        rest.first().map_or(self.at_end, |&b| self.first[b as usize])
+    }
+}
+
+/// The (initials, vowels, finals) piece tables of one script.
+struct Script {
+    inis: Pieces,
+    vows: Pieces,
+    fins: Pieces,
+}
+
+fn latin() -> &'static Script {
+    static S: std::sync::OnceLock<Script> = std::sync::OnceLock::new();
+    S.get_or_init(|| Script {
+        inis: Pieces::new(LATIN_INITIALS),
+        vows: Pieces::new(LATIN_VOWELS),
+        fins: Pieces::new(LATIN_FINALS),
+    })
+}
+
+fn cyrillic() -> &'static Script {
+    static S: std::sync::OnceLock<Script> = std::sync::OnceLock::new();
+    S.get_or_init(|| Script {
+        inis: Pieces::new(CYR_INITIALS),
+        vows: Pieces::new(CYR_VOWELS),
+        fins: Pieces::new(CYR_FINALS),
+    })
+}
+
 /// Parses `word` (lower case) into syllables with the given tables: fewest
 /// syllables wins; on ties the earlier syllable takes the longer final.
-fn parse(word: &str, inis: &[(&str, u8)], vows: &[(&str, u8)], fins: &[(&str, u8)]) -> Option<Vec<Syl>> {
+fn parse(word: &str, script: &Script) -> Option<Vec<Syl>> {
     let n = word.len();
     if n == 0 || n > 48 {
         return None;
     }
+    let bytes = word.as_bytes();
     // best[i] = (syllable count, first syllable, next position) from byte i.
-    let mut best: Vec<Option<(u8, Syl, usize)>> = vec![None; n + 1];
+    let mut best: [Option<(u8, Syl, usize)>; 49] = [None; 49];
     best[n] = Some((0, [0; 3], n));
+    // The pieces matching at `rest` that the table offers, in table order:
+    // (the rest after the piece, class).
+    fn matches<'a>(p: &'a Pieces, rest: &'a [u8]) -> impl Iterator<Item = (&'a [u8], u8)> + 'a {
+        let mut mask = p.candidates(rest);
+        std::iter::from_fn(move || {
+            while mask != 0 {
+                let k = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                let (piece, class) = p.table[k];
+                if let Some(r) = rest.strip_prefix(piece.as_bytes()) {
+                    return Some((r, class));
+                }
+            }
+            None
+        })
+    }
     for i in (0..n).rev() {
         if !word.is_char_boundary(i) {
             continue;
         }
-        let rest = &word[i..];
+        let rest = &bytes[i..];
         let mut here: Option<(u8, Syl, usize)> = None;
-        // Byte-wise prefix test: the pieces are 1-3 letters, a memcmp call
-        // per test would cost more than the comparison.
-        fn strip<'a>(s: &'a str, p: &str) -> Option<&'a str> {
-            let (sb, pb) = (s.as_bytes(), p.as_bytes());
-            if sb.len() < pb.len() {
-                return None;
-            }
-            for (x, y) in sb.iter().zip(pb) {
-                if x != y {
-                    return None;
-                }
-            }
-            s.get(pb.len()..)
-        }
-        for &(ini, ic) in inis {
-            let Some(r1) = strip(rest, ini) else { continue };
-            for &(v, vc) in vows {
-                let Some(r2) = strip(r1, v) else { continue };
-                for &(f, fc) in fins {
-                    let Some(r3) = strip(r2, f) else { continue };
+        for (r1, ic) in matches(&script.inis, rest) {
+            for (r2, vc) in matches(&script.vows, r1) {
+                for (r3, fc) in matches(&script.fins, r2) {
                     let e = n - r3.len();
                     if let Some((cnt, _, _)) = best[e] {
                         let c = cnt + 1;
@@ -258,7 +316,7 @@ pub fn parse_latin(word: &str) -> Option<Vec<Syl>> {
     if !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return None;
     }
-    parse(word, LATIN_INITIALS, LATIN_VOWELS, LATIN_FINALS)
+    parse(word, latin())
 }
 
 /// Syllables of a Korean name word written in Russian Cyrillic (Kontsevich).
@@ -267,7 +325,7 @@ pub fn parse_cyrillic(word: &str) -> Option<Vec<Syl>> {
     if !w.chars().all(|c| ('\u{0430}'..='\u{044F}').contains(&c) || c == 'ё') {
         return None;
     }
-    parse(&w, CYR_INITIALS, CYR_VOWELS, CYR_FINALS)
+    parse(&w, cyrillic())
 }
 
 fn y_vowel(v: u8) -> bool {
@@ -472,6 +530,103 @@ mod tests {
         assert!(parse_latin("kyomgsu").is_none());
         let c = compare(&parse_latin("yongchol").unwrap(), &parse_latin("yongchok").unwrap()).unwrap();
         assert_eq!(c.hard, 1);
+    }
+
+    /// The table scan the piece masks replaced: every initial, vowel and
+    /// final tried in table order.
+    /// Parses `word` (lower case) into syllables with the given tables: fewest
+    /// syllables wins; on ties the earlier syllable takes the longer final.
+    fn reference(word: &str, inis: &[(&str, u8)], vows: &[(&str, u8)], fins: &[(&str, u8)]) -> Option<Vec<Syl>> {
+        let n = word.len();
+        if n == 0 || n > 48 {
+            return None;
+        }
+        // best[i] = (syllable count, first syllable, next position) from byte i.
+        let mut best: Vec<Option<(u8, Syl, usize)>> = vec![None; n + 1];
+        best[n] = Some((0, [0; 3], n));
+        for i in (0..n).rev() {
+            if !word.is_char_boundary(i) {
+                continue;
+            }
+            let rest = &word[i..];
+            let mut here: Option<(u8, Syl, usize)> = None;
+            // Byte-wise prefix test: the pieces are 1-3 letters, a memcmp call
+            // per test would cost more than the comparison.
+            fn strip<'a>(s: &'a str, p: &str) -> Option<&'a str> {
+                let (sb, pb) = (s.as_bytes(), p.as_bytes());
+                if sb.len() < pb.len() {
+                    return None;
+                }
+                for (x, y) in sb.iter().zip(pb) {
+                    if x != y {
+                        return None;
+                    }
+                }
+                s.get(pb.len()..)
+            }
+            for &(ini, ic) in inis {
+                let Some(r1) = strip(rest, ini) else { continue };
+                for &(v, vc) in vows {
+                    let Some(r2) = strip(r1, v) else { continue };
+                    for &(f, fc) in fins {
+                        let Some(r3) = strip(r2, f) else { continue };
+                        let e = n - r3.len();
+                        if let Some((cnt, _, _)) = best[e] {
+                            let c = cnt + 1;
+                            if here.is_none_or(|h| c < h.0) {
+                                here = Some((c, [ic, vc, fc], e));
+                            }
+                        }
+                    }
+                }
+            }
+            best[i] = here;
+        }
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < n {
+            let (_, s, e) = best[i]?;
+            out.push(s);
+            i = e;
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn piece_masks_parse_as_the_full_table_scan() {
+        let mut words: Vec<String> = Vec::new();
+        for row in SURNAMES {
+            words.extend(row.iter().map(|w| w.to_string()));
+        }
+        words.extend(FAMILY_SYLLABLES.iter().map(|w| w.to_string()));
+        for (a, b) in FAMILY_SYLLABLES.iter().zip(FAMILY_SYLLABLES.iter().rev()) {
+            words.push(format!("{a}{b}"));
+            words.push(format!("{a}{b}{a}"));
+        }
+        words.extend(
+            ["kyongsu", "gyeongsu", "yongchol", "kyomgsu", "vladimir", "smith", "tchol", "kkwaeng", "ng", "", "aaaaa"]
+                .iter()
+                .map(|w| w.to_string()),
+        );
+        // Every string of up to 4 letters over letters that occur in pieces.
+        let alphabet = b"abceghiklmnoprstuwy";
+        let mut frontier = vec![String::new()];
+        for _ in 0..4 {
+            frontier =
+                frontier.iter().flat_map(|w| alphabet.iter().map(move |&c| format!("{w}{}", c as char))).collect();
+            words.extend(frontier.iter().cloned());
+        }
+        let mut parsed = 0;
+        for w in &words {
+            let want = reference(w, LATIN_INITIALS, LATIN_VOWELS, LATIN_FINALS);
+            parsed += usize::from(want.is_some());
+            assert_eq!(parse(w, latin()), want, "{w}");
+        }
+        assert!(parsed > 1000, "{parsed}");
+        for w in ["чхоль", "кёнсу", "соннам", "ким", "чжон", "ыйнъ", "владимир", "пакчхольхо"]
+        {
+            assert_eq!(parse(w, cyrillic()), reference(w, CYR_INITIALS, CYR_VOWELS, CYR_FINALS), "{w}");
+        }
     }
 
     #[test]

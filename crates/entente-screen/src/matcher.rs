@@ -75,6 +75,10 @@ pub fn levenshtein_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
         let d = strsim::levenshtein(&String::from_utf8_lossy(a), &String::from_utf8_lossy(b));
         return (d <= max).then_some(d);
     }
+    if a.iter().chain(b).all(u8::is_ascii_lowercase) {
+        let d = levenshtein_bits(a, b);
+        return (d <= max).then_some(d);
+    }
     let mut r0 = [0u16; 65];
     let mut r1 = [0u16; 65];
     let (mut prev, mut cur) = (&mut r0, &mut r1);
@@ -97,6 +101,39 @@ pub fn levenshtein_within(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
     }
     let d = prev[b.len()] as usize;
     (d <= max).then_some(d)
+}
+
+/// Levenshtein distance of two lower-case ASCII words, `b` of 1-63 letters,
+/// by Myers' bit-parallel algorithm in Hyyrö's formulation: one column of
+/// the distance matrix per machine word, a few word operations per letter
+/// of `a` (what token comparison spends most time on).
+fn levenshtein_bits(a: &[u8], b: &[u8]) -> usize {
+    debug_assert!(!b.is_empty() && b.len() < 64);
+    // Positions of each letter in `b` (a-z map to 1-26).
+    let mut peq = [0u64; 32];
+    for (j, &c) in b.iter().enumerate() {
+        peq[(c & 31) as usize] |= 1 << j;
+    }
+    let last = 1u64 << (b.len() - 1);
+    let (mut pv, mut mv) = (u64::MAX >> (64 - b.len()), 0u64);
+    let mut d = b.len();
+    for &c in a {
+        let eq = peq[(c & 31) as usize];
+        let xv = eq | mv;
+        let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
+        let ph = mv | !(xh | pv);
+        let mh = pv & xh;
+        if ph & last != 0 {
+            d += 1;
+        } else if mh & last != 0 {
+            d -= 1;
+        }
+        let ph = (ph << 1) | 1;
+        let mh = mh << 1;
+        pv = mh | !(xv | ph);
+        mv = ph & xv;
+    }
+    d
 }
 
 /// Similarity of two tokens in [0, 1] and the reason.
@@ -159,23 +196,30 @@ pub enum Slip {
 
 /// See [`Slip`].
 pub fn slip_kind(a: &[u8], b: &[u8]) -> Option<Slip> {
-    if a == b {
-        return None;
+    // Byte loops rather than slice equality: the words are short and most
+    // pairs differ early, where a memcmp call costs more than the compare.
+    fn same(x: &[u8], y: &[u8]) -> bool {
+        x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q)
     }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    // First difference (none: equal, or `short` is a prefix of `long`).
+    let p = short.iter().zip(long).position(|(x, y)| x != y);
     match long.len() - short.len() {
         0 => {
-            let mut diff = (0..a.len()).filter(|&i| a[i] != b[i]);
-            match (diff.next(), diff.next(), diff.next()) {
-                (Some(i), None, None) => neighbours(a[i]).contains(&b[i]).then_some(Slip::Neighbour),
-                (Some(i), Some(j), None) => (j == i + 1 && a[i] == b[j] && a[j] == b[i]).then_some(Slip::Swap),
-                _ => None,
+            let i = p?;
+            if same(&a[i + 1..], &b[i + 1..]) {
+                // Exactly one letter differs.
+                neighbours(a[i]).contains(&b[i]).then_some(Slip::Neighbour)
+            } else {
+                // Exactly two, next to each other and swapped.
+                (i + 1 < a.len() && a[i] == b[i + 1] && a[i + 1] == b[i] && same(&a[i + 2..], &b[i + 2..]))
+                    .then_some(Slip::Swap)
             }
         }
         1 => {
             // One letter dropped or added anywhere.
-            let p = (0..short.len()).find(|&i| short[i] != long[i]).unwrap_or(short.len());
-            (short[p..] == long[p + 1..]).then_some(Slip::Indel)
+            let p = p.unwrap_or(short.len());
+            same(&short[p..], &long[p + 1..]).then_some(Slip::Indel)
         }
         _ => None,
     }
@@ -365,8 +409,9 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     let object = schema.is_object();
     let nq = q.tokens.len();
     let nc = c.tokens.len();
+    let text = |s: &str| if explain { s.to_string() } else { String::new() };
     if nq == 0 || nc == 0 {
-        return NameMatch { score: 0.0, explanation: "no comparable name tokens".into() };
+        return NameMatch { score: 0.0, explanation: text("no comparable name tokens") };
     }
     let abjad = q.abjad != c.abjad;
     // Korean context: both names read as Korean, one word of either side may
@@ -377,14 +422,50 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
         let ok = q.joined == c.joined;
         return NameMatch {
             score: if ok { 1.0 } else { 0.0 },
-            explanation: if ok { format!("short name '{}' identical", q.ascii) } else { "short name differs".into() },
+            explanation: if !explain {
+                String::new()
+            } else if ok {
+                format!("short name '{}' identical", q.ascii)
+            } else {
+                "short name differs".into()
+            },
         };
     }
     // Candidate pairs.
     if nq > 32 || nc > 32 {
-        return NameMatch { score: 0.0, explanation: "name too long to compare".into() };
+        return NameMatch { score: 0.0, explanation: text("name too long to compare") };
     }
-    let mut pairs: Vec<(f32, usize, usize, Reason)> = Vec::new();
+    // Scratch buffers reused across calls: this runs for every candidate.
+    thread_local! {
+        static BUFS: std::cell::RefCell<(Vec<Pair>, Vec<Pair>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    }
+    BUFS.with(|b| {
+        let mut b = b.borrow_mut();
+        let (pairs, matched) = &mut *b;
+        pairs.clear();
+        matched.clear();
+        compare_tokens(q, c, person, object, abjad, korean, explain, pairs, matched)
+    })
+}
+
+/// A paired query token `i` and list token `j`: similarity and reason.
+type Pair = (f32, usize, usize, Reason);
+
+/// The body of [`compare_names_ex`] once the cheap early exits are past.
+#[allow(clippy::too_many_arguments)]
+fn compare_tokens(
+    q: &PreparedName,
+    c: &PreparedName,
+    person: bool,
+    object: bool,
+    abjad: bool,
+    korean: bool,
+    explain: bool,
+    pairs: &mut Vec<Pair>,
+    matched: &mut Vec<Pair>,
+) -> NameMatch {
+    let nq = q.tokens.len();
+    let nc = c.tokens.len();
     for (i, a) in q.tokens.iter().enumerate() {
         for (j, b) in c.tokens.iter().enumerate() {
             let (s, r) = token_sim_ex(a, b, person, object, abjad, korean);
@@ -400,8 +481,7 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     });
     let mut qa = [usize::MAX; 32];
     let mut ca = [usize::MAX; 32];
-    let mut matched: Vec<(f32, usize, usize, Reason)> = Vec::with_capacity(pairs.len().min(nq));
-    for p in pairs {
+    for &p in pairs.iter() {
         if qa[p.1] == usize::MAX && ca[p.2] == usize::MAX {
             qa[p.1] = p.2;
             ca[p.2] = p.1;
@@ -413,12 +493,12 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     let free_q = qa[..nq].iter().filter(|&&x| x == usize::MAX).count();
     let free_c = ca[..nc].iter().filter(|&&x| x == usize::MAX).count();
     if free_q >= 1 && free_c >= 2 {
-        join_split(q, c, &mut qa[..nq], &mut ca[..nc], &mut matched, false, korean);
+        join_split(q, c, &mut qa[..nq], &mut ca[..nc], matched, false, korean);
     }
     let free_q = qa[..nq].iter().filter(|&&x| x == usize::MAX).count();
     let free_c = ca[..nc].iter().filter(|&&x| x == usize::MAX).count();
     if free_c >= 1 && free_q >= 2 {
-        join_split(c, q, &mut ca[..nc], &mut qa[..nq], &mut matched, true, korean);
+        join_split(c, q, &mut ca[..nc], &mut qa[..nq], matched, true, korean);
     }
 
     // Unexplained words on one side only (a middle name, a branch suffix)
@@ -435,7 +515,7 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     let mut num = 0.0f32;
     let mut den = 0.0f32;
     let mut strong = false;
-    for &(s, i, j, _) in &matched {
+    for &(s, i, j, _) in matched.iter() {
         let w = (q.tokens[i].weight() + c.tokens[j].weight()) / 2.0;
         num += s * w;
         den += w;
@@ -444,14 +524,21 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
             strong = true;
         }
     }
+    // Unmatched words are listed only when explaining; the guards below
+    // need only whether there are any.
     let mut unmatched_q = Vec::new();
+    let mut any_extra_q = false;
     for (i, t) in q.tokens.iter().enumerate() {
         if qa[i] == usize::MAX && !is_dup(q, i, &qa) {
             den += t.weight() * k_extra;
-            unmatched_q.push(t.text.as_str());
+            any_extra_q = true;
+            if explain {
+                unmatched_q.push(t.text.as_str());
+            }
         }
     }
     let mut unmatched_c = Vec::new();
+    let mut any_extra_c = false;
     let mut country_extra = false;
     for (j, t) in c.tokens.iter().enumerate() {
         if ca[j] == usize::MAX {
@@ -460,25 +547,36 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
             let country = !person && t.class == TokenClass::Normal && crate::lexicon::is_country(&t.text);
             country_extra |= country;
             den += t.weight() * if country { 1.0 } else { k_extra };
-            unmatched_c.push(t.text.as_str());
+            any_extra_c = true;
+            if explain {
+                unmatched_c.push(t.text.as_str());
+            }
         }
     }
     let mut score = if den > 0.0 { num / den } else { 0.0 };
     let mut notes: Vec<String> = Vec::new();
+    // Notes only matter for the explanation: not even built otherwise.
+    macro_rules! note {
+        ($e:expr) => {
+            if explain {
+                notes.push($e)
+            }
+        };
+    }
     let glyphs = q.tokens.iter().chain(&c.tokens).all(|t| t.glyph.is_some());
     let same_letters = q.joined == c.joined && q.joined.len() >= 5 && !glyphs;
     if same_letters {
         strong = true;
         if score < 0.97 {
             score = 0.97;
-            notes.push("same letters, different spacing".into());
+            note!("same letters, different spacing".into());
         }
     }
     if substitution && explain {
-        notes.push("words differ on both sides".into());
+        note!("words differ on both sides".into());
     }
     if country_extra && explain {
-        notes.push("list name adds a country (another entity of the group)".into());
+        note!("list name adds a country (another entity of the group)".into());
     }
     // Contradicting patronymics: Sergey Viktorovich vs Sergey Borisovich.
     let pat = |n: &PreparedName, assigned: &[usize]| {
@@ -486,22 +584,22 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     };
     if person && pat(q, &qa[..nq]) && pat(c, &ca[..nc]) {
         score *= 0.8;
-        notes.push("patronymics differ ×0.8".into());
+        note!("patronymics differ ×0.8".into());
     }
     if !strong && score > 0.3 {
         score = 0.3;
-        notes.push("only generic words match (capped 0.30)".into());
+        note!("only generic words match (capped 0.30)".into());
     }
     // Common trade words ("crude oil", "cargo freight") identify nobody unless
     // they are the whole name on both sides.
-    if !person && score > 0.7 && (!unmatched_q.is_empty() || !unmatched_c.is_empty()) {
+    if !person && score > 0.7 && (any_extra_q || any_extra_c) {
         let all_common = matched.iter().all(|&(_, i, _, _)| {
             let t = &q.tokens[i];
             t.class != TokenClass::Normal || crate::lexicon::is_common(&t.text)
         });
         if all_common {
             score = 0.7;
-            notes.push("only common trade words match (capped 0.70)".into());
+            note!("only common trade words match (capped 0.70)".into());
         }
     }
     // Name parts: normal tokens plus initials that matched ("Putin V. V.").
@@ -536,11 +634,11 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
         });
         if hit_last && single.titled && single_exact && score < cap {
             score = cap;
-            notes.push("title and family name (0.75)".into());
+            note!("title and family name (0.75)".into());
         }
         if score > cap {
             score = cap;
-            notes.push(if hit_last {
+            note!(if hit_last {
                 "family name only (capped 0.75)".to_string()
             } else {
                 "lone name against a multi-part person name (capped 0.60)".to_string()
@@ -556,17 +654,17 @@ pub fn compare_names_ex(q: &PreparedName, c: &PreparedName, schema: Schema, expl
     let (qnum, cnum) = (nums(q), nums(c));
     if !qnum.is_empty() && !cnum.is_empty() && qnum != cnum {
         score *= 0.5;
-        notes.push(format!("numbers differ ({} vs {}) ×0.5", qnum.join(" "), cnum.join(" ")));
+        note!(format!("numbers differ ({} vs {}) ×0.5", qnum.join(" "), cnum.join(" ")));
     } else if qnum.is_empty() != cnum.is_empty() && !person {
         score *= 0.85;
-        notes.push("number on one side only ×0.85".into());
+        note!("number on one side only ×0.85".into());
     }
     if !q.org_classes.is_empty()
         && !c.org_classes.is_empty()
         && !q.org_classes.iter().any(|a| c.org_classes.iter().any(|b| org_classes_compatible(a, b)))
     {
         score *= 0.9;
-        notes.push(format!("legal forms differ ({} vs {}) ×0.9", q.org_classes.join("/"), c.org_classes.join("/")));
+        note!(format!("legal forms differ ({} vs {}) ×0.9", q.org_classes.join("/"), c.org_classes.join("/")));
     }
     // Word order (for the explanation, and the nasab-order penalty).
     matched.sort_by_key(|m| m.1);
@@ -636,6 +734,11 @@ fn join_split(
     swapped: bool,
     korean: bool,
 ) {
+    // Skeleton lengths of `b` (at most 32 tokens, see compare_names_ex).
+    let mut blen = [0usize; 32];
+    for (l, t) in blen.iter_mut().zip(&b.tokens) {
+        *l = t.skel.len();
+    }
     for i in 0..a.tokens.len() {
         if aa[i] != usize::MAX {
             continue;
@@ -643,35 +746,46 @@ fn join_split(
         let s = a.tokens[i].skel.as_str();
         'span: for k in 2..=3usize {
             for j in 0..b.tokens.len().saturating_sub(k - 1) {
-                if (j..j + k).any(|x| ba[x] != usize::MAX) {
-                    continue;
-                }
+                let free = |ba: &[usize]| (j..j + k).all(|x| ba[x] == usize::MAX);
                 // Korean given names joined, hyphenated or split in another
-                // romanisation ("Kyong Su" / "Gyeongsu"): compare syllables.
+                // romanisation ("Kyong Su" / "Gyeongsu"): compare syllables
+                // (only equally many can agree).
                 if korean {
                     if let Some(ka) = &a.tokens[i].kor {
-                        let kb: Option<Vec<crate::korean::Syl>> =
-                            (j..j + k).map(|x| b.tokens[x].kor.as_deref()).try_fold(Vec::new(), |mut v, s| {
-                                v.extend_from_slice(s?);
-                                Some(v)
-                            });
-                        if let Some(c) = kb.and_then(|kb| crate::korean::compare(ka, &kb)).filter(|c| c.hard == 0) {
-                            aa[i] = j;
-                            for slot in ba.iter_mut().skip(j).take(k) {
-                                *slot = i;
-                            }
-                            let sim = (0.93 - 0.03 * c.soft as f32).max(0.84);
-                            matched.push(if swapped {
-                                (sim, j, i, Reason::Joined)
+                        let parts = (j..j + k).map(|x| b.tokens[x].kor.as_deref());
+                        let n = parts.clone().try_fold(0usize, |n, s| Some(n + s?.len()));
+                        if n == Some(ka.len()) && free(ba) {
+                            let mut buf = [[0u8; 3]; 48];
+                            let mut v = Vec::new();
+                            let kb: &mut [crate::korean::Syl] = if ka.len() <= buf.len() {
+                                &mut buf[..ka.len()]
                             } else {
-                                (sim, i, j, Reason::Joined)
-                            });
-                            break 'span;
+                                v.resize(ka.len(), [0u8; 3]);
+                                &mut v
+                            };
+                            let mut at = 0;
+                            for p in parts.flatten() {
+                                kb[at..at + p.len()].copy_from_slice(p);
+                                at += p.len();
+                            }
+                            if let Some(c) = crate::korean::compare(ka, kb).filter(|c| c.hard == 0) {
+                                aa[i] = j;
+                                for slot in ba.iter_mut().skip(j).take(k) {
+                                    *slot = i;
+                                }
+                                let sim = (0.93 - 0.03 * c.soft as f32).max(0.84);
+                                matched.push(if swapped {
+                                    (sim, j, i, Reason::Joined)
+                                } else {
+                                    (sim, i, j, Reason::Joined)
+                                });
+                                break 'span;
+                            }
                         }
                     }
                 }
-                let total: usize = (j..j + k).map(|x| b.tokens[x].skel.len()).sum();
-                if total != s.len() {
+                let total: usize = blen[j..j + k].iter().sum();
+                if total != s.len() || !free(ba) {
                     continue;
                 }
                 let mut at = 0;
@@ -827,6 +941,96 @@ mod tests {
     fn vessel_numbers() {
         assert!(s("Snow Storm 1", "Snow Storm 2", Schema::Vessel) < 0.6);
         assert!(s("Petrel 8", "PETREL 8", Schema::Vessel) > 0.99);
+    }
+
+    #[test]
+    fn bit_parallel_levenshtein_agrees_with_the_table() {
+        // Every pair of words over a small alphabet up to 7 letters long, plus
+        // long words: the bit-parallel distance equals the textbook one.
+        fn table(a: &[u8], b: &[u8]) -> usize {
+            let mut prev: Vec<usize> = (0..=b.len()).collect();
+            for (i, &x) in a.iter().enumerate() {
+                let mut cur = vec![i + 1; b.len() + 1];
+                for (j, &y) in b.iter().enumerate() {
+                    cur[j + 1] = (prev[j] + usize::from(x != y)).min(prev[j + 1] + 1).min(cur[j] + 1);
+                }
+                prev = cur;
+            }
+            prev[b.len()]
+        }
+        let mut words: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut frontier = words.clone();
+        for _ in 0..4 {
+            frontier =
+                frontier.iter().flat_map(|w| b"abz".iter().map(move |&c| [w.as_slice(), &[c]].concat())).collect();
+            words.extend(frontier.iter().cloned());
+        }
+        words.push(b"abzabzzbaabzzab".to_vec());
+        words.push(b"zabzabzzbaabzzabzz".to_vec());
+        words.push(b"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk".to_vec());
+        words.push(b"bcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl".to_vec());
+        let mut checked = 0;
+        for a in &words {
+            for b in &words {
+                let want = table(a, b);
+                assert_eq!(
+                    levenshtein(a, b),
+                    want,
+                    "{:?} {:?}",
+                    String::from_utf8_lossy(a),
+                    String::from_utf8_lossy(b)
+                );
+                for max in 0..4 {
+                    assert_eq!(levenshtein_within(a, b, max), (want <= max).then_some(want));
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000);
+        assert_eq!(levenshtein(b"kitten", b"sitting"), 3);
+        assert_eq!(levenshtein("Ölaf".as_bytes(), "olaf".as_bytes()), 2);
+    }
+
+    #[test]
+    fn slip_kinds_agree_with_the_definition() {
+        // The definition slip_kind implements, written plainly.
+        fn reference(a: &[u8], b: &[u8]) -> Option<Slip> {
+            if a == b {
+                return None;
+            }
+            let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+            match long.len() - short.len() {
+                0 => {
+                    let mut diff = (0..a.len()).filter(|&i| a[i] != b[i]);
+                    match (diff.next(), diff.next(), diff.next()) {
+                        (Some(i), None, None) => neighbours(a[i]).contains(&b[i]).then_some(Slip::Neighbour),
+                        (Some(i), Some(j), None) => (j == i + 1 && a[i] == b[j] && a[j] == b[i]).then_some(Slip::Swap),
+                        _ => None,
+                    }
+                }
+                1 => {
+                    let p = (0..short.len()).find(|&i| short[i] != long[i]).unwrap_or(short.len());
+                    (short[p..] == long[p + 1..]).then_some(Slip::Indel)
+                }
+                _ => None,
+            }
+        }
+        let mut words: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut frontier = words.clone();
+        for _ in 0..4 {
+            frontier =
+                frontier.iter().flat_map(|w| b"aqsw".iter().map(move |&c| [w.as_slice(), &[c]].concat())).collect();
+            words.extend(frontier.iter().cloned());
+        }
+        let mut kinds = [0usize; 4];
+        for a in &words {
+            for b in &words {
+                let k = reference(a, b);
+                assert_eq!(slip_kind(a, b), k, "{:?} {:?}", String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+                kinds[k.map_or(0, |k| k as usize + 1)] += 1;
+            }
+        }
+        assert!(kinds.iter().all(|&n| n > 100), "{kinds:?}");
     }
 
     #[test]

@@ -764,6 +764,20 @@ pub fn words(ascii: &str) -> Vec<String> {
 /// Prepares a name for matching. `person` enables patronymic/title handling
 /// and disables legal-form extraction.
 pub fn prepare(name: &str, person: bool) -> PreparedName {
+    prepare_words(name, base_words(name), person)
+}
+
+/// `(prepare(name, true), prepare(name, false))`, transliterating and
+/// splitting the name once (a query is compared in both forms).
+pub fn prepare_both(name: &str) -> (PreparedName, PreparedName) {
+    let ws = base_words(name);
+    (prepare_words(name, ws.clone(), true), prepare_words(name, ws, false))
+}
+
+/// The words of a name before the person/organisation-specific steps:
+/// transliterated, split, leetspeak read as letters, letters and digits
+/// split apart.
+fn base_words(name: &str) -> Vec<String> {
     let ascii = to_ascii(name);
     let mut ws = words(&ascii);
     // Leetspeak inside words ("Sech1n", "Ig0r"): a digit between letters.
@@ -811,6 +825,11 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
             parts
         })
         .collect();
+    ws
+}
+
+/// [`prepare`] from the [`base_words`] of `name`.
+fn prepare_words(name: &str, mut ws: Vec<String>, person: bool) -> PreparedName {
     // Dotted acronyms in organisation names: "L.L.C." → "llc", "U.S." → "us".
     if !person {
         let mut merged: Vec<String> = Vec::with_capacity(ws.len());
@@ -860,8 +879,9 @@ pub fn prepare(name: &str, person: bool) -> PreparedName {
     }
     // Korean names written in Russian Cyrillic (Kontsevich) are read from the
     // Cyrillic itself: its н is ㄴ or ㅇ, which the Latin transliteration loses.
+    // (Only person names are read as Korean: see `kor` below.)
     let cyr_kor: Option<Vec<Option<Vec<crate::korean::Syl>>>> =
-        if name.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
+        if person && name.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c)) {
             let nfkc: String = name.nfkc().collect();
             let v: Vec<Option<Vec<crate::korean::Syl>>> = nfkc
                 .split(|c: char| !c.is_alphanumeric() && !matches!(c, '\'' | '’' | 'ʼ'))
@@ -1088,6 +1108,20 @@ mod tests {
         assert_eq!(texts(&a), texts(&b));
         let c = prepare("Sberbank Public Joint Stock Company", false);
         assert_eq!(c.org_classes, vec!["JSC"]);
+    }
+
+    #[test]
+    fn prepare_both_is_both_preparations() {
+        for n in [
+            "Захаров Александр Юрьевич",
+            "Ким Чен Ын",
+            "김정은",
+            "KOREA MINING DEV TRDG CORP",
+            "U.S. Sech1n L.L.C.",
+            "",
+        ] {
+            assert_eq!(prepare_both(n), (prepare(n, true), prepare(n, false)), "{n}");
+        }
     }
 
     #[test]

@@ -30,42 +30,57 @@ fn err(source: &str, line: usize, message: impl Into<String>) -> ParseError {
 
 /// Reads the first worksheet of an XLSX/XLS/XLSB/ODS workbook.
 pub fn parse_workbook(source: &str, data: &[u8]) -> Result<ParsedList, ParseError> {
-    use calamine::{open_workbook_auto_from_rs, Data, Reader};
-    let mut wb = match open_workbook_auto_from_rs(std::io::Cursor::new(data.to_vec())) {
+    use calamine::{open_workbook_auto_from_rs, Reader, ReaderRef, Sheets};
+    use std::borrow::Cow;
+    let ext = source.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    let format = format!("uk-{ext}");
+    let mut wb = match open_workbook_auto_from_rs(std::io::Cursor::new(data)) {
         Ok(wb) => wb,
         // calamine rejects ODS files written with indentation between cells
         // (as the FCDO's export is): read their content.xml directly.
         Err(e) => match read_ods(source, data)? {
-            Some(rows) => {
-                let ext = source.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-                return parse_rows(source, &rows, 0, &format!("uk-{ext}"));
-            }
+            Some(rows) => return parse_rows(source, &rows, 0, &format),
             None => return Err(err(source, 0, format!("not a readable spreadsheet: {e}"))),
         },
     };
     let sheets = wb.sheet_names().to_vec();
     let first = sheets.first().ok_or_else(|| err(source, 0, "workbook has no sheets"))?;
-    let range = wb.worksheet_range(first).map_err(|e| err(source, 0, format!("sheet {first:?}: {e}")))?;
+    let sheet_err = |e: &dyn std::fmt::Display| err(source, 0, format!("sheet {first:?}: {e}"));
+    // XLSX (the OFSI ConList: 18,000 rows × 36 columns): cells borrow the shared strings instead of copying them.
+    if let Sheets::Xlsx(x) = &mut wb {
+        let range = x.worksheet_range_ref(first).map_err(|e| sheet_err(&e))?;
+        let (row0, _) = range.start().unwrap_or((0, 0));
+        let rows: Vec<Vec<Cow<str>>> = range.rows().map(|r| r.iter().map(cell_text_ref).collect()).collect();
+        return parse_rows(source, &rows, row0 as usize, &format);
+    }
+    let range = wb.worksheet_range(first).map_err(|e| sheet_err(&e))?;
     let (row0, _) = range.start().unwrap_or((0, 0));
-    let rows: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    Data::Empty => String::new(),
-                    Data::String(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                    Data::DateTime(d) => {
-                        d.as_datetime().map(|t| t.format("%d/%m/%Y").to_string()).unwrap_or_else(|| c.to_string())
-                    }
-                    Data::DateTimeIso(s) => iso_to_uk(s),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect();
-    let ext = source.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    parse_rows(source, &rows, row0 as usize, &format!("uk-{ext}"))
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(cell_text).collect()).collect();
+    parse_rows(source, &rows, row0 as usize, &format)
+}
+
+/// A cell as the lists write it: whole numbers without a fraction, dates as `dd/mm/yyyy`.
+fn cell_text(c: &calamine::Data) -> String {
+    use calamine::Data;
+    match c {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::DateTime(d) => d.as_datetime().map(|t| t.format("%d/%m/%Y").to_string()).unwrap_or_else(|| c.to_string()),
+        Data::DateTimeIso(s) => iso_to_uk(s),
+        other => other.to_string(),
+    }
+}
+
+/// [`cell_text`] of a borrowed XLSX cell; shared strings are not copied.
+fn cell_text_ref<'a>(c: &calamine::DataRef<'a>) -> std::borrow::Cow<'a, str> {
+    use calamine::DataRef;
+    use std::borrow::Cow;
+    match c {
+        DataRef::Empty => Cow::Borrowed(""),
+        DataRef::SharedString(s) => Cow::Borrowed(*s),
+        other => Cow::Owned(cell_text(&calamine::Data::from(other.clone()))),
+    }
 }
 
 /// Most columns expanded from one `number-columns-repeated` cell (trailing
@@ -178,13 +193,18 @@ impl Columns {
     }
 }
 
-fn parse_rows(source: &str, rows: &[Vec<String>], row0: usize, format: &str) -> Result<ParsedList, ParseError> {
+fn parse_rows<S: AsRef<str>>(
+    source: &str,
+    rows: &[Vec<S>],
+    row0: usize,
+    format: &str,
+) -> Result<ParsedList, ParseError> {
     const ID_COLUMNS: [&str; 3] = ["group id", "unique id", "ofsi group id"];
     // The header is the first row (of the first ten) naming an id column.
     let header_at = rows
         .iter()
         .take(10)
-        .position(|r| r.iter().any(|c| ID_COLUMNS.contains(&c.trim().to_ascii_lowercase().as_str())))
+        .position(|r| r.iter().any(|c| ID_COLUMNS.contains(&c.as_ref().trim().to_ascii_lowercase().as_str())))
         .ok_or_else(|| {
             err(
                 source,
@@ -195,12 +215,13 @@ fn parse_rows(source: &str, rows: &[Vec<String>], row0: usize, format: &str) -> 
     let line_of = |i: usize| row0 + i + 1;
     let mut generated = None;
     for r in &rows[..header_at] {
-        if r.first().is_some_and(|c| c.trim().eq_ignore_ascii_case("last updated")) {
-            generated = r.get(1).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        if r.first().is_some_and(|c| c.as_ref().trim().eq_ignore_ascii_case("last updated")) {
+            generated = r.get(1).map(|s| s.as_ref().trim().to_string()).filter(|s| !s.is_empty());
         }
     }
-    let cols =
-        Columns { map: rows[header_at].iter().enumerate().map(|(i, h)| (h.trim().to_ascii_lowercase(), i)).collect() };
+    let cols = Columns {
+        map: rows[header_at].iter().enumerate().map(|(i, h)| (h.as_ref().trim().to_ascii_lowercase(), i)).collect(),
+    };
     let group = cols.find(&["Group ID", "Unique ID", "OFSI Group ID"]).expect("header has an id column");
     let name_parts: Vec<usize> = (1..=6).filter_map(|i| cols.find(&[&format!("Name {i}")])).collect();
     let whole_name = cols.find(&["Name", "Full Name", "Name/Alias"]);
@@ -235,8 +256,8 @@ fn parse_rows(source: &str, rows: &[Vec<String>], row0: usize, format: &str) -> 
     out.generated = generated;
     let mut by_group: HashMap<String, usize> = HashMap::new();
     for (i, r) in rows.iter().enumerate().skip(header_at + 1) {
-        let get = |col: Option<usize>| col.and_then(|c| r.get(c)).map(|s| s.trim()).filter(|s| !s.is_empty());
-        if r.iter().all(|f| f.trim().is_empty()) {
+        let get = |col: Option<usize>| col.and_then(|c| r.get(c)).map(|s| s.as_ref().trim()).filter(|s| !s.is_empty());
+        if r.iter().all(|f| f.as_ref().trim().is_empty()) {
             continue;
         }
         let Some(gid) = get(Some(group)) else {

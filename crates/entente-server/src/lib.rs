@@ -48,7 +48,7 @@ use utoipa::OpenApi;
         yente::match_entities, yente::search, yente::entity,
         reconcile::reconcile_get, reconcile::reconcile_post,
     ),
-    components(schemas(error::ErrorBody)),
+    components(schemas(error::ErrorBody, model::FormatParam, screen::ScreenFormat)),
     modifiers(&SecurityAddon),
     tags(
         (name = "model", description = "The assessment: the CLI's model commands, same bytes for the same seed"),

@@ -31,6 +31,8 @@ impl Params {
                 return Err(ApiError::bad_request(format!("unknown parameter `{k}` (known: {})", allowed.join(", "))));
             }
         }
+        // An empty value (`scenario=`) is the parameter not given, as in most HTML forms.
+        let pairs = pairs.into_iter().filter(|(_, v)| !v.trim().is_empty()).collect();
         Ok(Params { pairs })
     }
 
@@ -151,8 +153,9 @@ async fn run(
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct RunParams {
-    /// Monte Carlo samples, 100 to the server's maximum (default 200,000; `entente serve --max-samples`).
-    #[param(minimum = 100)]
+    /// Monte Carlo samples, 100 to the server's maximum (default 200,000; `entente serve --max-samples`, default
+    /// 1,000,000).
+    #[param(minimum = 100, maximum = 1_000_000)]
     samples: Option<u64>,
     /// Random seed (default 20241028); the same data and seed give byte-identical output.
     #[param(minimum = 0)]
@@ -163,14 +166,21 @@ pub struct RunParams {
     #[param(value_type = Option<String>, format = Date)]
     as_of: Option<String>,
     /// Ignore estimates resting only on evidence graded below this (e.g. B3).
+    #[param(pattern = r"^([A-Fa-f][1-6])?$")]
     min_grade: Option<String>,
     /// HYPOTHESIS=OPTION, repeatable (e.g. price-basis=production-cost).
-    #[param(explode = true)]
+    #[param(explode = true, inline, value_type = Option<Vec<HypothesisParam>>)]
     hypothesis: Option<Vec<String>>,
     /// json (default), csv, table or markdown.
     #[param(value_type = Option<FormatParam>)]
     format: Option<String>,
 }
+
+/// HYPOTHESIS=OPTION.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, pattern = r"^\s*[^=\s][^=]*=\s*[^=\s][^=]*$")]
+#[allow(dead_code)]
+pub struct HypothesisParam(String);
 
 /// Output format.
 #[derive(utoipa::ToSchema)]
@@ -189,6 +199,7 @@ pub enum FormatParam {
 #[allow(dead_code)]
 pub struct AssessParams {
     /// Extra quantiles, comma-separated probabilities strictly between 0 and 1 (e.g. 0.25,0.75).
+    #[param(pattern = r"^(0?\.[0-9]*[1-9][0-9]*)(,0?\.[0-9]*[1-9][0-9]*)*$")]
     quantiles: Option<String>,
     /// Show each item under its category (table format; the other formats always have them).
     items: Option<bool>,
@@ -209,7 +220,7 @@ pub struct SensitivityParams {
 #[utoipa::path(get, path = "/api/assess", tag = "model", params(RunParams, AssessParams),
     responses(
         (status = 200, description = "The assessment in the format asked for (JSON: `entente assess --format json`)",
-            content((Object = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
+            content((serde_json::Value = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
         (status = 404, description = "An unknown scenario, hypothesis or option", body = crate::error::ErrorBody),
         (status = 413, description = "The run would not fit in memory", body = crate::error::ErrorBody),
@@ -240,7 +251,7 @@ pub async fn assess(S(state): S<Arc<State>>, RawQuery(q): RawQuery) -> Result<Re
     params(("item" = String, Path, description = "Item id (see /api/assess)"), RunParams),
     responses(
         (status = 200, description = "The item's quantity, price and value with their inputs",
-            content((Object = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
+            content((serde_json::Value = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
         (status = 404, description = "An unknown item, scenario or option", body = crate::error::ErrorBody),
     ),
@@ -264,7 +275,7 @@ pub async fn explain(
 #[utoipa::path(get, path = "/api/compare", tag = "model", params(RunParams),
     responses(
         (status = 200, description = "The comparison",
-            content((Object = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
+            content((serde_json::Value = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
         (status = 404, description = "An unknown scenario", body = crate::error::ErrorBody),
     ),
@@ -284,7 +295,7 @@ pub async fn compare(S(state): S<Arc<State>>, RawQuery(q): RawQuery) -> Result<R
 #[utoipa::path(get, path = "/api/sensitivity", tag = "model", params(RunParams, SensitivityParams),
     responses(
         (status = 200, description = "First-order indices, the tornado and the judgment",
-            content((Object = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
+            content((serde_json::Value = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
         (status = 404, description = "An unknown figure, scenario or option", body = crate::error::ErrorBody),
     ),
@@ -305,7 +316,7 @@ pub async fn sensitivity(S(state): S<Arc<State>>, RawQuery(q): RawQuery) -> Resu
 #[utoipa::path(get, path = "/api/history", tag = "model", params(RunParams),
     responses(
         (status = 200, description = "The history",
-            content((Object = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
+            content((serde_json::Value = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
         (status = 404, description = "An unknown scenario or option", body = crate::error::ErrorBody),
     ),
@@ -325,7 +336,7 @@ pub async fn history(S(state): S<Arc<State>>, RawQuery(q): RawQuery) -> Result<R
 #[utoipa::path(get, path = "/api/timeline", tag = "model", params(RunParams),
     responses(
         (status = 200, description = "The timeline",
-            content((Object = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
+            content((serde_json::Value = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
         (status = 404, description = "An unknown scenario or option", body = crate::error::ErrorBody),
     ),
@@ -341,6 +352,18 @@ pub async fn timeline(S(state): S<Arc<State>>, RawQuery(q): RawQuery) -> Result<
     .await
 }
 
+/// A meeting level.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "kebab-case")]
+#[allow(dead_code)]
+pub enum LevelParam {
+    HeadOfState,
+    Minister,
+    Deputy,
+    Delegation,
+    Call,
+}
+
 /// Parameters of `/api/trade`.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -350,10 +373,13 @@ pub struct TradeParams {
     #[param(value_type = Option<String>, format = Date)]
     as_of: Option<String>,
     /// Growth from BASE to LATER as `BASE,LATER` (periods: 2023, 2024H1, 2024Q3, 2024-03, 2016-01..2016-08).
+    #[param(pattern = r"^(20[0-9]{2}(H[12]|Q[1-4]|-(0[1-9]|1[0-2]))?,20[0-9]{2}(H[12]|Q[1-4]|-(0[1-9]|1[0-2]))?)?$")]
     compare: Option<String>,
     /// total (default), kp-exports or kp-imports.
+    #[param(pattern = "^(total|kp-exports|kp-imports)?$")]
     measure: Option<String>,
     /// Full years for the pre-2017 level, comma-separated (default 2016,2017).
+    #[param(pattern = "^(19|20)[0-9]{2}(,(19|20)[0-9]{2})*$")]
     pre: Option<String>,
     /// json (default), csv, table or markdown.
     #[param(value_type = Option<FormatParam>)]
@@ -364,7 +390,7 @@ pub struct TradeParams {
 #[utoipa::path(get, path = "/api/trade", tag = "model", params(TradeParams),
     responses(
         (status = 200, description = "The trade series, growth and gaps",
-            content((Object = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
+            content((serde_json::Value = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
     ),
     security((), ("api_key" = []), ("bearer" = [])))]
@@ -425,15 +451,19 @@ pub struct MeetingsParams {
     #[param(value_type = Option<String>, format = Date)]
     as_of: Option<String>,
     /// Start of the window for the mean monthly rate (YYYY-MM-DD or YYYY-MM; default 2023-07-01).
+    #[param(pattern = "^(20[0-9]{2}-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?$")]
     since: Option<String>,
     /// Take the log as complete from this date (default: the month of the first meeting).
+    #[param(pattern = "^(20[0-9]{2}-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?$")]
     from: Option<String>,
     /// Only meetings at this level, repeatable: head-of-state, minister, deputy, delegation, call.
-    #[param(explode = true)]
+    #[param(explode = true, inline, value_type = Option<Vec<LevelParam>>)]
     level: Option<Vec<String>>,
     /// month (default), quarter or year.
+    #[param(pattern = "^(month|quarter|year)?$")]
     by: Option<String>,
     /// The earlier rate as stated, e.g. `<5/year`.
+    #[param(pattern = "^(<?[0-9]+/(year|month))?$")]
     baseline: Option<String>,
     /// Do not compare with a stated baseline.
     no_baseline: Option<bool>,
@@ -449,7 +479,7 @@ pub struct MeetingsParams {
 #[utoipa::path(get, path = "/api/meetings", tag = "model", params(MeetingsParams),
     responses(
         (status = 200, description = "Counts, the rate with its interval, the change point",
-            content((Object = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
+            content((serde_json::Value = "application/json"), (String = "text/csv"), (String = "text/markdown"), (String = "text/plain"))),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
     ),
     security((), ("api_key" = []), ("bearer" = [])))]
@@ -505,12 +535,12 @@ pub async fn meetings(S(state): S<Arc<State>>, RawQuery(q): RawQuery) -> Result<
 /// The HTML report (`entente report`), without the sanctions-gaps section.
 #[utoipa::path(get, path = "/api/report", tag = "model",
     params(
-        ("samples" = Option<u64>, Query, minimum = 100, description = "Monte Carlo samples (default 200,000)"),
+        ("samples" = Option<u64>, Query, minimum = 100, maximum = 1_000_000, description = "Monte Carlo samples (default 200,000)"),
         ("seed" = Option<u64>, Query, minimum = 0, description = "Random seed"),
         ("scenario" = Option<String>, Query, description = "Scenario"),
         ("as_of" = Option<String>, Query, format = Date, description = "Evidence public on or before this date"),
-        ("min_grade" = Option<String>, Query, description = "Grade filter, e.g. B3"),
-        ("hypothesis" = Option<Vec<String>>, Query, explode = true, description = "HYPOTHESIS=OPTION, repeatable"),
+        ("min_grade" = Option<String>, Query, pattern = r"^([A-Fa-f][1-6])?$", description = "Grade filter, e.g. B3"),
+        ("hypothesis" = Option<Vec<HypothesisParam>>, Query, explode = true, description = "HYPOTHESIS=OPTION, repeatable"),
     ),
     responses(
         (status = 200, description = "One self-contained HTML page", content_type = "text/html", body = String),

@@ -194,7 +194,9 @@ pub async fn reconcile_get(
         (status = 200, description = "The manifest (no `queries`) or candidates per query", body = ReconcileResponse),
         (status = 400, description = "`queries` is not valid", body = crate::error::ErrorBody),
         (status = 404, description = "Unknown dataset", body = crate::error::ErrorBody),
+        (status = 413, description = "Body larger than the limit", body = crate::error::ErrorBody),
         (status = 415, description = "Not a form", body = crate::error::ErrorBody),
+        (status = 422, description = "A form without a readable `queries` field", body = crate::error::ErrorBody),
         (status = 503, description = "No lists loaded", body = crate::error::ErrorBody),
     ),
     security((), ("api_key" = []), ("bearer" = [])))]

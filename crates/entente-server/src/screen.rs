@@ -25,9 +25,12 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IdentifierIn {
     /// imo, mmsi, inn, ogrn, bic, lei, passport, nationalid, registration, taxid, wallet, callsign, email, bik.
-    #[schema(example = "imo")]
+    #[schema(
+        example = "imo",
+        pattern = "^(imo|mmsi|inn|ogrn|bic|lei|passport|nationalid|registration|taxid|wallet|callsign|email|bik)$"
+    )]
     pub kind: String,
-    #[schema(example = "9339301")]
+    #[schema(example = "9339301", pattern = "[0-9A-Za-z]")]
     pub value: String,
 }
 
@@ -36,13 +39,15 @@ pub struct IdentifierIn {
 pub struct ScreenQuery {
     /// The name (may be empty when identifiers are given).
     #[serde(default)]
-    #[schema(example = "Ri Pyong Chol")]
+    #[schema(example = "Ri Pyong Chol", pattern = r"\S")]
     pub name: String,
     /// Person, Organization, Company, Vessel, Airplane or LegalEntity.
     #[serde(default)]
+    #[schema(pattern = "^(Person|Organization|Company|Vessel|Airplane|LegalEntity)?$")]
     pub schema: Option<String>,
     /// Birth date: YYYY, YYYY-MM or YYYY-MM-DD.
     #[serde(default)]
+    #[schema(pattern = "^(1[89][0-9]{2}|20[0-2][0-9])(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?$")]
     pub birth_date: Option<String>,
     /// Country or nationality (ISO code or name).
     #[serde(default)]
@@ -55,18 +60,23 @@ pub struct ScreenQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ScreenBody {
     /// At least one party, at most 10,000.
+    #[schema(min_items = 1, max_items = 10000)]
     pub queries: Vec<ScreenQuery>,
     /// Report hits scoring at least this (0 to 1, default 0.75).
     #[serde(default)]
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub threshold: Option<f32>,
     /// Most hits per party (1 to 100, default 5).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     /// entente (default) or ofac.
     #[serde(default)]
+    #[schema(pattern = "^(entente|ofac)?$")]
     pub algorithm: Option<String>,
     /// Country policy: `default` (built in) or `none`.
     #[serde(default)]
+    #[schema(pattern = "^(default|none)?$")]
     pub policy: Option<String>,
 }
 
@@ -91,7 +101,7 @@ pub enum ScreenFormat {
 
 fn screen_format(f: Option<&str>) -> Result<(view::Format, &'static str), ApiError> {
     Ok(match f.unwrap_or("json") {
-        "json" => (view::Format::Json, "application/json"),
+        "json" | "" => (view::Format::Json, "application/json"),
         "csv" => (view::Format::Csv, "text/csv; charset=utf-8"),
         "table" => (view::Format::Table, "text/plain; charset=utf-8"),
         other => return Err(ApiError::bad_request(format!("format `{other}`: json, csv or table"))),
@@ -100,7 +110,7 @@ fn screen_format(f: Option<&str>) -> Result<(view::Format, &'static str), ApiErr
 
 fn policy(p: Option<&str>) -> Result<PolicyChoice, ApiError> {
     match p.unwrap_or("default") {
-        "default" => Ok(PolicyChoice::Default),
+        "default" | "" => Ok(PolicyChoice::Default),
         "none" => Ok(PolicyChoice::None),
         other => Err(ApiError::bad_request(format!("policy `{other}`: default or none"))),
     }
@@ -153,9 +163,11 @@ fn query_of(i: usize, q: ScreenQuery) -> Result<Query, ApiError> {
 #[utoipa::path(post, path = "/api/screen", tag = "screening", params(ScreenParams), request_body = ScreenBody,
     responses(
         (status = 200, description = "`entente screen --format json` for these queries: the audit and every party's hits",
-            content((Object = "application/json"), (String = "text/csv"), (String = "text/plain"))),
-        (status = 400, description = "A bad query or parameter", body = crate::error::ErrorBody),
+            content((serde_json::Value = "application/json"), (String = "text/csv"), (String = "text/plain"))),
+        (status = 400, description = "A bad query or parameter, or a body that is not JSON", body = crate::error::ErrorBody),
         (status = 413, description = "Body larger than the limit", body = crate::error::ErrorBody),
+        (status = 415, description = "Not `Content-Type: application/json`", body = crate::error::ErrorBody),
+        (status = 422, description = "JSON that is not a ScreenBody", body = crate::error::ErrorBody),
         (status = 503, description = "No lists loaded", body = crate::error::ErrorBody),
     ),
     security((), ("api_key" = []), ("bearer" = [])))]
@@ -191,16 +203,21 @@ pub async fn screen(
 #[into_params(parameter_in = Query)]
 pub struct BatchParams {
     /// auto (default: XML when the body starts with `<`, else CSV), csv or iso20022.
+    #[param(pattern = "^(auto|csv|iso20022)?$")]
     pub input: Option<String>,
     /// The name the audit gives the upload (default `upload`).
     pub name: Option<String>,
     /// Report hits scoring at least this (0 to 1, default 0.75).
+    #[param(minimum = 0.0, maximum = 1.0)]
     pub threshold: Option<f32>,
     /// Most hits per party (1 to 100, default 5).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
     /// entente (default) or ofac.
+    #[param(pattern = "^(entente|ofac)?$")]
     pub algorithm: Option<String>,
     /// Country policy: default or none.
+    #[param(pattern = "^(default|none)?$")]
     pub policy: Option<String>,
 }
 
@@ -223,7 +240,7 @@ const BATCH_STEP: usize = 256;
 pub async fn batch(S(state): S<Arc<State>>, Q(p): Q<BatchParams>, req: Request) -> Result<Response, ApiError> {
     let lists = state.lists()?;
     let format = match p.input.as_deref().unwrap_or("auto") {
-        "auto" => InputFormat::Auto,
+        "auto" | "" => InputFormat::Auto,
         "csv" => InputFormat::Csv,
         "iso20022" | "xml" => InputFormat::Iso20022,
         other => return Err(ApiError::bad_request(format!("input `{other}`: auto, csv or iso20022"))),
@@ -235,7 +252,7 @@ pub async fn batch(S(state): S<Arc<State>>, Q(p): Q<BatchParams>, req: Request) 
         PolicyChoice::None => None,
         _ => Some(entente_screen::policy::Policy::default_policy()),
     };
-    let name = p.name.unwrap_or_else(|| "upload".into());
+    let name = p.name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "upload".into());
     let data: Bytes = axum::body::to_bytes(req.into_body(), state.cfg.batch_limit).await.map_err(|_| {
         ApiError::new(
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,

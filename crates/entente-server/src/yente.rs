@@ -115,7 +115,7 @@ pub struct EntityMatchQuery {
     /// Accepted for compatibility with yente and ignored (entente's matcher has no tunable weights).
     #[serde(default)]
     #[schema(value_type = Object)]
-    pub weights: BTreeMap<String, f64>,
+    pub weights: serde_json::Value,
     /// Named queries; the response has one entry per name.
     pub queries: BTreeMap<String, EntityExample>,
 }
@@ -151,12 +151,16 @@ pub struct EntityMatchResponse {
 #[into_params(parameter_in = Query)]
 pub struct MatchParams {
     /// Most results per query (1 to 500, default 5).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
-    /// Score from which a result is a `match` (0 to 1, default 0.8, the CLI's).
+    /// Score from which a result is a `match` (0 to 1, default 0.8).
+    #[param(minimum = 0.0, maximum = 1.0)]
     pub threshold: Option<f64>,
     /// Results scoring below this are not returned (0 to 1, default 0.5).
+    #[param(minimum = 0.0, maximum = 1.0)]
     pub cutoff: Option<f64>,
     /// `entente` (default; also for yente's names such as `logic-v1` or `best`) or `ofac`.
+    #[param(pattern = "^(entente|ofac|best|default|logic[a-z0-9-]*|name[a-z0-9-]*|regression[a-z0-9-]*)?$")]
     pub algorithm: Option<String>,
 }
 
@@ -164,13 +168,17 @@ pub struct MatchParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// The name to search for.
+    /// The name to search for (not blank).
+    #[param(pattern = r"\S")]
     pub q: String,
     /// Restrict to one schema (Person, Organization, Company, Vessel, Airplane, LegalEntity).
+    #[param(pattern = "^(Person|Organization|Company|Vessel|Airplane|LegalEntity)?$")]
     pub schema: Option<String>,
     /// Most results (1 to 500, default 10).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// Results to skip (default 0, at most 10,000).
+    #[param(minimum = 0, maximum = 10000)]
     pub offset: Option<usize>,
 }
 
@@ -424,8 +432,11 @@ fn matcher_doc(algo: Algorithm) -> MatcherDoc {
     request_body = EntityMatchQuery,
     responses(
         (status = 200, description = "One entry per query, results best first", body = EntityMatchResponse),
-        (status = 400, description = "Bad parameters or queries", body = crate::error::ErrorBody),
+        (status = 400, description = "Bad parameters or queries, or a body that is not JSON", body = crate::error::ErrorBody),
         (status = 404, description = "Unknown dataset", body = crate::error::ErrorBody),
+        (status = 413, description = "Body larger than the limit", body = crate::error::ErrorBody),
+        (status = 415, description = "Not `Content-Type: application/json`", body = crate::error::ErrorBody),
+        (status = 422, description = "JSON that is not an EntityMatchQuery", body = crate::error::ErrorBody),
         (status = 503, description = "No lists loaded", body = crate::error::ErrorBody),
     ),
     security((), ("api_key" = []), ("bearer" = [])))]
@@ -441,6 +452,7 @@ pub async fn match_entities(
     let threshold = unit("threshold", p.threshold, 0.8)?;
     let cutoff = unit("cutoff", p.cutoff, 0.5)?;
     let algo = algorithm(p.algorithm.as_deref())?;
+    let _ = &body.weights;
     if body.queries.len() > 1000 {
         return Err(ApiError::bad_request(format!("{} queries: at most 1,000 per request", body.queries.len())));
     }

@@ -247,6 +247,17 @@ fn assess_is_the_clis_bytes() {
     assert!(csv.1.starts_with("text/csv"));
 }
 
+/// Waits (at most 30 s) until the server knows a key created after it started.
+fn wait_for_key(s: &Server, key: &str) {
+    for _ in 0..300 {
+        if call("GET", &s.url("/api/lists"), &[("x-api-key", key)], None).0 != 401 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the server did not pick up the new key");
+}
+
 #[test]
 fn writes_need_a_key_with_the_role() {
     let s = Server::start(|_, _| {});
@@ -261,8 +272,8 @@ fn writes_need_a_key_with_the_role() {
     let (_, write) = store.create(Role::Write, Some("ops".into())).unwrap();
     let (_, admin) = store.create(Role::Admin, None).unwrap();
     store.save(&path).unwrap();
-    std::thread::sleep(Duration::from_millis(500));
     let bearer = format!("Bearer {write}");
+    wait_for_key(&s, &write);
     let r = call("POST", &s.url("/api/lists/reload"), &[("authorization", &bearer)], None);
     assert_eq!(r.0, 200, "{}", r.2);
     assert_eq!(json(&r.2)["entities"], 3);
@@ -289,7 +300,7 @@ fn without_loopback_trust_every_request_needs_a_key() {
     let mut store = KeyStore::load(&path).unwrap();
     let (_, read) = store.create(Role::Read, None).unwrap();
     store.save(&path).unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    wait_for_key(&s, &read);
     assert_eq!(call("GET", &s.url("/api/lists"), &[("x-api-key", &read)], None).0, 200);
     let r = call(
         "POST",

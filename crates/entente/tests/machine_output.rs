@@ -89,3 +89,19 @@ fn json_objects_start_with_schema_version() {
         assert_eq!(v["schema_version"], 1);
     }
 }
+
+#[test]
+fn assess_with_compare_in_json_is_one_document_with_the_comparisons() {
+    let out = stdout(&["assess", "--compare", "--format", "json", "--samples", "2000"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON document, not two concatenated");
+    assert_eq!(v["schema_version"], 1);
+    let cs = v["comparisons"].as_array().expect("a comparisons array");
+    assert_eq!(cs.len(), 3, "every study of the embedded dataset");
+    assert!(cs.iter().all(|c| c["study"].is_string() && c["median_ratio"].is_number()));
+
+    // as of a date before the 2025 study, it is named as not yet public instead of compared
+    let out = stdout(&["assess", "--compare", "--format", "json", "--samples", "2000", "--as-of", "2025-01-01"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["comparisons"].as_array().unwrap().len(), 1);
+    assert_eq!(v["comparisons_not_public"].as_array().unwrap().len(), 2);
+}

@@ -233,15 +233,39 @@ fn hypothesis_section(h: &entente_engine::hypotheses::HypothesisResult, human: b
     Section { heading: format!("{} — each option side by side", h.title), table: Some(t), notes }
 }
 
+/// The JSON of `assess --compare`: one document, the assessment with the comparisons beside its figures.
+#[derive(serde::Serialize)]
+struct WithComparisons<'a> {
+    #[serde(flatten)]
+    assessment: &'a Assessment,
+    comparisons: &'a [entente_engine::compare::Comparison],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    comparisons_not_public: &'a [(String, chrono::NaiveDate)],
+}
+
 /// `assess` in one format: the figures (each item under its category when `items`, and always in JSON, CSV and
-/// Markdown), then the comparison with the studies when it was asked for.
+/// Markdown), then the comparison with the studies when it was asked for (in JSON, one document with a
+/// `comparisons` field).
 pub fn render(fmt: crate::OutputFormat, a: &entente_app::model::Assessed, items: bool) -> String {
     use crate::OutputFormat;
     let human = fmt != OutputFormat::Csv;
-    let mut out = crate::render(fmt, &doc(&a.assessment, human, items || fmt != OutputFormat::Table), &a.assessment);
-    if let Some(cs) = &a.comparisons {
-        out.push('\n');
-        out.push_str(&super::compare::render(fmt, cs));
+    let d = doc(&a.assessment, human, items || fmt != OutputFormat::Table);
+    match (&a.comparisons, fmt) {
+        (Some(cs), OutputFormat::Json) => crate::render(
+            fmt,
+            &d,
+            &WithComparisons {
+                assessment: &a.assessment,
+                comparisons: &cs.comparisons,
+                comparisons_not_public: &cs.not_public,
+            },
+        ),
+        (Some(cs), _) => {
+            let mut out = crate::render(fmt, &d, &a.assessment);
+            out.push('\n');
+            out.push_str(&super::compare::render(fmt, cs));
+            out
+        }
+        (None, _) => crate::render(fmt, &d, &a.assessment),
     }
-    out
 }
