@@ -4,11 +4,14 @@
 //!
 //! The engine keeps one column of `f64` per kept node (see `entente_engine::Keep`), so a run needs about
 //! `samples × 8 bytes × kept columns`, plus a fixed base. The columns each command keeps are bounded from the
-//! compiled plan: `assess` keeps the figures (items, categories, flows, total); `report` keeps items as well and
-//! re-runs the study scenarios, counted as twice that; `explain`, `sensitivity`, `compare`, `triangulate`,
-//! `history` and `timeline` are bounded by every node of the plan. Measured on the embedded dataset
-//! (`bench/memory.sh`, release build, peak RSS): at 1M samples assess 288 MB (bound 328 MB), explain 999 MB
-//! (bound 1,088 MB), report 517 MB (bound 592 MB); at 20M assess 4,653 MB (bound 5,344 MB).
+//! compiled plan: `report` keeps items as well as the figures and re-runs the study scenarios, counted as twice
+//! the figures (items, categories, flows, total); `explain`, `sensitivity`, `compare`, `triangulate`, `history`
+//! and `timeline` are bounded by every node of the plan. `assess` above the default sample count is streamed
+//! (`entente_engine::stream`): it holds a window of chunks and the draws inside its quantile brackets, a bound
+//! that does not grow with the sample count ([`streamed_need`]; about 0.4 GB on the embedded dataset). Measured
+//! there (`bench/memory.sh`, release build, peak RSS): assess at 1M samples 82 MB and at 20M 231 MB (288 MB and
+//! 4,653 MB when it held its columns); explain at 1M 999 MB (bound 1,088 MB), report at 1M 517 MB (bound
+//! 592 MB).
 
 use crate::{Error, Result};
 
@@ -66,6 +69,11 @@ fn gb(b: f64) -> String {
     format!("{:.1} GB", b / 1e9)
 }
 
+/// Bytes a streamed `assess` of `columns` figures needs, whatever its sample count.
+pub fn streamed_need(columns: usize) -> f64 {
+    BASE_BYTES + entente_engine::stream::Tuning::default().bound_bytes(columns)
+}
+
 /// Refuses a run of `plan` that would need more memory than is available, naming both figures and the largest
 /// sample count that fits.
 pub fn check(plan: &entente_engine::Plan, samples: usize, keeps: Keeps) -> Result<()> {
@@ -73,7 +81,26 @@ pub fn check(plan: &entente_engine::Plan, samples: usize, keeps: Keeps) -> Resul
         return Ok(());
     }
     let Some(avail) = available() else { return Ok(()) };
-    check_against(samples, columns(plan, keeps), avail)
+    match keeps {
+        // streamed above the default sample count (see `model::assess`)
+        Keeps::Figures => check_streamed(columns(plan, keeps), avail),
+        _ => check_against(samples, columns(plan, keeps), avail),
+    }
+}
+
+/// The decision for a streamed `assess`, whose need does not depend on the sample count.
+pub fn check_streamed(columns: usize, avail: f64) -> Result<()> {
+    let need = streamed_need(columns);
+    if need <= avail {
+        return Ok(());
+    }
+    Err(Error::Limit(format!(
+        "assess needs about {} of memory at any sample count above {} ({} figures streamed), but {} is available",
+        gb(need),
+        entente_core::group(UNCHECKED_SAMPLES as f64),
+        columns,
+        gb(avail)
+    )))
 }
 
 /// The decision itself, apart from reading the machine.
@@ -110,9 +137,17 @@ mod tests {
     #[test]
     fn the_bound_covers_the_measured_peaks() {
         // embedded dataset, peak RSS measured by bench/memory.sh (release build): the bound is never below it
-        assert!(need(1_000_000, 33) >= 288e6);
-        assert!(need(20_000_000, 33) >= 4653e6);
+        assert!(streamed_need(33) >= 231e6, "assess at 20M");
         assert!(need(1_000_000, 128) >= 999e6);
         assert!(need(1_000_000, 66) >= 517e6);
+    }
+
+    #[test]
+    fn a_streamed_assess_needs_the_same_memory_at_any_sample_count() {
+        assert!(streamed_need(33) < 0.5e9, "{}", streamed_need(33));
+        assert!(check_streamed(33, 1e9).is_ok());
+        let e = check_streamed(33, 0.2e9).unwrap_err().to_string();
+        assert!(e.contains("assess needs about 0.4 GB of memory at any sample count above 200,000"), "{e}");
+        assert!(e.contains("0.2 GB is available"), "{e}");
     }
 }

@@ -40,17 +40,30 @@ pub fn assess(ds: &Dataset, req: &AssessRequest, progress: &dyn Progress) -> Res
     check_quantiles(&req.quantiles)?;
     let plan = plan(ds, spec)?;
     memory::check(&plan, spec.samples, Keeps::Figures)?;
-    progress.start(entente_engine::sample::chunks(spec.samples), "sampling");
-    let run = Run::keeping(plan, spec.samples, spec.seed, &|n| progress.inc(n), Keep::Figures).map_err(Error::engine);
-    progress.finish();
-    let run = run?;
-    let mut assessment = entente_engine::assess(ds, &run, &req.quantiles);
-    assessment.judgment = Some(entente_engine::sensitivity::judgment(ds, &run));
-    // The options in use are read from this run; each other option is a run of its own, of at most a quarter of
-    // the default sample count (medians to about 0.1 %), so that the side-by-side costs a fraction of the headline.
+    // The options in use are read from the main run; each other option is a run of its own, of at most a quarter
+    // of the default sample count (medians to about 0.1 %), so that the side-by-side costs a fraction of the
+    // headline.
     let per_option = spec.samples.min(entente_engine::DEFAULT_SAMPLES / 4);
-    assessment.hypotheses = entente_engine::hypotheses::side_by_side(ds, &run, per_option).map_err(Error::engine)?;
-    drop(run);
+    progress.start(entente_engine::sample::chunks(spec.samples), "sampling");
+    let mut assessment = if spec.samples > entente_engine::DEFAULT_SAMPLES {
+        // Above the default the run is streamed: the very same figures, in memory that does not grow with the
+        // sample count (see entente_engine::stream).
+        let a = entente_engine::assess_streaming(ds, plan, spec.samples, spec.seed, &req.quantiles, per_option, &|n| {
+            progress.inc(n)
+        })
+        .map_err(Error::engine);
+        progress.finish();
+        a?
+    } else {
+        let run =
+            Run::keeping(plan, spec.samples, spec.seed, &|n| progress.inc(n), Keep::Figures).map_err(Error::engine);
+        progress.finish();
+        let run = run?;
+        let mut a = entente_engine::assess(ds, &run, &req.quantiles);
+        a.judgment = Some(entente_engine::sensitivity::judgment(ds, &run));
+        a.hypotheses = entente_engine::hypotheses::side_by_side(ds, &run, per_option).map_err(Error::engine)?;
+        a
+    };
     if let Some(g) = spec.plan.min_grade {
         assessment.grade_effect = Some(
             entente_engine::grading::grade_effect(ds, &spec.plan, g, spec.samples, spec.seed).map_err(Error::engine)?,

@@ -1,9 +1,12 @@
 //! From draws to figures: the summary of every item, category, flow and the total, the share of GDP and the
 //! claims and sources behind each. A figure never leaves the engine without its provenance.
 
+use crate::history::Band;
+use crate::hypotheses::{side_by_side_of, InUse};
 use crate::plan::{NodeDef, Plan};
 use crate::run::Run;
-use crate::stats::{summarise_with, Summary};
+use crate::stats::{summarise_with, summary_probabilities, Summary};
+use crate::stream::{stream, Request, Source};
 use chrono::NaiveDate;
 use entente_core::{category_label, Dataset, Flow};
 use rayon::prelude::*;
@@ -108,27 +111,26 @@ pub fn sources_of(ds: &Dataset, claims: &[String]) -> Vec<String> {
     set.into_iter().cloned().collect()
 }
 
-/// Summarises a run into figures.
-pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
-    let plan: &Plan = &run.plan;
-    // Only a GDP figure public by the as-of date: the scenario's year, else the latest earlier year then known.
-    let gdp = plan.scenario.gdp_year.and_then(|y| ds.gdp_known(y, plan.as_of).map(|g| (y, g))).map(|(y, g)| GdpBasis {
-        year: g.year,
-        usd: g.usd,
-        basis: g.basis.clone(),
-        public: g.public,
-        instead_of: (g.year != y).then_some(y),
-        measure: g.measure.clone(),
-    });
+/// What one figure reports on.
+struct Spec {
+    id: String,
+    kind: FigureKind,
+    label: String,
+    flow: Option<Flow>,
+    category: Option<String>,
+    /// The node summarised; `None` for the ratio of the flows.
+    node: Option<usize>,
+}
 
-    struct Spec {
-        id: String,
-        kind: FigureKind,
-        label: String,
-        flow: Option<Flow>,
-        category: Option<String>,
-        node: Option<usize>,
+impl Spec {
+    /// Flows and the ratio report the batch error of their P95.
+    fn batch_error(&self) -> bool {
+        matches!(self.kind, FigureKind::Flow | FigureKind::Ratio)
     }
+}
+
+/// The figures of a plan: items, categories, flows and, when `ratio`, deliveries per dollar of compensation.
+fn specs(plan: &Plan, ratio: bool) -> Vec<Spec> {
     let mut specs = Vec::new();
     for it in &plan.items {
         specs.push(Spec {
@@ -160,8 +162,7 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
             node: Some(*n),
         });
     }
-    let ratio = balance_ratio(run);
-    if ratio.is_some() {
+    if ratio {
         specs.push(Spec {
             id: "ratio:KP->RU/RU->KP".into(),
             kind: FigureKind::Ratio,
@@ -171,21 +172,51 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
             node: None,
         });
     }
+    specs
+}
+
+/// Summarises a run into figures.
+pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
+    let plan: &Plan = &run.plan;
+    let ratio = balance_ratio(run);
+    let specs = specs(plan, ratio.is_some());
     let draws: Vec<&[f64]> =
         specs.iter().map(|s| s.node.map_or(ratio.as_deref().unwrap_or(&[]), |n| run.values(n))).collect();
-    let batch_error = |s: &Spec| matches!(s.kind, FigureKind::Flow | FigureKind::Ratio);
     // Figures that read the same draws (a category of one item and that item) share one summary.
     let same =
-        |i: usize, j: usize| draws[i].as_ptr() == draws[j].as_ptr() && batch_error(&specs[i]) == batch_error(&specs[j]);
+        |i: usize, j: usize| draws[i].as_ptr() == draws[j].as_ptr() && specs[i].batch_error() == specs[j].batch_error();
     let first: Vec<usize> = (0..specs.len()).map(|i| (0..i).find(|j| same(i, *j)).unwrap_or(i)).collect();
     let summaries: Vec<Option<Summary>> = (0..specs.len())
         .into_par_iter()
-        .map(|i| (first[i] == i).then(|| summarise_with(draws[i], quantiles, batch_error(&specs[i]))))
+        .map(|i| (first[i] == i).then(|| summarise_with(draws[i], quantiles, specs[i].batch_error())))
         .collect();
+    let summaries: Vec<Summary> =
+        first.iter().map(|f| summaries[*f].clone().expect("summarised once, at its first figure")).collect();
+    figures_of(ds, plan, run.samples, run.seed, specs, summaries)
+}
+
+/// The assessment of `plan` from the summary of each figure.
+fn figures_of(
+    ds: &Dataset,
+    plan: &Plan,
+    samples: usize,
+    seed: u64,
+    specs: Vec<Spec>,
+    summaries: Vec<Summary>,
+) -> Assessment {
+    // Only a GDP figure public by the as-of date: the scenario's year, else the latest earlier year then known.
+    let gdp = plan.scenario.gdp_year.and_then(|y| ds.gdp_known(y, plan.as_of).map(|g| (y, g))).map(|(y, g)| GdpBasis {
+        year: g.year,
+        usd: g.usd,
+        basis: g.basis.clone(),
+        public: g.public,
+        instead_of: (g.year != y).then_some(y),
+        measure: g.measure.clone(),
+    });
     let figures: Vec<Figure> = specs
-        .par_iter()
-        .enumerate()
-        .map(|(i, s)| {
+        .into_par_iter()
+        .zip(summaries)
+        .map(|(s, summary)| {
             let claims = match s.node {
                 Some(n) => plan.claims_of(n),
                 None => {
@@ -196,7 +227,6 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
                     c
                 }
             };
-            let summary = summaries[first[i]].clone().expect("summarised once, at its first figure");
             let share_of_gdp = match (&gdp, s.kind) {
                 (Some(g), FigureKind::Item | FigureKind::Category | FigureKind::Flow) => {
                     Some(summary.quantiles.iter().map(|(p, v)| (*p, v / g.usd)).collect())
@@ -204,11 +234,11 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
                 _ => None,
             };
             Figure {
-                id: s.id.clone(),
+                id: s.id,
                 kind: s.kind,
-                label: s.label.clone(),
+                label: s.label,
                 flow: s.flow,
-                category: s.category.clone(),
+                category: s.category,
                 unit: if s.kind == FigureKind::Ratio { "1".into() } else { "USD".into() },
                 summary,
                 share_of_gdp,
@@ -221,8 +251,8 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
         scenario: plan.scenario.id.clone(),
         scenario_title: plan.scenario.title.clone(),
         as_of: plan.as_of,
-        samples: run.samples,
-        seed: run.seed,
+        samples,
+        seed,
         min_grade: plan.min_grade.map(|g| g.to_string()),
         gdp,
         basis: plan.basis.clone(),
@@ -233,6 +263,87 @@ pub fn assess(ds: &Dataset, run: &Run, quantiles: &[f64]) -> Assessment {
         hypotheses: Vec::new(),
         judgment: None,
     }
+}
+
+/// The probabilities of a band (P5, P50, P95).
+const BAND: [f64; 3] = [0.05, 0.5, 0.95];
+
+/// `assess` for runs too large to hold in memory: the same figures as [`assess`] of a run of `plan` keeping
+/// `Keep::Figures` with the same sample count and seed (exactly: mean, standard deviation, quantiles and batch
+/// errors are bit-identical, see [`crate::stream`]), with the headline judgment
+/// ([`crate::sensitivity::judgment`]) and the side-by-side of hypotheses
+/// ([`crate::hypotheses::side_by_side`] with `hypothesis_samples` per option), in memory that does not grow
+/// with the sample count.
+pub fn assess_streaming(
+    ds: &Dataset,
+    plan: Plan,
+    samples: usize,
+    seed: u64,
+    quantiles: &[f64],
+    hypothesis_samples: usize,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Assessment, String> {
+    let has_ru = plan.items.iter().any(|i| i.item.flow == Flow::RuToKp);
+    let mut specs = specs(&plan, has_ru);
+    let ps = summary_probabilities(quantiles);
+    // the bands of the side-by-side are read at exactly these probabilities
+    let mut probs = ps.clone();
+    probs.extend(BAND.iter().filter(|b| !ps.contains(b)));
+    let requests: Vec<Request> = specs
+        .iter()
+        .map(|s| Request {
+            source: s.node.map_or(Source::Ratio, Source::Node),
+            probs: probs.clone(),
+            batch_error: s.batch_error(),
+        })
+        .collect();
+    let hypothesis_samples = hypothesis_samples.min(samples);
+    let streamed = stream(&plan, samples, seed, &requests, hypothesis_samples, progress)?;
+    let band = |k: usize| {
+        let q =
+            |p: f64| streamed.summaries[k].quantiles[probs.iter().position(|x| *x == p).expect("a band probability")];
+        Band { p5: q(BAND[0]), p50: q(BAND[1]), p95: q(BAND[2]) }
+    };
+    let at = |id: &str| specs.iter().position(|s| s.id == id).expect("a figure of the plan");
+    let flow = |f: usize| at(&format!("flow:{}", plan.flows[f].0));
+    let ratio = (has_ru && streamed.compensation_positive).then(|| band(at("ratio:KP->RU/RU->KP")));
+    let in_use = InUse {
+        plan: &plan,
+        seed,
+        samples,
+        deliveries: band(flow(0)),
+        compensation: band(flow(1)),
+        ratio,
+        categories: plan
+            .categories
+            .iter()
+            .map(|(c, f, _)| (c.clone(), *f, band(at(&format!("category:{f}:{c}"))).p50))
+            .collect(),
+        flows: streamed.flows_prefix.clone(),
+    };
+    let hypotheses = side_by_side_of(ds, &in_use, hypothesis_samples)?;
+    let mut summaries: Vec<Summary> = streamed
+        .summaries
+        .iter()
+        .map(|s| Summary {
+            mean: s.moments.mean,
+            sd: s.moments.sd,
+            se_mean: s.moments.sd / (samples as f64).sqrt(),
+            quantiles: ps.iter().copied().zip(s.quantiles.iter().copied()).collect(),
+            se_p95: s.se_p95,
+        })
+        .collect();
+    if has_ru && !streamed.compensation_positive {
+        // compensation can be zero: the ratio is undefined (the flows are still reported)
+        specs.pop();
+        summaries.pop();
+    }
+    let p_exceed = has_ru.then(|| streamed.deliveries_exceed as f64 / samples as f64);
+    let judgment = crate::sensitivity::judgment_of(ds, &plan, seed, p_exceed);
+    let mut a = figures_of(ds, &plan, samples, seed, specs, summaries);
+    a.judgment = Some(judgment);
+    a.hypotheses = hypotheses;
+    Ok(a)
 }
 
 /// Deliveries ÷ compensation in each world, when the model has compensation items that can be positive.

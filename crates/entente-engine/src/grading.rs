@@ -29,6 +29,23 @@ fn leaves(plan: &Plan) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The bands of both flows of a plan, streamed (exactly those of [`band`] of the run's columns).
+fn streamed_flows(plan: &Plan, samples: usize, seed: u64) -> Result<(Band, Band), String> {
+    use crate::stream::{stream, Request, Source};
+    let probs = vec![0.05, 0.5, 0.95];
+    let requests: Vec<Request> = plan
+        .flows
+        .iter()
+        .map(|(_, n)| Request { source: Source::Node(*n), probs: probs.clone(), batch_error: false })
+        .collect();
+    let s = stream(plan, samples, seed, &requests, 0, &|_| {})?;
+    let band = |k: usize| {
+        let q = &s.summaries[k].quantiles;
+        Band { p5: q[0], p50: q[1], p95: q[2] }
+    };
+    Ok((band(0), band(1)))
+}
+
 /// Runs the model with and without `min_grade` (same seed, unchanged inputs share their draws).
 pub fn grade_effect(
     ds: &Dataset,
@@ -54,11 +71,16 @@ pub fn grade_effect(
         .filter(|(id, _)| all.items.iter().any(|i| &i.item.id == id))
         .map(|(id, why)| format!("{id}: {why}"))
         .collect();
-    let mut cache = LeafCache::new();
-    let ra = Run::with_cache(all, samples, seed, &|_| {}, &mut cache)?;
-    let rf = Run::with_cache(filtered, samples, seed, &|_| {}, &mut cache)?;
-    let flows = |r: &Run| (band(r.values(r.plan.flows[0].1)), band(r.values(r.plan.flows[1].1)));
-    let ((ad, ac), (fd, fc)) = (flows(&ra), flows(&rf));
+    let ((ad, ac), (fd, fc)) = if samples > crate::DEFAULT_SAMPLES {
+        // too many draws to hold: the same bands, streamed
+        (streamed_flows(&all, samples, seed)?, streamed_flows(&filtered, samples, seed)?)
+    } else {
+        let mut cache = LeafCache::new();
+        let ra = Run::with_cache(all, samples, seed, &|_| {}, &mut cache)?;
+        let rf = Run::with_cache(filtered, samples, seed, &|_| {}, &mut cache)?;
+        let flows = |r: &Run| (band(r.values(r.plan.flows[0].1)), band(r.values(r.plan.flows[1].1)));
+        (flows(&ra), flows(&rf))
+    };
     Ok(GradeEffect {
         min_grade: min_grade.to_string(),
         all_deliveries: ad,

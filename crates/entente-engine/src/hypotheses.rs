@@ -61,6 +61,53 @@ pub struct HypothesisResult {
     pub note: String,
 }
 
+/// What the options in use are read from: the main run's flows, ratio and category medians, and its first
+/// worlds (for the weighted mixture).
+#[derive(Debug, Clone)]
+pub struct InUse<'a> {
+    pub plan: &'a Plan,
+    pub seed: u64,
+    pub samples: usize,
+    pub deliveries: Band,
+    pub compensation: Band,
+    pub ratio: Option<Band>,
+    /// (category, flow, median) for every category of the run.
+    pub categories: Vec<(String, Flow, f64)>,
+    /// The first worlds of the two flows: at least as many as each option not in use is run with.
+    pub flows: (Vec<f64>, Vec<f64>),
+}
+
+impl<'a> InUse<'a> {
+    /// The figures of a run keeping at least its flows and categories, with its first `prefix` worlds.
+    pub fn of_run(run: &'a Run, prefix: usize) -> Self {
+        let mut r = OptionResult {
+            option: String::new(),
+            title: String::new(),
+            weight: None,
+            in_use: true,
+            unavailable: None,
+            deliveries: None,
+            compensation: None,
+            ratio: None,
+            categories: Vec::new(),
+            samples: run.samples,
+            claims: Vec::new(),
+        };
+        let (kp, ru) = fill(&mut r, run);
+        let prefix = prefix.min(run.samples);
+        InUse {
+            plan: &run.plan,
+            seed: run.seed,
+            samples: run.samples,
+            deliveries: r.deliveries.expect("filled"),
+            compensation: r.compensation.expect("filled"),
+            ratio: r.ratio,
+            categories: r.categories,
+            flows: (kp[..prefix].to_vec(), ru[..prefix].to_vec()),
+        }
+    }
+}
+
 /// The figures of one run: flows, ratio and category medians.
 fn fill(r: &mut OptionResult, run: &Run) -> (Vec<f64>, Vec<f64>) {
     let p = &run.plan;
@@ -78,6 +125,11 @@ fn fill(r: &mut OptionResult, run: &Run) -> (Vec<f64>, Vec<f64>) {
 /// not change keep their draws, so the differences are the option's alone). The weighted mixture takes its
 /// worlds from the first `samples` worlds of every option.
 pub fn side_by_side(ds: &Dataset, main: &Run, samples: usize) -> Result<Vec<HypothesisResult>, String> {
+    side_by_side_of(ds, &InUse::of_run(main, samples), samples)
+}
+
+/// [`side_by_side`] with the options in use read from `main` (see [`InUse`]).
+pub fn side_by_side_of(ds: &Dataset, main: &InUse, samples: usize) -> Result<Vec<HypothesisResult>, String> {
     let opts = PlanOptions {
         scenario: Some(main.plan.scenario.id.clone()),
         as_of: Some(main.plan.as_of),
@@ -107,8 +159,11 @@ pub fn side_by_side(ds: &Dataset, main: &Run, samples: usize) -> Result<Vec<Hypo
                 claims: o.claims.clone(),
             };
             if r.in_use {
-                let (kp, ru) = fill(&mut r, main);
-                flows.push(Some((kp[..samples].to_vec(), ru[..samples].to_vec())));
+                r.deliveries = Some(main.deliveries);
+                r.compensation = Some(main.compensation);
+                r.ratio = main.ratio;
+                r.categories = main.categories.clone();
+                flows.push(Some((main.flows.0[..samples].to_vec(), main.flows.1[..samples].to_vec())));
                 options.push(r);
                 continue;
             }

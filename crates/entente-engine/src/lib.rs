@@ -17,9 +17,10 @@ pub mod run;
 pub mod sample;
 pub mod sensitivity;
 pub mod stats;
+pub mod stream;
 pub mod triangulate;
 
-pub use assess::{assess, Assessment, Figure, FigureKind};
+pub use assess::{assess, assess_streaming, Assessment, Figure, FigureKind};
 pub use plan::{Plan, PlanOptions};
 pub use run::{Keep, Run};
 pub use stats::Summary;

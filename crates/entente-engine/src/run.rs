@@ -170,6 +170,103 @@ struct Draw<'a> {
     needed: Vec<bool>,
 }
 
+impl<'a> Draw<'a> {
+    fn new(plan: &'a Plan, seed: u64, cached: Vec<Option<Arc<Vec<f64>>>>, kept: &[bool]) -> Result<Self, String> {
+        let groups = plan
+            .correlations
+            .iter()
+            .map(|(group, target)| {
+                let names: Vec<&str> = group.iter().map(|i| plan.nodes[*i].name.as_str()).collect();
+                Ok((names, RankCorrelation::new(target, group.len())?))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let in_group: Vec<usize> = plan.correlations.iter().flat_map(|(g, _)| g.iter().copied()).collect();
+        let correlated = (0..plan.nodes.len()).map(|i| in_group.contains(&i)).collect();
+        let needed = needed_nodes(plan, kept);
+        Ok(Draw { plan, seed, groups, cached, correlated, needed })
+    }
+
+    /// Nodes computed but not kept: each needs a chunk of scratch memory.
+    fn scratch_nodes(&self, kept: &[bool]) -> usize {
+        kept.iter().zip(&self.needed).filter(|(k, n)| !**k && **n).count()
+    }
+
+    /// Computes chunk `k` (the draws `span` of the run): `parts` holds the chunk's slice of each kept node's
+    /// column and `None` for the others, which are computed in per-thread scratch memory when needed. Returns
+    /// the first NaN or infinity, as (node, sample of the run, value).
+    fn chunk<'p>(
+        &self,
+        n_scratch: usize,
+        k: usize,
+        span: Range<usize>,
+        parts: impl IntoIterator<Item = Option<&'p mut [f64]>>,
+    ) -> Option<(usize, usize, f64)> {
+        let start = span.start;
+        SCRATCH
+            .with(|s| {
+                let mut s = s.borrow_mut();
+                s.resize(n_scratch * CHUNK, 0.0);
+                let mut spare = s.chunks_mut(CHUNK);
+                let mut cols: Vec<&mut [f64]> = parts
+                    .into_iter()
+                    .zip(&self.needed)
+                    .map(|(p, needed)| match p {
+                        Some(p) => p,
+                        None if *needed => &mut spare.next().expect("one scratch slice per node")[..span.len()],
+                        None => &mut [],
+                    })
+                    .collect();
+                run_chunk(self, k, span.clone(), &mut cols)
+            })
+            .map(|(node, offset, v)| (node, start + offset, v))
+    }
+}
+
+/// A run drawn chunk by chunk into the caller's memory, keeping the nodes a [`Keep`] names: the very draws of
+/// [`Run::keeping`] with the same plan, sample count and seed, without holding whole columns (see
+/// [`crate::stream`]).
+pub(crate) struct ChunkDrawer<'a> {
+    ctx: Draw<'a>,
+    n_scratch: usize,
+    pub samples: usize,
+    /// The kept nodes, in plan order: a chunk's draws are stored node after node in this order.
+    pub kept: Vec<usize>,
+}
+
+impl<'a> ChunkDrawer<'a> {
+    pub fn new(plan: &'a Plan, samples: usize, seed: u64, keep: Keep) -> Result<Self, String> {
+        if samples < 2 {
+            return Err("need at least 2 samples".into());
+        }
+        let kept = kept_nodes(plan, keep, |_| false);
+        let ctx = Draw::new(plan, seed, vec![None; plan.nodes.len()], &kept)?;
+        let n_scratch = ctx.scratch_nodes(&kept);
+        Ok(ChunkDrawer { ctx, n_scratch, samples, kept: (0..kept.len()).filter(|i| kept[*i]).collect() })
+    }
+
+    /// Draws chunk `k` into `out`, which holds `self.kept.len()` slices of the chunk's length one after another;
+    /// returns the first NaN or infinity as (node, sample of the run, value).
+    pub fn draw(&self, k: usize, out: &mut [f64]) -> Option<(usize, usize, f64)> {
+        let span = chunk_range(self.samples, k);
+        let mut slices = out.chunks_mut(span.len());
+        let mut next = self.kept.iter().peekable();
+        let parts = (0..self.ctx.plan.nodes.len()).map(|i| {
+            if next.peek() == Some(&&i) {
+                next.next();
+                slices.next()
+            } else {
+                None
+            }
+        });
+        self.ctx.chunk(self.n_scratch, k, span, parts)
+    }
+
+    /// The error of a run whose first bad value, over every chunk, is `bad`.
+    pub fn not_finite(&self, (node, sample, value): (usize, usize, f64)) -> String {
+        not_finite(self.ctx.plan, node, sample, value)
+    }
+}
+
 /// The first non-finite value of a column, as (offset, value).
 fn not_finite_in(col: &[f64]) -> Option<(usize, f64)> {
     if crate::stats::all_finite(col) {
@@ -342,7 +439,6 @@ impl Run {
         }
         // Correlated inputs are re-ordered together: their cache key is that of their whole group, so a column is
         // re-used only when every member and the requested correlations are unchanged.
-        let correlated: Vec<usize> = plan.correlations.iter().flat_map(|(g, _)| g.iter().copied()).collect();
         let mut keys: Vec<Option<String>> = (0..plan.nodes.len()).map(|i| leaf_key(&plan, i, samples, seed)).collect();
         for (group, target) in &plan.correlations {
             let group_key: Vec<String> = group.iter().filter_map(|i| keys[*i].clone()).collect();
@@ -354,18 +450,8 @@ impl Run {
         let cached: Vec<Option<Arc<Vec<f64>>>> =
             keys.iter().map(|k| k.as_ref().and_then(|k| cache.columns.get(k).cloned())).collect();
         let kept = kept_nodes(&plan, keep, |i| cache.enabled && cached[i].is_none());
-        let groups = plan
-            .correlations
-            .iter()
-            .map(|(group, target)| {
-                let names: Vec<&str> = group.iter().map(|i| plan.nodes[*i].name.as_str()).collect();
-                Ok((names, RankCorrelation::new(target, group.len())?))
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        let correlated = (0..plan.nodes.len()).map(|i| correlated.contains(&i)).collect();
-        let needed = needed_nodes(&plan, &kept);
-        let ctx = Draw { plan: &plan, seed, groups, cached, correlated, needed };
-        let n_scratch = kept.iter().zip(&ctx.needed).filter(|(k, n)| !**k && **n).count();
+        let ctx = Draw::new(&plan, seed, cached, &kept)?;
+        let n_scratch = ctx.scratch_nodes(&kept);
         let mut columns: Vec<Vec<f64>> = kept.iter().map(|k| if *k { column(samples) } else { Vec::new() }).collect();
         let n_chunks = chunks(samples);
         let spans: Vec<Range<usize>> = (0..n_chunks).map(|k| chunk_range(samples, k)).collect();
@@ -383,38 +469,23 @@ impl Run {
                 per_chunk.iter_mut().for_each(|p| p.push(None));
             }
         }
-        let needed = &ctx.needed;
         let found: Vec<Option<(usize, usize, f64)>> = per_chunk
             .into_par_iter()
             .zip(spans)
             .enumerate()
             .map(|(k, (parts, span))| {
-                let r = SCRATCH.with(|s| {
-                    let mut s = s.borrow_mut();
-                    s.resize(n_scratch * CHUNK, 0.0);
-                    let mut spare = s.chunks_mut(CHUNK);
-                    let mut cols: Vec<&mut [f64]> = parts
-                        .into_iter()
-                        .zip(needed)
-                        .map(|(p, needed)| match p {
-                            Some(p) => p,
-                            None if *needed => &mut spare.next().expect("one scratch slice per node")[..span.len()],
-                            None => &mut [],
-                        })
-                        .collect();
-                    run_chunk(&ctx, k, span.clone(), &mut cols)
-                });
+                let r = ctx.chunk(n_scratch, k, span, parts);
                 progress(1);
-                r.map(|(node, offset, v)| (node, span.start + offset, v))
+                r
             })
             .collect();
         // the first bad node (then sample) wherever it was found: the same error whatever the thread count
         let bad = found.into_iter().flatten().min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let Draw { cached, .. } = ctx;
-        let mut run = Run { plan, seed, samples, columns };
         if let Some((node, sample, value)) = bad {
-            return Err(run.not_finite(node, sample, value));
+            return Err(not_finite(&plan, node, sample, value));
         }
+        let mut run = Run { plan, seed, samples, columns };
         if cache.enabled {
             for (i, k) in keys.into_iter().enumerate() {
                 if let (Some(k), None, false) = (k, &cached[i], run.columns[i].is_empty()) {
@@ -427,10 +498,12 @@ impl Run {
         }
         Ok(run)
     }
+}
 
-    /// A NaN or an infinity must never be printed as a figure: say which node produced one and why.
-    fn not_finite(&self, i: usize, sample: usize, value: f64) -> String {
-        let node = &self.plan.nodes[i];
+/// A NaN or an infinity must never be printed as a figure: say which node produced one and why.
+pub(crate) fn not_finite(plan: &Plan, i: usize, sample: usize, value: f64) -> String {
+    {
+        let node = &plan.nodes[i];
         let why = match &node.def {
             NodeDef::Leaf { estimate, .. } if !estimate.truncation.is_none() => format!(
                 "its truncation [{:?}, {:?}] leaves (almost) no probability for {}",
@@ -441,7 +514,9 @@ impl Run {
         };
         format!("`{}` is {value} in sample {sample}: {why}", node.name)
     }
+}
 
+impl Run {
     /// The draws of node `i`, following a node that was not kept to the node it merely repeats.
     pub fn values(&self, i: usize) -> &[f64] {
         let mut i = i;

@@ -352,7 +352,17 @@ pub fn confidence_of(mix: &GradeMix) -> Confidence {
 /// The judgment behind the headline (the deliveries total) of a run keeping at least its flows.
 pub fn judgment(ds: &entente_core::Dataset, run: &Run) -> Judgment {
     let plan = &run.plan;
-    let bands = leaf_bands(plan, run.seed);
+    let (kp, ru) = (run.values(plan.flows[0].1), run.values(plan.flows[1].1));
+    let has_ru = plan.items.iter().any(|i| i.item.flow == entente_core::Flow::RuToKp);
+    let p_exceed = (has_ru && !kp.is_empty() && kp.len() == ru.len())
+        .then(|| kp.iter().zip(ru).filter(|(a, b)| a > b).count() as f64 / kp.len() as f64);
+    judgment_of(ds, plan, run.seed, p_exceed)
+}
+
+/// [`judgment`] of a plan drawn with `seed`, given the share of its worlds where deliveries exceed compensation
+/// (`None` when it has no compensation items).
+pub fn judgment_of(ds: &entente_core::Dataset, plan: &Plan, seed: u64, p_exceed: Option<f64>) -> Judgment {
+    let bands = leaf_bands(plan, seed);
     let (_, sw) = swings(plan, &bands, &[plan.total]);
     let sq: Vec<f64> = sw.iter().map(|s| (s.at_p95 - s.at_p5).powi(2)).collect();
     let total_sq: f64 = sq.iter().sum();
@@ -386,10 +396,6 @@ pub fn judgment(ds: &entente_core::Dataset, run: &Run) -> Judgment {
             });
         }
     }
-    let (kp, ru) = (run.values(plan.flows[0].1), run.values(plan.flows[1].1));
-    let has_ru = plan.items.iter().any(|i| i.item.flow == entente_core::Flow::RuToKp);
-    let p_exceed = (has_ru && !kp.is_empty() && kp.len() == ru.len())
-        .then(|| kp.iter().zip(ru).filter(|(a, b)| a > b).count() as f64 / kp.len() as f64);
     Judgment {
         interval_probability: 0.9,
         p_deliveries_exceed_compensation: p_exceed,

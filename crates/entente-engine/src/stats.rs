@@ -54,33 +54,104 @@ pub struct Moments {
 /// are summed around a provisional centre, the mean of the first draws, which keeps the one-pass variance as
 /// accurate as the two-pass one; sums run in fixed lanes, so results are deterministic.
 pub fn moments(x: &[f64]) -> Moments {
-    let n = x.len();
-    let head = &x[..n.min(4096)];
-    let centre = if n == 0 { 0.0 } else { head.iter().sum::<f64>() / head.len() as f64 };
-    let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
-    let (mut s1, mut s2) = ([0.0; LANES], [0.0; LANES]);
-    let chunks = x.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    for c in chunks {
-        for k in 0..LANES {
-            lo[k] = if c[k] < lo[k] { c[k] } else { lo[k] };
-            hi[k] = if c[k] > hi[k] { c[k] } else { hi[k] };
-            let d = c[k] - centre;
-            s1[k] += d;
-            s2[k] += d * d;
+    let mut acc = MomentsAcc::new(x.len(), x);
+    acc.push(x);
+    acc.finish()
+}
+
+/// [`moments`] of a column fed in order, piece by piece: the very same operations in the same order, so the
+/// result is bit-identical to [`moments`] of the whole column however it is cut.
+#[derive(Debug, Clone)]
+pub struct MomentsAcc {
+    n: usize,
+    /// Draws before this index go to the lanes; the last `n % LANES` are added at the end, as in one pass.
+    laned: usize,
+    seen: usize,
+    centre: f64,
+    lo: [f64; LANES],
+    hi: [f64; LANES],
+    s1: [f64; LANES],
+    s2: [f64; LANES],
+    tail: Vec<f64>,
+}
+
+/// Number of first draws whose mean is the provisional centre of [`moments`].
+pub const CENTRE_DRAWS: usize = 4096;
+
+impl MomentsAcc {
+    /// An accumulator for a column of `n` draws starting with `head` (at least its first `min(n, 4096)`).
+    pub fn new(n: usize, head: &[f64]) -> Self {
+        let head = &head[..n.min(CENTRE_DRAWS)];
+        let centre = if n == 0 { 0.0 } else { head.iter().sum::<f64>() / head.len() as f64 };
+        MomentsAcc {
+            n,
+            laned: n - n % LANES,
+            seen: 0,
+            centre,
+            lo: [f64::INFINITY; LANES],
+            hi: [f64::NEG_INFINITY; LANES],
+            s1: [0.0; LANES],
+            s2: [0.0; LANES],
+            tail: Vec::new(),
         }
     }
-    let (mut min, mut max) =
-        (lo.iter().fold(f64::INFINITY, |a, v| a.min(*v)), hi.iter().fold(f64::NEG_INFINITY, |a, v| a.max(*v)));
-    let (mut s1, mut s2) = (s1.iter().sum::<f64>(), s2.iter().sum::<f64>());
-    for v in tail {
-        (min, max) = (min.min(*v), max.max(*v));
-        s1 += v - centre;
-        s2 += (v - centre) * (v - centre);
+
+    #[inline(always)]
+    fn lane(&mut self, k: usize, v: f64) {
+        self.lo[k] = if v < self.lo[k] { v } else { self.lo[k] };
+        self.hi[k] = if v > self.hi[k] { v } else { self.hi[k] };
+        let d = v - self.centre;
+        self.s1[k] += d;
+        self.s2[k] += d * d;
     }
-    let nf = n as f64;
-    let var = ((s2 - s1 * s1 / nf) / (nf - 1.0).max(1.0)).max(0.0);
-    Moments { min, max, mean: centre + s1 / nf, sd: var.sqrt() }
+
+    /// The next draws of the column, in order.
+    pub fn push(&mut self, x: &[f64]) {
+        let into_lanes = self.laned.saturating_sub(self.seen).min(x.len());
+        let (laned, tail) = x.split_at(into_lanes);
+        // draws up to the next multiple of LANES one by one, then whole groups, then the rest one by one
+        let lead = ((LANES - self.seen % LANES) % LANES).min(laned.len());
+        let (head, rest) = laned.split_at(lead);
+        for (j, v) in head.iter().enumerate() {
+            self.lane((self.seen + j) % LANES, *v);
+        }
+        let groups = rest.chunks_exact(LANES);
+        let left = groups.remainder();
+        let centre = self.centre;
+        let (mut lo, mut hi, mut s1, mut s2) = (self.lo, self.hi, self.s1, self.s2);
+        for c in groups {
+            for k in 0..LANES {
+                lo[k] = if c[k] < lo[k] { c[k] } else { lo[k] };
+                hi[k] = if c[k] > hi[k] { c[k] } else { hi[k] };
+                let d = c[k] - centre;
+                s1[k] += d;
+                s2[k] += d * d;
+            }
+        }
+        (self.lo, self.hi, self.s1, self.s2) = (lo, hi, s1, s2);
+        for (k, v) in left.iter().enumerate() {
+            self.lane(k, *v);
+        }
+        self.tail.extend_from_slice(tail);
+        self.seen += x.len();
+    }
+
+    pub fn finish(&self) -> Moments {
+        debug_assert_eq!(self.seen, self.n, "every draw of the column was pushed");
+        let (lo, hi) = (&self.lo, &self.hi);
+        let (mut min, mut max) =
+            (lo.iter().fold(f64::INFINITY, |a, v| a.min(*v)), hi.iter().fold(f64::NEG_INFINITY, |a, v| a.max(*v)));
+        let (mut s1, mut s2) = (self.s1.iter().sum::<f64>(), self.s2.iter().sum::<f64>());
+        let centre = self.centre;
+        for v in &self.tail {
+            (min, max) = (min.min(*v), max.max(*v));
+            s1 += v - centre;
+            s2 += (v - centre) * (v - centre);
+        }
+        let nf = self.n as f64;
+        let var = ((s2 - s1 * s1 / nf) / (nf - 1.0).max(1.0)).max(0.0);
+        Moments { min, max, mean: centre + s1 / nf, sd: var.sqrt() }
+    }
 }
 
 /// Mean and sample standard deviation.
@@ -110,20 +181,21 @@ pub fn quantiles(x: &[f64], ps: &[f64]) -> Vec<f64> {
 
 /// As [`quantiles`], given the column's range when it is already known.
 fn quantiles_in(x: &[f64], ps: &[f64], range: Option<(f64, f64)>) -> Vec<f64> {
-    let n = x.len();
-    let mut ranks = Vec::with_capacity(2 * ps.len());
-    let hs: Vec<(usize, f64)> = ps
-        .iter()
-        .map(|p| {
-            let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
-            let lo = h.floor() as usize;
-            ranks.push(lo);
-            ranks.push((lo + 1).min(n - 1));
-            (lo, h - lo as f64)
-        })
-        .collect();
+    let ranks: Vec<usize> = ps.iter().flat_map(|p| quantile_ranks(x.len(), *p)).collect();
     let stats = select(x, &ranks, range);
-    hs.iter().enumerate().map(|(i, (_, frac))| stats[2 * i] + frac * (stats[2 * i + 1] - stats[2 * i])).collect()
+    ps.iter().enumerate().map(|(i, p)| interpolate(x.len(), *p, stats[2 * i], stats[2 * i + 1])).collect()
+}
+
+/// The two order statistics (0-based ranks) between which the type-7 quantile at `p` of `n` draws lies.
+pub fn quantile_ranks(n: usize, p: f64) -> [usize; 2] {
+    let lo = ((n - 1) as f64 * p.clamp(0.0, 1.0)).floor() as usize;
+    [lo, (lo + 1).min(n - 1)]
+}
+
+/// The type-7 quantile at `p` of `n` draws from its two order statistics ([`quantile_ranks`]).
+pub fn interpolate(n: usize, p: f64, lo: f64, hi: f64) -> f64 {
+    let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+    lo + (h - h.floor()) * (hi - lo)
 }
 
 /// Number of bins of the counting pass in [`order_statistics`]: their counts fit in the first-level cache.
@@ -224,19 +296,35 @@ pub fn summarise(x: &[f64], requested: &[f64]) -> Summary {
 /// As [`summarise`]; `batch_error = false` skips the batch error of P95.
 pub fn summarise_with(x: &[f64], requested: &[f64], batch_error: bool) -> Summary {
     let Moments { min, max, mean, sd } = moments(x);
+    let ps = summary_probabilities(requested);
+    let qs = quantiles_in(x, &ps, Some((min, max)));
+    let se_p95 = batch_size(x.len(), batch_error).map(|batch| {
+        let p95s: Vec<f64> = x.chunks_exact(batch).take(BATCHES).map(|c| quantiles(c, &[0.95])[0]).collect();
+        batch_error_of(&p95s)
+    });
+    Summary { mean, sd, se_mean: sd / (x.len() as f64).sqrt(), quantiles: ps.into_iter().zip(qs).collect(), se_p95 }
+}
+
+/// The probabilities a summary reports: those requested and 0.05, 0.5 and 0.95, sorted, without near-repeats.
+pub fn summary_probabilities(requested: &[f64]) -> Vec<f64> {
     let mut ps: Vec<f64> = requested.to_vec();
     ps.extend([0.05, 0.5, 0.95]);
     ps.sort_by(f64::total_cmp);
     ps.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
-    let qs = quantiles_in(x, &ps, Some((min, max)));
-    // Batch P95s: the spread of the percentile over BATCHES independent sub-samples, scaled to the full sample.
-    let batch = x.len() / BATCHES;
-    let se_p95 = (batch_error && batch >= 20).then(|| {
-        let p95s: Vec<f64> = x.chunks_exact(batch).take(BATCHES).map(|c| quantiles(c, &[0.95])[0]).collect();
-        let (_, sd_b) = mean_sd(&p95s);
-        sd_b / (BATCHES as f64).sqrt()
-    });
-    Summary { mean, sd, se_mean: sd / (x.len() as f64).sqrt(), quantiles: ps.into_iter().zip(qs).collect(), se_p95 }
+    ps
+}
+
+/// The size of each of the [`BATCHES`] batches whose P95s give the batch error of a column of `n` draws; `None`
+/// when it is not wanted or the batches would be too small.
+pub fn batch_size(n: usize, wanted: bool) -> Option<usize> {
+    let batch = n / BATCHES;
+    (wanted && batch >= 20).then_some(batch)
+}
+
+/// Batch P95s: the spread of the percentile over [`BATCHES`] independent sub-samples, scaled to the full sample.
+pub fn batch_error_of(p95s: &[f64]) -> f64 {
+    let (_, sd_b) = mean_sd(p95s);
+    sd_b / (BATCHES as f64).sqrt()
 }
 
 #[cfg(test)]
@@ -269,6 +357,23 @@ mod tests {
         assert!((m.mean / mean - 1.0).abs() < 1e-14, "{} vs {mean}", m.mean);
         assert!((m.sd / sd - 1.0).abs() < 1e-9, "{} vs {sd}", m.sd);
         assert_eq!((m.min, m.max), (x[0], x[x.len() - 1]));
+    }
+
+    /// Fed in pieces of any length, the accumulator makes the very sums of one pass: bit-identical moments.
+    #[test]
+    fn moments_fed_in_pieces_are_bit_identical() {
+        let x: Vec<f64> = (0..20_011).map(|i| ((i * 7919) % 10_007) as f64 * 1.37 + 1e9).collect();
+        let want = moments(&x);
+        for piece in [1, 3, 7, 8, 9, 4095, 4096, 16_384] {
+            let mut acc = MomentsAcc::new(x.len(), &x);
+            x.chunks(piece).for_each(|c| acc.push(c));
+            let got = acc.finish();
+            assert_eq!(
+                (got.min, got.max, got.mean.to_bits(), got.sd.to_bits()),
+                (want.min, want.max, want.mean.to_bits(), want.sd.to_bits()),
+                "pieces of {piece}"
+            );
+        }
     }
 
     #[test]
