@@ -1,0 +1,58 @@
+//! Screening behind a NATS JetStream queue: any number of workers, on any number of machines, share one durable
+//! pull consumer and screen each message with the same application functions as `entente screen` and
+//! `entente serve` ([`entente_app::screen`]).
+//!
+//! - [`setup`]: the payments stream `ENTENTE_PAYMENTS` (subjects `entente.screen.>`), the durable pull consumer
+//!   `entente-screen` (bounded deliveries), and the results stream `ENTENTE_RESULTS` (`entente.results`,
+//!   `entente.alerts`, the dead-letter subject `entente.dead`).
+//! - [`message`]: what a message is (a CSV row with its header, a JSON party, a whole pacs.008 / pain.001) and
+//!   its deterministic id (JetStream de-duplicates on `Nats-Msg-Id`).
+//! - [`worker`]: pull, screen, publish the result (and alerts), ack only after the broker acknowledged the result.
+//! - [`submit`]: an input file → one message per party / payment.
+//! - [`results`]: collect results, one per message id, until N or a timeout.
+//!
+//! Delivery is at-least-once: a worker that dies before acking is redelivered its messages after the ack wait;
+//! results carry the message id, the results stream de-duplicates on it within its window, and [`results`]
+//! keeps one result per id.
+
+pub mod message;
+pub mod results;
+pub mod setup;
+pub mod submit;
+pub mod worker;
+
+pub use setup::{
+    StreamSettings, ALERTS_SUBJECT, CONSUMER, DEAD_SUBJECT, PAYMENTS_STREAM, RESULTS_STREAM, RESULTS_SUBJECT,
+    SCREEN_SUBJECTS,
+};
+
+/// Connects to a NATS server (a URL, or several comma-separated URLs of one cluster).
+pub async fn connect(url: &str) -> anyhow::Result<async_nats::Client> {
+    use anyhow::Context;
+    async_nats::ConnectOptions::new()
+        .name("entente")
+        .retry_on_initial_connect()
+        .connect(url)
+        .await
+        .with_context(|| format!("cannot connect to NATS at {url}"))
+}
+
+/// Runs a future to completion on a multi-threaded runtime (for front ends that are not async themselves).
+pub fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?.block_on(f)
+}
+
+/// Completes on SIGTERM or SIGINT (a worker's signal to finish what is in flight and stop).
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
+}

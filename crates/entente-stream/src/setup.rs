@@ -1,0 +1,121 @@
+//! The streams and the consumer, created when missing with the settings the user gives.
+
+use anyhow::{Context, Result};
+use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer};
+use async_nats::jetstream::stream::{self, RetentionPolicy, StorageType};
+use async_nats::jetstream::Context as Js;
+use std::time::Duration;
+
+/// The stream of messages to screen.
+pub const PAYMENTS_STREAM: &str = "ENTENTE_PAYMENTS";
+/// Its subjects: `entente.screen.csv`, `entente.screen.json`, `entente.screen.iso20022`.
+pub const SCREEN_SUBJECTS: &str = "entente.screen.>";
+/// The durable pull consumer every worker joins.
+pub const CONSUMER: &str = "entente-screen";
+/// The stream holding results, alerts and dead letters.
+pub const RESULTS_STREAM: &str = "ENTENTE_RESULTS";
+/// One result per message.
+pub const RESULTS_SUBJECT: &str = "entente.results";
+/// Results that alert (a hit, a policy alert, nothing screenable), again.
+pub const ALERTS_SUBJECT: &str = "entente.alerts";
+/// Messages that failed on every one of their deliveries.
+pub const DEAD_SUBJECT: &str = "entente.dead";
+
+/// How the streams and the consumer are created when missing (an existing stream or consumer is used as it is).
+#[derive(Debug, Clone)]
+pub struct StreamSettings {
+    /// Replicas of both streams (1, or up to the cluster size: 3 survives one node down).
+    pub replicas: usize,
+    /// Work queue: a message is deleted once acked. Otherwise (limits) messages stay until `max_age`.
+    pub work_queue: bool,
+    /// How long messages and results are kept (zero: unlimited).
+    pub max_age: Duration,
+    /// Window within which a repeated `Nats-Msg-Id` is dropped by the broker.
+    pub duplicate_window: Duration,
+    /// Deliveries of one message before it goes to the dead-letter subject.
+    pub max_deliver: i64,
+    /// Time a worker has to ack a message before it is redelivered (to any worker).
+    pub ack_wait: Duration,
+    /// Messages delivered and not yet acked, over all workers.
+    pub max_ack_pending: i64,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        StreamSettings {
+            replicas: 1,
+            work_queue: false,
+            max_age: Duration::from_secs(7 * 24 * 3600),
+            duplicate_window: Duration::from_secs(2 * 60),
+            max_deliver: 5,
+            ack_wait: Duration::from_secs(30),
+            max_ack_pending: 10_000,
+        }
+    }
+}
+
+impl StreamSettings {
+    /// Refuses settings the broker would misread.
+    pub fn check(&self) -> Result<()> {
+        anyhow::ensure!(self.replicas >= 1 && self.replicas <= 5, "replicas must be 1 to 5, not {}", self.replicas);
+        anyhow::ensure!(self.max_deliver >= 1, "max deliveries must be at least 1, not {}", self.max_deliver);
+        anyhow::ensure!(!self.ack_wait.is_zero(), "the ack wait must be longer than zero");
+        Ok(())
+    }
+}
+
+/// Creates (when missing) the payments stream and returns it.
+pub async fn payments_stream(js: &Js, s: &StreamSettings) -> Result<stream::Stream> {
+    s.check()?;
+    js.get_or_create_stream(stream::Config {
+        name: PAYMENTS_STREAM.into(),
+        subjects: vec![SCREEN_SUBJECTS.into()],
+        retention: if s.work_queue { RetentionPolicy::WorkQueue } else { RetentionPolicy::Limits },
+        storage: StorageType::File,
+        num_replicas: s.replicas,
+        max_age: s.max_age,
+        duplicate_window: s.duplicate_window,
+        ..Default::default()
+    })
+    .await
+    .with_context(|| format!("cannot create or open the stream {PAYMENTS_STREAM}"))
+}
+
+/// Creates (when missing) the results stream and returns it.
+pub async fn results_stream(js: &Js, s: &StreamSettings) -> Result<stream::Stream> {
+    s.check()?;
+    js.get_or_create_stream(stream::Config {
+        name: RESULTS_STREAM.into(),
+        subjects: vec![RESULTS_SUBJECT.into(), ALERTS_SUBJECT.into(), DEAD_SUBJECT.into()],
+        retention: RetentionPolicy::Limits,
+        storage: StorageType::File,
+        num_replicas: s.replicas,
+        max_age: s.max_age,
+        duplicate_window: s.duplicate_window,
+        ..Default::default()
+    })
+    .await
+    .with_context(|| format!("cannot create or open the stream {RESULTS_STREAM}"))
+}
+
+/// Creates (when missing) both streams and the durable consumer workers share, and returns the consumer.
+pub async fn consumer(js: &Js, s: &StreamSettings) -> Result<PullConsumer> {
+    let payments = payments_stream(js, s).await?;
+    results_stream(js, s).await?;
+    payments
+        .get_or_create_consumer(
+            CONSUMER,
+            pull::Config {
+                durable_name: Some(CONSUMER.into()),
+                ack_policy: AckPolicy::Explicit,
+                deliver_policy: DeliverPolicy::All,
+                max_deliver: s.max_deliver,
+                ack_wait: s.ack_wait,
+                max_ack_pending: s.max_ack_pending,
+                num_replicas: s.replicas,
+                ..Default::default()
+            },
+        )
+        .await
+        .with_context(|| format!("cannot create or open the consumer {CONSUMER} on {PAYMENTS_STREAM}"))
+}

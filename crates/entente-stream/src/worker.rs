@@ -1,0 +1,344 @@
+//! A screening worker: pulls from the durable consumer, screens each message with [`entente_app::screen`], publishes
+//! one result per message to `entente.results` (alerting ones also to `entente.alerts`), and acks the message only
+//! once the broker has acknowledged the result.
+//!
+//! A malformed message gets an error result (with the reason) on every delivery and is negatively acknowledged;
+//! on its last allowed delivery it is also published to the dead-letter subject and terminated, so it is never
+//! retried forever and the worker goes on with the next one.
+
+use crate::message::{self, Format, REF_HEADER, SUBMITTED_HEADER};
+use crate::setup::{self, StreamSettings, ALERTS_SUBJECT, DEAD_SUBJECT, RESULTS_SUBJECT};
+use anyhow::{Context, Result};
+use async_nats::jetstream::{self, AckKind};
+use async_nats::HeaderMap;
+use entente_app::screen::{LoadedIndex, ScreenRequest, ScreenRun};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// A loaded list version: the index, the run prepared against it, and its label.
+pub struct ListsVersion {
+    pub index: LoadedIndex,
+    pub run: ScreenRun,
+    /// Short label of the exact list files (SHA-256 over every file's hash), or the published version's name.
+    pub version: String,
+    pub lists: Vec<ListLabel>,
+}
+
+/// A list as a result names it: its name, publication date and files' SHA-256.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ListLabel {
+    pub list: String,
+    pub published: Option<String>,
+    pub sha256: Vec<String>,
+}
+
+impl ListsVersion {
+    /// Prepares a run of `req` (threshold, algorithm, limit, policy, list age) against an index; `version` names
+    /// it (default: derived from the list files' hashes).
+    pub fn new(index: LoadedIndex, req: &ScreenRequest, version: Option<String>) -> Result<ListsVersion> {
+        let run = ScreenRun::new(&index, req, Vec::new()).map_err(anyhow::Error::new)?;
+        let audit = index.lists_audit();
+        let lists: Vec<ListLabel> = audit
+            .lists
+            .iter()
+            .map(|l| ListLabel {
+                list: l.list.clone(),
+                published: l.published_iso.clone().or_else(|| l.published.clone()),
+                sha256: l.files.iter().map(|f| f.sha256.clone()).collect(),
+            })
+            .collect();
+        let version = version.unwrap_or_else(|| {
+            let mut lines: Vec<String> =
+                lists.iter().flat_map(|l| l.sha256.iter().map(move |h| format!("{}\t{h}\n", l.list))).collect();
+            lines.sort();
+            message::sha256_hex(lines.concat().as_bytes())[..16].to_string()
+        });
+        Ok(ListsVersion { index, run, version, lists })
+    }
+}
+
+/// Whether a message was screened.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Error,
+}
+
+/// The result of one message (published as JSON on `entente.results`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResultRecord {
+    /// The message's `Nats-Msg-Id` (else `seq-N`, its stream sequence).
+    pub msg_id: String,
+    pub subject: String,
+    /// Where the message came from (`Entente-Ref` header: file and row).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub stream_seq: u64,
+    /// Which delivery of the message this was (1 unless redelivered).
+    pub delivered: i64,
+    pub worker: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// A hit, a policy alert or nothing screenable: needs a reviewer.
+    pub alert: bool,
+    /// The list version screened against.
+    pub lists_version: String,
+    pub lists: Vec<ListLabel>,
+    pub threshold: f32,
+    pub algorithm: String,
+    /// When the message was screened (RFC 3339).
+    pub screened_at: String,
+    /// Unix microseconds at submission (from the message) and when the result was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_us: Option<i64>,
+    pub done_us: i64,
+    /// The screened parties with their hits, as `entente screen --format json` gives them.
+    pub parties: serde_json::Value,
+}
+
+/// What a worker does besides the lists.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Named in every result.
+    pub worker_id: String,
+    /// Used when the streams or the consumer do not exist yet.
+    pub settings: StreamSettings,
+    /// Messages screened at the same time.
+    pub concurrency: usize,
+    /// Messages pulled per request.
+    pub batch: usize,
+    /// Delay before a malformed message is delivered again.
+    pub retry_delay: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            worker_id: default_worker_id(),
+            settings: StreamSettings::default(),
+            concurrency: 32,
+            batch: 200,
+            retry_delay: Duration::from_millis(200),
+        }
+    }
+}
+
+/// `HOST-PID`.
+pub fn default_worker_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+    format!("{}-{}", if host.is_empty() { "worker" } else { &host }, std::process::id())
+}
+
+/// What a worker did.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    pub screened: AtomicU64,
+    pub alerts: AtomicU64,
+    pub errors: AtomicU64,
+    pub dead: AtomicU64,
+    /// Messages left unacked because publishing their result failed (they are redelivered).
+    pub failed: AtomicU64,
+}
+
+/// The lists a worker screens against; [`Lists::swap`] replaces them atomically between messages (a message is
+/// screened against the version current when its screening started, and its result names that version).
+#[derive(Clone)]
+pub struct Lists(Arc<RwLock<Arc<ListsVersion>>>);
+
+impl Lists {
+    pub fn new(v: ListsVersion) -> Lists {
+        Lists(Arc::new(RwLock::new(Arc::new(v))))
+    }
+    pub fn current(&self) -> Arc<ListsVersion> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    pub fn swap(&self, v: ListsVersion) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(v);
+    }
+}
+
+struct Ctx {
+    js: jetstream::Context,
+    lists: Lists,
+    cfg: WorkerConfig,
+    max_deliver: i64,
+    stats: Arc<WorkerStats>,
+}
+
+/// Runs a worker until `shutdown` completes (e.g. SIGTERM): then it pulls no more, finishes the messages in
+/// flight, and returns. Messages it had pulled but not started are redelivered after the ack wait.
+pub async fn run(
+    client: async_nats::Client,
+    lists: Lists,
+    cfg: WorkerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Arc<WorkerStats>> {
+    anyhow::ensure!(cfg.concurrency >= 1 && cfg.batch >= 1, "concurrency and batch must be at least 1");
+    let js = jetstream::new(client.clone());
+    let mut consumer = setup::consumer(&js, &cfg.settings).await?;
+    let max_deliver = consumer.info().await.context("cannot read the consumer's settings")?.config.max_deliver;
+    let stats = Arc::new(WorkerStats::default());
+    let ctx = Arc::new(Ctx { js, lists, cfg: cfg.clone(), max_deliver, stats: stats.clone() });
+    let messages = consumer
+        .stream()
+        .max_messages_per_batch(cfg.batch)
+        .messages()
+        .await
+        .context("cannot pull from the consumer")?;
+    messages
+        .take_until(shutdown)
+        .for_each_concurrent(cfg.concurrency, |m| {
+            let ctx = ctx.clone();
+            async move {
+                match m {
+                    Ok(msg) => handle(&ctx, msg).await,
+                    Err(e) => eprintln!("worker {}: pulling: {e}", ctx.cfg.worker_id),
+                }
+            }
+        })
+        .await;
+    client.flush().await.ok();
+    Ok(stats)
+}
+
+fn header(msg: &jetstream::Message, name: &str) -> Option<String> {
+    msg.headers.as_ref()?.get(name).map(|v| v.as_str().to_string())
+}
+
+fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+async fn handle(ctx: &Ctx, msg: jetstream::Message) {
+    let (stream_seq, delivered) = match msg.info() {
+        Ok(i) => (i.stream_sequence, i.delivered),
+        Err(e) => {
+            eprintln!("worker {}: a message without JetStream metadata: {e}", ctx.cfg.worker_id);
+            return;
+        }
+    };
+    let msg_id = header(&msg, async_nats::header::NATS_MESSAGE_ID.as_ref()).unwrap_or(format!("seq-{stream_seq}"));
+    let reference = header(&msg, REF_HEADER);
+    let submitted_us = header(&msg, SUBMITTED_HEADER).and_then(|s| s.parse().ok());
+    let source = reference.clone().unwrap_or_else(|| format!("message {msg_id}"));
+    let lists = ctx.lists.current();
+    let parsed = Format::from_subject(msg.subject.as_str())
+        .and_then(|f| message::parties(f, &source, &msg.payload).map(|ps| (f, ps)));
+    let mut record = ResultRecord {
+        msg_id: msg_id.clone(),
+        subject: msg.subject.to_string(),
+        reference: reference.clone(),
+        stream_seq,
+        delivered,
+        worker: ctx.cfg.worker_id.clone(),
+        status: Status::Ok,
+        error: None,
+        alert: false,
+        lists_version: lists.version.clone(),
+        lists: lists.lists.clone(),
+        threshold: lists.run.options.threshold,
+        algorithm: lists.run.audit.algorithm.clone(),
+        screened_at: String::new(),
+        submitted_us,
+        done_us: 0,
+        parties: serde_json::Value::Array(Vec::new()),
+    };
+    let failed = match parsed {
+        Ok((format, mut parties)) => {
+            if let (Some(r), Format::Csv | Format::Json) = (&reference, format) {
+                for p in &mut parties {
+                    if p.reference.is_empty() || p.reference == "1" || p.reference == source {
+                        p.reference = r.clone();
+                    }
+                }
+            }
+            let l = lists.clone();
+            let screened = tokio::task::spawn_blocking(move || l.run.screen(&l.index, parties)).await;
+            match screened {
+                Ok(results) => {
+                    record.alert = results.iter().any(|r| r.alerts());
+                    record.parties = serde_json::to_value(&results).unwrap_or_default();
+                    None
+                }
+                Err(e) => Some(format!("screening failed: {e}")),
+            }
+        }
+        Err(e) => Some(format!("{e:#}")),
+    };
+    record.screened_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    record.done_us = now_us();
+    if let Some(reason) = &failed {
+        record.status = Status::Error;
+        record.error = Some(reason.clone());
+        record.alert = true;
+    }
+    if let Err(e) = publish_result(ctx, &record).await {
+        ctx.stats.failed.fetch_add(1, Ordering::Relaxed);
+        eprintln!("worker {}: message {msg_id}: result not published, left for redelivery: {e:#}", ctx.cfg.worker_id);
+        return;
+    }
+    let ack = match &failed {
+        None => {
+            ctx.stats.screened.fetch_add(1, Ordering::Relaxed);
+            if record.alert {
+                ctx.stats.alerts.fetch_add(1, Ordering::Relaxed);
+            }
+            AckKind::Ack
+        }
+        Some(reason) => {
+            ctx.stats.errors.fetch_add(1, Ordering::Relaxed);
+            if ctx.max_deliver > 0 && delivered >= ctx.max_deliver {
+                if let Err(e) = dead_letter(ctx, &msg, &msg_id, reason, delivered).await {
+                    eprintln!("worker {}: message {msg_id}: dead letter not published: {e:#}", ctx.cfg.worker_id);
+                    return;
+                }
+                ctx.stats.dead.fetch_add(1, Ordering::Relaxed);
+                AckKind::Term
+            } else {
+                AckKind::Nak(Some(ctx.cfg.retry_delay))
+            }
+        }
+    };
+    if let Err(e) = msg.ack_with(ack).await {
+        eprintln!("worker {}: message {msg_id}: ack failed (it will be redelivered): {e}", ctx.cfg.worker_id);
+    }
+}
+
+/// Publishes a record (and, when it alerts, again on the alerts subject) and waits for the broker's acks.
+async fn publish_result(ctx: &Ctx, record: &ResultRecord) -> Result<()> {
+    let body = bytes::Bytes::from(serde_json::to_vec(record)?);
+    let mut h = HeaderMap::new();
+    h.insert(async_nats::header::NATS_MESSAGE_ID, record.msg_id.as_str());
+    let first = ctx.js.publish_with_headers(RESULTS_SUBJECT, h, body.clone()).await?;
+    let second = if record.alert {
+        let mut h = HeaderMap::new();
+        h.insert(async_nats::header::NATS_MESSAGE_ID, format!("{}:alert", record.msg_id).as_str());
+        Some(ctx.js.publish_with_headers(ALERTS_SUBJECT, h, body).await?)
+    } else {
+        None
+    };
+    first.await.context("results stream did not acknowledge")?;
+    if let Some(s) = second {
+        s.await.context("results stream did not acknowledge the alert")?;
+    }
+    Ok(())
+}
+
+/// Publishes a message that failed on its last delivery to the dead-letter subject, with its headers, subject,
+/// delivery count and the reason.
+async fn dead_letter(ctx: &Ctx, msg: &jetstream::Message, msg_id: &str, reason: &str, delivered: i64) -> Result<()> {
+    let mut h = msg.headers.clone().unwrap_or_default();
+    h.insert(async_nats::header::NATS_MESSAGE_ID, format!("{msg_id}:dead").as_str());
+    h.insert("Entente-Msg-Id", msg_id);
+    h.insert("Entente-Subject", msg.subject.as_str());
+    h.insert("Entente-Deliveries", delivered.to_string().as_str());
+    h.insert("Entente-Error", reason.replace(['\r', '\n'], " ").as_str());
+    ctx.js.publish_with_headers(DEAD_SUBJECT, h, msg.payload.clone()).await?.await?;
+    Ok(())
+}
