@@ -11,7 +11,13 @@
    stage selected and times nomenklatura's matchers scoring those same
    (query, candidate) pairs, single-threaded: queries/second and the ratio.
 
-Usage: python3 bench/screen_perf.py [--sample 200] [--no-nomenklatura] [--json out.json]
+With --callgrind, instead runs the same query mix once, single-threaded,
+under `valgrind --tool=callgrind` (only the screening loop is collected) and
+prints instructions per query: a figure that, unlike queries/second, does not
+depend on what else the machine is doing. Build with symbols for
+`callgrind_annotate`: CARGO_PROFILE_RELEASE_DEBUG=true.
+
+Usage: python3 bench/screen_perf.py [--sample 200] [--no-nomenklatura] [--callgrind] [--json out.json]
 """
 import argparse
 import csv
@@ -56,6 +62,7 @@ def main():
     ap.add_argument("--sample", type=int, default=200)
     ap.add_argument("--no-nomenklatura", action="store_true")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--callgrind", action="store_true", help="instructions per query under callgrind")
     ap.add_argument("--json")
     args = ap.parse_args()
     if not os.path.isdir(DATA):
@@ -81,8 +88,23 @@ def main():
         f"{s}/opensanctions_ftm/zala_cluster.ftm.jsonl",
         f"{s}/opensanctions_ftm/t1_sample.ftm.jsonl",
     ]
+    exe = os.path.join(os.environ.get("ENTENTE_EXAMPLES_DIR") or os.path.join(ROOT, "target", "release", "examples"), "screen_perf")
+    if args.callgrind:
+        cg = os.path.join(tmp, "callgrind.out")
+        nq = len(queries())
+        out = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=screen_perf::screen_all",
+             f"--callgrind-out-file={cg}", exe, "--profile", qfile, os.path.join(tmp, "results.tsv"), "0.8", "10"] + lists,
+            capture_output=True, text=True, check=True,
+        )
+        ir = next(int(l.split()[-1].replace(",", "")) for l in out.stderr.splitlines() if "Collected" in l)
+        print(f"{nq} queries, {ir:,} instructions = {ir / nq:,.0f} per query (callgrind output: {cg})")
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"queries": nq, "instructions": ir, "per_query": ir / nq}, f, indent=1)
+        return 0
     out = subprocess.run(
-        [os.path.join(os.environ.get("ENTENTE_EXAMPLES_DIR") or os.path.join(ROOT, "target", "release", "examples"), "screen_perf"), qfile, cfile, str(args.sample)] + lists,
+        [exe, qfile, cfile, str(args.sample)] + lists,
         capture_output=True, text=True, check=True,
     ).stdout
     r = json.loads(out)
