@@ -64,10 +64,24 @@ pub async fn authorize(State(state): State<Arc<crate::state::State>>, req: Reque
     };
     let key = presented_key(&req);
     let (role, id) = match &key {
-        Some(k) => match state.keys.load().check(k) {
-            Check::Valid { id, role } => (Some(role), Some(id)),
-            Check::Invalid => return unauthorized("the API key is not valid"),
-        },
+        Some(k) => {
+            let verifier = state.keys.load_full();
+            // A key seen before costs a lookup; a new one an argon2 verification, on the blocking pool.
+            let check = match verifier.cached(k) {
+                Some(c) => c,
+                None => {
+                    let k = k.clone();
+                    match tokio::task::spawn_blocking(move || verifier.check(&k)).await {
+                        Ok(c) => c,
+                        Err(_) => Check::Invalid,
+                    }
+                }
+            };
+            match check {
+                Check::Valid { id, role } => (Some(role), Some(id)),
+                Check::Invalid => return unauthorized("the API key is not valid"),
+            }
+        }
         None => (anonymous_role(state.loopback, state.cfg.require_key), None),
     };
     if let Some(need) = need {

@@ -221,15 +221,21 @@ impl Verifier {
         &self.store
     }
 
-    /// Checks a presented key: from memory when verified before, else by argon2 (a key whose id is unknown is
-    /// refused without hashing).
-    pub fn check(&self, key: &str) -> Check {
+    /// A key verified before, from memory (a hash-map lookup); None when it has not been verified yet.
+    pub fn cached(&self, key: &str) -> Option<Check> {
         let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
-        if let Some((id, role)) = self.verified.read().ok().and_then(|m| m.get(&digest).cloned()) {
-            return Check::Valid { id, role };
+        self.verified.read().ok().and_then(|m| m.get(&digest).cloned()).map(|(id, role)| Check::Valid { id, role })
+    }
+
+    /// Checks a presented key: from memory when verified before, else by argon2 (tens of milliseconds: call it off
+    /// the async threads). A key whose id is unknown is refused without hashing.
+    pub fn check(&self, key: &str) -> Check {
+        if let Some(c) = self.cached(key) {
+            return c;
         }
         match self.store.verify(key) {
             Some(rec) => {
+                let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
                 if let Ok(mut m) = self.verified.write() {
                     if m.len() >= CACHE_MAX {
                         m.clear();
@@ -261,8 +267,9 @@ mod tests {
         assert!(s.verify("ent_0000000000000000_").is_none());
         assert!(s.verify("not a key").is_none());
         let v = Verifier::new(s.clone());
+        assert_eq!(v.cached(&key), None);
         assert_eq!(v.check(&key), Check::Valid { id: rec.id.clone(), role: Role::Screen });
-        assert_eq!(v.check(&key), Check::Valid { id: rec.id.clone(), role: Role::Screen });
+        assert_eq!(v.cached(&key), Some(Check::Valid { id: rec.id.clone(), role: Role::Screen }));
         assert_eq!(v.check(&wrong), Check::Invalid);
         assert!(s.revoke(&rec.id));
         assert!(s.verify(&key).is_none());

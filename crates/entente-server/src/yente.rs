@@ -160,7 +160,6 @@ pub struct MatchParams {
     #[param(minimum = 0.0, maximum = 1.0)]
     pub cutoff: Option<f64>,
     /// `entente` (default; also for yente's names such as `logic-v1` or `best`) or `ofac`.
-    #[param(pattern = "^(entente|ofac|best|default|logic[a-z0-9-]*|name[a-z0-9-]*|regression[a-z0-9-]*)?$")]
     pub algorithm: Option<String>,
 }
 
@@ -172,7 +171,6 @@ pub struct SearchParams {
     #[param(pattern = r"\S")]
     pub q: String,
     /// Restrict to one schema (Person, Organization, Company, Vessel, Airplane, LegalEntity).
-    #[param(pattern = "^(Person|Organization|Company|Vessel|Airplane|LegalEntity)?$")]
     pub schema: Option<String>,
     /// Most results (1 to 500, default 10).
     #[param(minimum = 1, maximum = 500)]
