@@ -20,6 +20,8 @@ use entente_screen::lists::{load_paths_with, LoadOptions, Loaded, SourceFile};
 use entente_screen::policy::Policy;
 use entente_screen::screen::{parties_from_csv, resolve, screen_all_with_policy, CsvColumns, ScreenedParty};
 use entente_screen::store::{self, Manifest};
+use entente_screen::model::OwnershipFlag;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -78,6 +80,10 @@ pub struct LoadedIndex {
     pub load_time: Duration,
     /// Time to build the index.
     pub index_time: Duration,
+    /// Parties caught without being listed themselves (owned or controlled by listed parties, per the loaded FtM
+    /// ownership records and the UK list's parent / subsidiary data), by the screener's entity id: attached to
+    /// every hit on them ([`ScreenedHit::ownership`](entente_screen::screen::ScreenedHit::ownership)).
+    pub ownership: BTreeMap<String, Vec<OwnershipFlag>>,
     /// The lists' part of every run's audit (lists with files, hashes and dates, skipped files, the lists' own
     /// warnings, the snapshot); each run adds its time, parameters, inputs, policy and age warnings.
     lists_audit: Audit,
@@ -109,8 +115,10 @@ pub fn load_index(req: &ListsRequest) -> Result<LoadedIndex> {
     lists_audit.snapshot =
         snapshot.as_ref().map(|s| SnapshotAudit { id: s.id.clone(), fetched_at: s.manifest.fetched_at.clone() });
     let t1 = Instant::now();
+    let graph = entente_gaps::ownership_graph(&loaded.lists).map_err(Error::input)?;
+    let ownership = entente_gaps::ownership::flags_by_entity(&graph, None);
     let index = Index::build(loaded.lists);
-    Ok(LoadedIndex { index, snapshot, load_time, index_time: t1.elapsed(), lists_audit })
+    Ok(LoadedIndex { index, snapshot, load_time, index_time: t1.elapsed(), ownership, lists_audit })
 }
 
 /// How an input is read.
@@ -370,7 +378,18 @@ impl ScreenRun {
     /// Screens parties (in parallel) and resolves their hits; results are in the parties' order.
     pub fn screen(&self, index: &LoadedIndex, parties: Vec<Party>) -> Vec<ScreenedParty> {
         let found = screen_all_with_policy(&index.index, parties, &self.options, self.policy.as_ref());
-        found.into_iter().map(|r| resolve(&index.index, &self.audit, r)).collect()
+        found
+            .into_iter()
+            .map(|r| {
+                let mut p = resolve(&index.index, &self.audit, r);
+                for h in &mut p.hits {
+                    if let Some(f) = index.ownership.get(&h.entity_id) {
+                        h.ownership = f.clone();
+                    }
+                }
+                p
+            })
+            .collect()
     }
 }
 

@@ -269,11 +269,8 @@ pub fn analyse(ds: &Dataset, actors: &[Actor], loaded: Loaded, graph: &ownership
             a.roles.iter().flat_map(|r| &r.claims).any(|c| ds.claims.get(c).is_some_and(|c| c.public <= d))
         })
     });
-    let findings: Vec<ownership::Finding> = Authority::ALL
-        .iter()
-        .filter(|a| **a != Authority::OfacCons)
-        .flat_map(|a| ownership::findings(graph, *a, as_of))
-        .collect();
+    let findings: Vec<ownership::Finding> =
+        ownership::RULED.iter().flat_map(|a| ownership::findings(graph, *a, as_of)).collect();
 
     use rayon::prelude::*;
     let rows: Vec<Row> = known
@@ -286,13 +283,10 @@ pub fn analyse(ds: &Dataset, actors: &[Actor], loaded: Loaded, graph: &ownership
                 .map(|&au| matrix::cell(au, a, matches.clone(), &lists, as_of, evidence, ds))
                 .collect();
             // Parties caught only through ownership: the actor's entries among the ownership records.
-            let nodes: Vec<String> = matches
-                .iter()
-                .filter(|m| lists[m.list].format.starts_with("ftm"))
-                .filter_map(|m| m.entity.strip_prefix("ftm:").map(str::to_string))
-                .collect();
             for c in cells.iter_mut().filter(|c| matches!(c.status, Status::NotFound | Status::NotCovered)) {
-                if let Some(f) = findings.iter().find(|f| f.authority == c.authority && nodes.contains(&f.node)) {
+                if let Some(f) =
+                    findings.iter().find(|f| f.authority == c.authority && matches.iter().any(|m| m.entity == f.entity))
+                {
                     c.status = Status::ViaOwnership;
                     c.path = f.path.clone();
                     c.note = format!("{} ({:?})", f.rule.label(), f.verdict).to_lowercase();

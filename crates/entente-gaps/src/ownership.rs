@@ -16,6 +16,7 @@
 
 use crate::coverage::Authority;
 use chrono::NaiveDate;
+use entente_screen::model::OwnershipFlag;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,6 +24,10 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, Serialize)]
 pub struct Node {
     pub id: String,
+    /// The id the screener gives this party's list entry (`ftm:<id>` for FtM records, the list's own id for UK
+    /// entries; empty for a party known only by name from another's record).
+    #[serde(skip)]
+    pub entity: String,
     pub caption: String,
     /// Authority → the date of its listing when the record gives one.
     pub listed: BTreeMap<Authority, Option<NaiveDate>>,
@@ -165,9 +170,14 @@ impl Graph {
     fn node(&mut self, id: &str) -> &mut Node {
         self.nodes.entry(id.to_string()).or_insert_with(|| Node {
             id: id.to_string(),
+            entity: format!("ftm:{id}"),
             caption: id.to_string(),
             listed: BTreeMap::new(),
         })
+    }
+
+    fn entity(&self, id: &str) -> String {
+        self.nodes.get(id).map(|n| n.entity.clone()).unwrap_or_default()
     }
 
     fn caption(&self, id: &str) -> String {
@@ -218,6 +228,9 @@ pub enum Verdict {
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub node: String,
+    /// The screener's id of the party's list entry (see [`Node::entity`]).
+    #[serde(skip)]
+    pub entity: String,
     pub caption: String,
     pub authority: Authority,
     pub rule: Rule,
@@ -302,6 +315,7 @@ pub fn findings(g: &Graph, a: Authority, as_of: Option<NaiveDate>) -> Vec<Findin
                     asset.to_string(),
                     Finding {
                         node: asset.to_string(),
+                        entity: g.entity(asset),
                         caption: g.caption(asset),
                         authority: a,
                         rule,
@@ -326,6 +340,7 @@ pub fn findings(g: &Graph, a: Authority, as_of: Option<NaiveDate>) -> Vec<Findin
                 e.to.clone(),
                 Finding {
                     node: e.to.clone(),
+                    entity: g.entity(&e.to),
                     caption: g.caption(&e.to),
                     authority: a,
                     rule: Rule::ControlIndicator,
@@ -338,6 +353,39 @@ pub fn findings(g: &Graph, a: Authority, as_of: Option<NaiveDate>) -> Vec<Findin
         }
     }
     out.into_values().collect()
+}
+
+impl Finding {
+    /// The finding as the screener reports it beside a hit.
+    pub fn flag(&self) -> OwnershipFlag {
+        OwnershipFlag {
+            authority: self.authority.label().to_string(),
+            rule: self.rule.label().to_string(),
+            verdict: match self.verdict {
+                Verdict::Caught => "caught",
+                Verdict::Possible => "possible",
+            }
+            .to_string(),
+            known_percentage: self.known_percentage,
+            unknown_shares: self.unknown_shares.clone(),
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// Authorities whose ownership and control rules are applied (the consolidated non-SDN list has none).
+pub const RULED: [Authority; 4] = [Authority::Un, Authority::Eu, Authority::OfacSdn, Authority::Uk];
+
+/// Every finding of every authority's rule (as of a date), by the screener's entity id of the party caught: what
+/// `screen` attaches to a hit on an entity that is not listed itself.
+pub fn flags_by_entity(g: &Graph, as_of: Option<NaiveDate>) -> BTreeMap<String, Vec<OwnershipFlag>> {
+    let mut out: BTreeMap<String, Vec<OwnershipFlag>> = BTreeMap::new();
+    for a in RULED {
+        for f in findings(g, a, as_of).into_iter().filter(|f| !f.entity.is_empty()) {
+            out.entry(f.entity.clone()).or_default().push(f.flag());
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -512,7 +512,19 @@ pub fn load_paths_with(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded> 
             paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         );
     }
-    let lists: Vec<ParsedList> = files.par_iter().map(|f| parse_file_with(f, opts)).collect::<Result<_>>()?;
+    // Longest first, so that the largest file (a zipped workbook is the slowest to read) does not start last on
+    // a small machine; the results keep the files' order.
+    let cost = |f: &PathBuf| {
+        let bytes = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+        let zipped = matches!(detect(&read_head(f)), Some(Format::Spreadsheet));
+        (zipped, bytes)
+    };
+    let mut order: Vec<(usize, &PathBuf)> = files.iter().enumerate().collect();
+    order.sort_by_cached_key(|(i, f)| (std::cmp::Reverse(cost(f)), *i));
+    let mut parsed: Vec<(usize, Result<ParsedList>)> =
+        order.into_par_iter().with_max_len(1).map(|(i, f)| (i, parse_file_with(f, opts))).collect();
+    parsed.sort_by_key(|(i, _)| *i);
+    let lists: Vec<ParsedList> = parsed.into_iter().map(|(_, l)| l).collect::<Result<_>>()?;
     for l in &lists {
         if l.entities.is_empty() {
             bail!("{}: list contains no entities — refusing to screen against an empty list", l.source);

@@ -353,6 +353,24 @@ pub fn normalize_id(kind: IdKind, value: &str) -> String {
     s
 }
 
+/// Why a matched party is caught without being listed itself: its owners or directors are listed, under one
+/// authority's rule (filled by the application layer from the loaded ownership records; see `entente-gaps`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnershipFlag {
+    /// `UN`, `EU`, `OFAC SDN`, `UK`.
+    pub authority: String,
+    /// `OFAC 50% rule (aggregate)`, `majority ownership (>50%)`, `control indicator (directed by a listed person)`.
+    pub rule: String,
+    /// `caught` (the rule is met on the stated shares) or `possible` (only shares of unknown size could meet it).
+    pub verdict: String,
+    /// Sum of the stated shares held by listed or caught owners (per cent).
+    pub known_percentage: f64,
+    /// Listed or caught owners whose share is not stated.
+    pub unknown_shares: Vec<String>,
+    /// `owner —25%→ party` steps from listed parties down to the matched one.
+    pub path: Vec<String>,
+}
+
 /// A relation to another party as stated by the list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Link {

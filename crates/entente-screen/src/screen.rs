@@ -285,6 +285,9 @@ pub struct ScreenedHit {
     /// Position of its list in [`Audit::lists`].
     #[serde(skip)]
     pub list_index: Option<usize>,
+    /// Set when the entity is not listed itself but owned or controlled by listed parties (filled by the caller).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ownership: Vec<crate::model::OwnershipFlag>,
 }
 
 fn round3<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
@@ -351,6 +354,7 @@ pub fn resolve(index: &Index, audit: &Audit, r: PartyResult) -> ScreenedParty {
                 list_published: l.and_then(|l| l.published_iso.clone().or_else(|| l.published.clone())),
                 entity: h.entity,
                 list_index: l.map(|_| li),
+                ownership: Vec::new(),
             }
         })
         .collect();

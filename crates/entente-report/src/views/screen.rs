@@ -7,7 +7,7 @@
 //! escape sequences and bidirectional overrides never reach a terminal raw.
 
 use entente_screen::audit::Audit;
-use entente_screen::model::IdKind;
+use entente_screen::model::{IdKind, OwnershipFlag};
 use entente_screen::screen::ScreenedParty;
 use std::fmt::Write as _;
 
@@ -95,6 +95,18 @@ fn who(r: &ScreenedParty) -> String {
     }
     if let Some(a) = &r.amount {
         s.push_str(&format!("  ({} {})", safe(&a.value), safe(&a.currency)));
+    }
+    s
+}
+
+/// A hit's ownership flag in one line: `UK: majority ownership (>50%), caught — known 51%; path: A —51%→ T`.
+pub fn ownership_text(f: &OwnershipFlag) -> String {
+    let mut s = format!("{}: {}, {} — known {}%", f.authority, f.rule, f.verdict, f.known_percentage);
+    if !f.unknown_shares.is_empty() {
+        s.push_str(&format!(", share unknown: {}", f.unknown_shares.join(", ")));
+    }
+    if !f.path.is_empty() {
+        s.push_str(&format!("; path: {}", f.path.join("; ")));
     }
     s
 }
@@ -211,7 +223,10 @@ pub fn csv(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
                 h.matched_name.clone(),
                 h.caption.clone(),
                 h.programs.join("; "),
-                h.explanation.clone(),
+                std::iter::once(h.explanation.clone())
+                    .chain(h.ownership.iter().map(|f| format!("OWNERSHIP {}", ownership_text(f))))
+                    .collect::<Vec<_>>()
+                    .join(" | "),
                 h.matched_fields.join("; "),
                 amount.clone(),
                 currency.clone(),
@@ -299,6 +314,9 @@ pub fn table(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String
             );
             put!(out, "        {}", safe(&h.explanation));
             put!(out, "        matched {}", safe(&h.matched_fields.join(", ")));
+            for f in &h.ownership {
+                put!(out, "        OWNERSHIP {}", safe(&ownership_text(f)));
+            }
         }
     }
     if !any {
@@ -366,6 +384,64 @@ pub fn notices(audit: &Audit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn party_with_hit(ownership: Vec<OwnershipFlag>) -> ScreenedParty {
+        use entente_screen::screen::ScreenedHit;
+        ScreenedParty {
+            reference: String::new(),
+            role: "name".into(),
+            query: entente_screen::index::Query { name: "Zvezda Northern Logistics".into(), ..Default::default() },
+            amount: None,
+            note: None,
+            fields: Vec::new(),
+            jurisdiction: Vec::new(),
+            hits: vec![ScreenedHit {
+                score: 1.0,
+                entity_id: "ftm:target".into(),
+                list: "ftm".into(),
+                authority: "OpenSanctions".into(),
+                schema: entente_screen::model::Schema::Company,
+                caption: "ZVEZDA NORTHERN LOGISTICS".into(),
+                matched_name: "ZVEZDA NORTHERN LOGISTICS".into(),
+                matched_fields: vec!["name".into()],
+                programs: Vec::new(),
+                explanation: "name match".into(),
+                list_source: "owners.ftm.jsonl".into(),
+                list_published: None,
+                entity: 0,
+                list_index: None,
+                ownership,
+            }],
+        }
+    }
+
+    #[test]
+    fn an_ownership_flag_is_shown_with_authority_rule_shares_and_path_and_absent_otherwise() {
+        let audit = Audit::new(&Default::default(), chrono::DateTime::UNIX_EPOCH, 0.75, "entente");
+        let flag = OwnershipFlag {
+            authority: "OFAC SDN".into(),
+            rule: "OFAC 50% rule (aggregate)".into(),
+            verdict: "possible".into(),
+            known_percentage: 25.0,
+            unknown_shares: vec!["BETA FREIGHT TRADING".into()],
+            path: vec!["ALPHA —25%→ ZVEZDA".into(), "BETA —?%→ ZVEZDA".into()],
+        };
+        let with = [party_with_hit(vec![flag])];
+        let without = [party_with_hit(Vec::new())];
+        let line = "OWNERSHIP OFAC SDN: OFAC 50% rule (aggregate), possible — known 25%, share unknown: BETA FREIGHT \
+                    TRADING; path: ALPHA —25%→ ZVEZDA; BETA —?%→ ZVEZDA";
+        let table = render(Format::Table, &with, &audit, false);
+        assert!(table.contains(&format!("        {line}\n")), "{table}");
+        let plain = render(Format::Table, &without, &audit, false);
+        assert!(!plain.contains("OWNERSHIP"));
+        // The only difference is the flag's line.
+        assert_eq!(table.replace(&format!("        {line}\n"), ""), plain);
+        let csv = render(Format::Csv, &with, &audit, false);
+        assert!(csv.contains(&format!("name match | {line}")), "{csv}");
+        assert!(!render(Format::Csv, &without, &audit, false).contains("OWNERSHIP"));
+        assert!(render(Format::Json, &with, &audit, false).contains("\"ownership\": ["));
+        assert!(!render(Format::Json, &without, &audit, false).contains("\"ownership\""));
+    }
 
     #[test]
     fn safe_escapes_controls_and_bidi_overrides() {
