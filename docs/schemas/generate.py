@@ -23,6 +23,7 @@ COMMANDS = {
     "triangulate": ["triangulate", "--samples", "2000"],
     "trade": ["trade"],
     "meetings": ["meetings"],
+    "model": ["model"],
 }
 
 
@@ -60,9 +61,10 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "target/debug/entente")
     for name, args in COMMANDS.items():
-        data = json.loads(subprocess.run([binary, *args, "--format", "json"], check=True, capture_output=True).stdout)
+        fmt = [] if args[0] == "model" else ["--format", "json"]  # `model` prints only JSON
+        data = json.loads(subprocess.run([binary, *args, *fmt], check=True, capture_output=True).stdout)
         schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-                  "title": f"entente {name} --format json", **infer([data])}
+                  "title": f"entente {name}" + ("" if name == "model" else " --format json"), **infer([data])}
         if isinstance(data, dict):
             schema["properties"]["schema_version"] = {"const": data["schema_version"]}
         path = os.path.join(root, "docs/schemas", f"{name}.schema.json")

@@ -168,6 +168,9 @@ fn bad_arguments_exit_2() {
 #[test]
 fn compare_shows_both_studies() {
     let v = json(&["compare", "--samples", "20000"]);
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["not_public"].as_array().unwrap().len(), 0);
+    let v = &v["comparisons"];
     let studies: Vec<&str> = v.as_array().unwrap().iter().map(|c| c["study"].as_str().unwrap()).collect();
     assert!(studies.len() >= 2, "{studies:?}");
     for c in v.as_array().unwrap() {

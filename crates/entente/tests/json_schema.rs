@@ -10,7 +10,9 @@ fn schema(name: &str) -> serde_json::Value {
 }
 
 fn output(args: &[&str]) -> serde_json::Value {
-    let out = Command::cargo_bin("entente").unwrap().args(args).args(["--format", "json"]).output().unwrap();
+    // `model` prints only JSON and takes no --format
+    let format: &[&str] = if args[0] == "model" { &[] } else { &["--format", "json"] };
+    let out = Command::cargo_bin("entente").unwrap().args(args).args(format).output().unwrap();
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -34,6 +36,7 @@ fn every_command_output_validates_against_its_schema() {
     validate("triangulate", &["triangulate", "--samples", "2000"]);
     validate("trade", &["trade"]);
     validate("meetings", &["meetings"]);
+    validate("model", &["model"]);
 }
 
 #[test]

@@ -373,7 +373,7 @@ fn f(v: &serde_json::Value) -> f64 {
 fn compare_sets_the_study_quantities_beside_ours_category_by_category() {
     let d = dataset(|_, t| t.to_string());
     let v = json(d.path(), &["compare", "--samples", "20000"]);
-    let cats = v[0]["categories"].as_array().unwrap();
+    let cats = v["comparisons"][0]["categories"].as_array().unwrap();
     let cat = |id: &str| cats.iter().find(|c| c["category"] == id).unwrap_or_else(|| panic!("{id} missing"));
 
     // shells: ours ≈ 13,800 containers × 440 ≈ 6.1 M against the study's 2.0–2.5 M: above, and the drivers are
@@ -430,7 +430,7 @@ fn the_default_dataset_shows_the_2025_study_quantities_beside_ours() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let kp = v.as_array().unwrap().iter().find(|c| c["study"] == "unequal-partnership-kp").unwrap();
+    let kp = v["comparisons"].as_array().unwrap().iter().find(|c| c["study"] == "unequal-partnership-kp").unwrap();
     let cats: Vec<&str> =
         kp["categories"].as_array().unwrap().iter().map(|c| c["category"].as_str().unwrap()).collect();
     for c in ["artillery-shells", "mortar-shells", "mrl-rockets", "ballistic-missiles", "guns-launchers", "troops"] {

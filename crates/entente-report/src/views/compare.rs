@@ -283,12 +283,12 @@ pub fn doc(cs: &[Comparison], human: bool) -> Doc {
 }
 
 /// `compare` in one format. Studies left out because they were published after the as-of date are named under
-/// the title (the JSON is the list of comparisons).
+/// the title (in JSON: `not_public`, beside `comparisons`).
 pub fn render(fmt: crate::OutputFormat, cs: &entente_engine::compare::Comparisons) -> String {
     let mut d = doc(&cs.comparisons, fmt != crate::OutputFormat::Csv);
     if !cs.not_public.is_empty() {
         let names: Vec<String> = cs.not_public.iter().map(|(s, date)| format!("{s} (public {date})")).collect();
         d.meta.push(("not yet public, left out".into(), names.join(", ")));
     }
-    crate::render(fmt, &d, &cs.comparisons)
+    crate::render(fmt, &d, cs)
 }

@@ -10,9 +10,7 @@ pub fn valid(name: &str, c: &DatasetCounts) -> String {
     )
 }
 
-/// The compiled model of a scenario (`entente model`), as indented JSON.
+/// The compiled model of a scenario (`entente model`), as indented JSON starting with `schema_version`.
 pub fn model(d: &entente_engine::describe::ModelDescription) -> String {
-    let mut s = serde_json::to_string_pretty(d).expect("the model description serialises");
-    s.push('\n');
-    s
+    crate::render(crate::OutputFormat::Json, &crate::Doc::default(), d)
 }
