@@ -419,3 +419,53 @@ fn without_lists_the_server_starts_but_is_not_ready() {
     assert_error(&call("POST", &s.url("/match/default"), &[("content-type", "application/json")], Some(q)), 503);
     assert_eq!(call("GET", &s.url("/health"), &[], None).0, 200);
 }
+
+#[test]
+fn sighup_reloads_the_named_lists() {
+    let s = Server::start(|cfg, dir| {
+        let list = dir.join("lists");
+        std::fs::create_dir_all(&list).unwrap();
+        std::fs::copy(fixtures().join("un_small.xml"), list.join("un.xml")).unwrap();
+        cfg.lists = vec![list];
+    });
+    let lists = |s: &Server| json(&call("GET", &s.url("/api/lists"), &[], None).2);
+    assert_eq!(lists(&s)["lists"].as_array().unwrap().len(), 1);
+    let dir = s.running.as_ref().unwrap().state.cfg.lists[0].clone();
+    std::fs::copy(fixtures().join("eu_small.xml"), dir.join("eu.xml")).unwrap();
+    // SIGHUP to this process: the server's handler reloads (other servers of this test run reload too, harmlessly)
+    unsafe {
+        libc::kill(libc::getpid(), libc::SIGHUP);
+    }
+    let mut n = 1;
+    for _ in 0..200 {
+        n = lists(&s)["lists"].as_array().unwrap().len();
+        if n == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(n, 2, "SIGHUP did not reload: {}", lists(&s));
+    let v = json(&call("GET", &s.url("/search/eu?q=x"), &[], None).2);
+    assert!(v["results"].is_array(), "{v}");
+}
+
+#[test]
+fn stopping_lets_a_request_in_flight_finish() {
+    let mut s = Server::start(|_, _| {});
+    let url = s.url("/api/assess?samples=20000&seed=3");
+    let inflight = std::thread::spawn(move || call("GET", &url, &[], None));
+    // wait until the model run holds its permit: the request is in flight
+    let state = s.running.as_ref().unwrap().state.clone();
+    for _ in 0..600 {
+        if state.model_runs.available_permits() == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(state.model_runs.available_permits(), 0, "the request never started");
+    let running = s.running.take().unwrap();
+    s.rt.block_on(running.stop()).unwrap();
+    let (status, _, body) = inflight.join().unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(json(&body)["samples"] == 20000);
+}
