@@ -123,7 +123,7 @@ pub fn load_lists(paths: &[PathBuf]) -> Result<Loaded> {
     entente_screen::lists::load_paths_with(paths, &opts)
 }
 
-/// Reads the ownership graph from the FtM files among the loaded lists.
+/// Reads the ownership graph from the FtM files among the loaded lists and the UK lists' parent / subsidiary data.
 pub fn ownership_graph(lists: &[ParsedList]) -> Result<ownership::Graph> {
     let mut g = ownership::Graph::default();
     for l in lists.iter().filter(|l| l.format.starts_with("ftm")) {
@@ -132,6 +132,7 @@ pub fn ownership_graph(lists: &[ParsedList]) -> Result<ownership::Graph> {
             g.add_ftm(&l.source, &text)?;
         }
     }
+    g.add_uk_links(lists);
     Ok(g)
 }
 

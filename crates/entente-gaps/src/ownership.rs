@@ -14,8 +14,9 @@
 //! A share the records do not state is *unknown*, never zero or full: when the known shares do not reach the
 //! threshold but unknown ones could, the party is reported as possibly caught, with the unknown shares named.
 
-use crate::coverage::Authority;
+use crate::coverage::{authority_of, listing_date, Authority};
 use chrono::NaiveDate;
+use entente_screen::lists::ParsedList;
 use entente_screen::model::OwnershipFlag;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -167,6 +168,112 @@ impl Graph {
         Ok(())
     }
 
+    /// Adds the UK list's parent-company and subsidiary data (OFSI ConList "Other Information", UK Sanctions List
+    /// XML): an ownership edge of unknown share from each parent to its subsidiary. A UK entry is a node under
+    /// its own id, listed by the UK; a party named only in another's record is one node per name, and the same
+    /// node as a UK entry of exactly that name. Every such node counts as listed by each authority whose loaded
+    /// list has an entry of exactly its name (case and spacing aside), so that the OFAC and EU rules see them too.
+    pub fn add_uk_links(&mut self, lists: &[ParsedList]) {
+        use std::collections::{BTreeMap as Map, BTreeSet as Set};
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let uk: Vec<&ParsedList> = lists
+            .iter()
+            .filter(|l| authority_of(l) == Some(Authority::Uk) && l.entities.iter().any(|e| !e.links.is_empty()))
+            .collect();
+        if uk.is_empty() {
+            return;
+        }
+        // UK entries by name, to join a named party to its own entry.
+        let mut uk_by_name: Map<String, String> = Map::new();
+        for l in &uk {
+            for e in &l.entities {
+                for n in &e.names {
+                    uk_by_name.entry(norm(&n.value)).or_insert_with(|| e.id.clone());
+                }
+            }
+        }
+        let mut named: Set<String> = Set::new();
+        let mut node_names: Map<String, Vec<String>> = Map::new();
+        for l in &uk {
+            for e in l.entities.iter().filter(|e| !e.links.is_empty()) {
+                let id = e.id.clone();
+                let date = listing_date(e, &l.format);
+                let n = self.nodes.entry(id.clone()).or_insert_with(|| Node {
+                    id: id.clone(),
+                    entity: id.clone(),
+                    caption: e.caption().to_string(),
+                    listed: BTreeMap::new(),
+                });
+                merge_listing(n, Authority::Uk, date);
+                node_names.entry(id.clone()).or_default().extend(e.names.iter().map(|n| norm(&n.value)));
+                for link in e.links.iter().filter(|k| k.relation == "parent" || k.relation == "subsidiary") {
+                    let key = norm(&link.target);
+                    if key.is_empty() {
+                        continue;
+                    }
+                    let other = match uk_by_name.get(&key) {
+                        Some(entry) => entry.clone(),
+                        None => {
+                            let nid = format!("uk-name:{key}");
+                            self.nodes.entry(nid.clone()).or_insert_with(|| Node {
+                                id: nid.clone(),
+                                entity: String::new(),
+                                caption: link.target.clone(),
+                                listed: BTreeMap::new(),
+                            });
+                            named.insert(nid.clone());
+                            node_names.entry(nid.clone()).or_default().push(key.clone());
+                            nid
+                        }
+                    };
+                    let (from, to) = if link.relation == "parent" { (other, id.clone()) } else { (id.clone(), other) };
+                    if from == to
+                        || self.edges.iter().any(|x| x.kind == EdgeKind::Ownership && x.from == from && x.to == to)
+                    {
+                        continue;
+                    }
+                    self.edges.push(Edge {
+                        kind: EdgeKind::Ownership,
+                        from,
+                        to,
+                        percentage: None,
+                        role: format!("{} (UK list)", link.relation),
+                        start: None,
+                        end: None,
+                    });
+                }
+            }
+        }
+        // Listings under exactly these names on every loaded authority list.
+        let wanted: Map<&str, Vec<&str>> = node_names.iter().fold(Map::new(), |mut m, (id, names)| {
+            for n in names {
+                m.entry(n.as_str()).or_insert_with(Vec::new).push(id.as_str());
+            }
+            m
+        });
+        let mut found: Vec<(String, Authority, Option<NaiveDate>)> = Vec::new();
+        for l in lists {
+            let Some(a) = authority_of(l) else { continue };
+            if a == Authority::OfacCons {
+                continue;
+            }
+            for e in &l.entities {
+                for n in &e.names {
+                    if let Some(ids) = wanted.get(norm(&n.value).as_str()) {
+                        for id in ids {
+                            found.push((id.to_string(), a, listing_date(e, &l.format)));
+                        }
+                    }
+                }
+            }
+        }
+        for (id, a, d) in found {
+            if let Some(n) = self.nodes.get_mut(&id) {
+                merge_listing(n, a, d);
+            }
+        }
+    }
+
     fn node(&mut self, id: &str) -> &mut Node {
         self.nodes.entry(id.to_string()).or_insert_with(|| Node {
             id: id.to_string(),
@@ -191,6 +298,15 @@ impl Graph {
             _ => true,
         })
     }
+}
+
+/// Records a listing, keeping the earliest known date.
+fn merge_listing(n: &mut Node, a: Authority, when: Option<NaiveDate>) {
+    let slot = n.listed.entry(a).or_insert(when);
+    *slot = match (*slot, when) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    };
 }
 
 /// Which test caught a party.
@@ -424,6 +540,49 @@ mod tests {
 
     fn find<'a>(f: &'a [Finding], node: &str) -> Option<&'a Finding> {
         f.iter().find(|x| x.node == node)
+    }
+
+    #[test]
+    fn uk_parent_and_subsidiary_data_become_edges_of_unknown_share() {
+        use entente_screen::model::{Entity, Link, NameStrength, Schema};
+        let entity = |id: &str, list: &str, name: &str, links: &[(&str, &str)]| {
+            let mut e = Entity::new(id.into(), Schema::Organization, list, "x");
+            e.add_name(name, NameStrength::Primary, None);
+            e.listing_date = Some("2024-07-31".into());
+            e.links = links
+                .iter()
+                .map(|(r, t)| Link { relation: r.to_string(), target: t.to_string(), percentage: None })
+                .collect();
+            e
+        };
+        let mut uk = ParsedList::new("uk", "UK HM Treasury OFSI", "uk-xlsx-ofsi-conlist", "ConList.xlsx");
+        uk.entities = vec![entity(
+            "uk:100",
+            "uk",
+            "NORTHERN SHIPYARD JSC",
+            &[("parent", "United Shipbuilding Corporation"), ("subsidiary", "Severnaya Verf Services LLC")],
+        )];
+        let mut ofac = ParsedList::new("ofac-sdn", "US OFAC", "ofac-xml", "sdn.xml");
+        ofac.entities = vec![entity("ofac-sdn:1", "ofac-sdn", "UNITED  SHIPBUILDING corporation", &[])];
+        let mut g = Graph::default();
+        g.add_uk_links(&[uk, ofac]);
+        assert_eq!(g.edges.len(), 2);
+        // The subsidiary of a UK-listed entity: possibly caught by the UK control test, share unknown.
+        let uk_f = findings(&g, Authority::Uk, None);
+        let s = find(&uk_f, "uk-name:severnaya verf services llc").expect("subsidiary found");
+        assert_eq!((s.rule, s.verdict, s.known_percentage), (Rule::Majority, Verdict::Possible, 0.0));
+        assert_eq!(s.unknown_shares, vec!["NORTHERN SHIPYARD JSC"]);
+        assert_eq!(s.path, vec!["NORTHERN SHIPYARD JSC —?%→ Severnaya Verf Services LLC"]);
+        assert!(s.entity.is_empty(), "a party known only by name is no list entry");
+        assert!(find(&uk_f, "uk:100").is_none(), "listed itself");
+        // The parent is on the OFAC list under the same name: the UK entry is possibly blocked under the 50 % rule,
+        // and the finding names the UK entry for the screener.
+        let us = findings(&g, Authority::OfacSdn, None);
+        let e = find(&us, "uk:100").expect("UK entry under OFAC's rule");
+        assert_eq!((e.rule, e.verdict, e.entity.as_str()), (Rule::Ofac50, Verdict::Possible, "uk:100"));
+        assert_eq!(e.path, vec!["United Shipbuilding Corporation —?%→ NORTHERN SHIPYARD JSC"]);
+        // Not listed by the EU: nothing under the EU rule.
+        assert!(findings(&g, Authority::Eu, None).is_empty());
     }
 
     #[test]

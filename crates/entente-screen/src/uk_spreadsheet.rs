@@ -20,7 +20,7 @@
 //! read with `calamine` (XLSX, XLS, XLSB, ODS).
 
 use crate::lists::{extract_imo_numbers, ParsedList};
-use crate::model::{Entity, IdKind, NameStrength, Schema};
+use crate::model::{Entity, IdKind, Link, NameStrength, Schema};
 use crate::xml::ParseError;
 use std::collections::HashMap;
 
@@ -345,6 +345,11 @@ fn parse_rows<S: AsRef<str>>(
             for n in extract_imo_numbers(o) {
                 e.add_id(IdKind::Imo, &n, None);
             }
+            for (relation, target) in parent_and_subsidiaries(o) {
+                if !e.links.iter().any(|l| l.relation == relation && l.target == target) {
+                    e.links.push(Link { relation: relation.into(), target, percentage: None });
+                }
+            }
             if !e.notes.iter().any(|x| x == o) {
                 e.notes.push(o.to_string());
             }
@@ -359,6 +364,52 @@ fn parse_rows<S: AsRef<str>>(
         }
     }
     Ok(out)
+}
+
+/// The parent companies and subsidiaries the ConList's "Other Information" names
+/// (`(Parent company):Roscosmos (Business Reg No):…`, `(Subsidiaries):A; B` or `A. B.`), as
+/// (`parent` | `subsidiary`, name) pairs. A field runs to the next `(Label):` or the end of the text.
+pub fn parent_and_subsidiaries(other: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for (label, relation) in [("(Parent company):", "parent"), ("(Subsidiaries):", "subsidiary")] {
+        let mut from = 0;
+        while let Some(i) = other[from..].find(label) {
+            let start = from + i + label.len();
+            let rest = &other[start..];
+            let end = next_label(rest).unwrap_or(rest.len());
+            let value = rest[..end].trim();
+            let sep: &[&str] = if value.contains(';') { &[";"] } else { &[". "] };
+            let mut parts = vec![value];
+            for s in sep {
+                parts = parts.iter().flat_map(|p| p.split(s)).collect();
+            }
+            for p in parts {
+                let p = p.trim().trim_end_matches(['.', ',']).trim();
+                if !p.is_empty() && !out.iter().any(|(r, t): &(&str, String)| *r == relation && t == p) {
+                    out.push((relation, p.to_string()));
+                }
+            }
+            from = start;
+        }
+    }
+    out
+}
+
+/// Byte offset of the next ` (Label):` field in ConList "Other Information" text.
+fn next_label(s: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find(" (") {
+        let at = from + i;
+        let tail = &s[at + 2..];
+        if let Some(close) = tail.find("):") {
+            let label = &tail[..close];
+            if !label.is_empty() && label.len() <= 60 && label.chars().all(|c| c.is_alphanumeric() || c == ' ') {
+                return Some(at);
+            }
+        }
+        from = at + 2;
+    }
+    None
 }
 
 /// Splits "(1) Russia (2) Ukraine" into its parts; other text is one part.
@@ -463,6 +514,33 @@ mod tests {
         let o = &l.entities[1];
         assert_eq!(o.schema, Schema::Organization);
         assert_eq!(o.identifiers[0].key(), "5342883");
+    }
+
+    #[test]
+    fn parent_company_and_subsidiaries_become_links() {
+        let o = "(Type of entity):Military (Parent company):Russian Ministry of Defence (Business Reg No):123. \
+                 (Subsidiaries):AO SALYUT-27; ZAO KRONA (UK Sanctions List Ref):RUS0001.";
+        assert_eq!(
+            parent_and_subsidiaries(o),
+            vec![
+                ("parent", "Russian Ministry of Defence".to_string()),
+                ("subsidiary", "AO SALYUT-27".to_string()),
+                ("subsidiary", "ZAO KRONA".to_string()),
+            ]
+        );
+        assert_eq!(
+            parent_and_subsidiaries("(Subsidiaries):Tangun Trading Corporation. Fajr Industrial Group (FIG)."),
+            vec![
+                ("subsidiary", "Tangun Trading Corporation".to_string()),
+                ("subsidiary", "Fajr Industrial Group (FIG)".to_string())
+            ]
+        );
+        let mut rows = conlist_rows();
+        rows[4][8] = "IMO number: 5342883 (Subsidiaries):KOREA SHIPPING AGENCY".into();
+        let l = parse_rows("ConList.xlsx", &rows, 0, "uk-xlsx").unwrap();
+        let links = &l.entities[1].links;
+        assert_eq!((links[0].relation.as_str(), links[0].target.as_str()), ("subsidiary", "KOREA SHIPPING AGENCY"));
+        assert!(l.entities[0].links.is_empty());
     }
 
     #[test]
