@@ -108,6 +108,8 @@ pub enum Command {
     Serve(crate::serve_args::ServeArgs),
     /// Manage the server's API keys (stored as argon2 hashes).
     Keys(crate::serve_args::KeysArgs),
+    /// Screening workers behind a NATS JetStream queue: worker, submit, results.
+    Stream(crate::stream_args::StreamArgs),
 }
 
 /// `--data`: where the dataset comes from (its folder, or the embedded one), for every command that reads it.

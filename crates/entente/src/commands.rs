@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Report(a) => report(a),
         Command::Trade(a) => trade(a),
         Command::Meetings(a) => meetings(a),
+        Command::Stream(a) => crate::stream_args::run_stream(a),
     }
 }
 

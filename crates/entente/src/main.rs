@@ -6,6 +6,7 @@ mod commands;
 mod output;
 mod screen_args;
 mod serve_args;
+mod stream_args;
 
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;

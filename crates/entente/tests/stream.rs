@@ -1,0 +1,341 @@
+//! `entente stream` against real NATS servers (Debian's `nats-server`, started here on free loopback ports):
+//! N messages in → N distinct results out, two workers share the work, a worker killed with SIGKILL mid-stream
+//! loses nothing, a malformed message is dead-lettered after bounded deliveries while the worker goes on, and the
+//! listed names are flagged. Without `nats-server` the tests fail under CI (`CI` set) and skip elsewhere.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../entente-screen/tests/fixtures");
+
+fn nats_server_bin() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
+        .map(|d| d.join("nats-server"))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("nats-server is not installed (apt-get install nats-server): the stream tests cannot run in CI");
+        }
+        eprintln!("SKIPPED: nats-server is not installed (apt-get install nats-server)");
+    }
+    found
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A nats-server with JetStream on a free loopback port, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(bin: &Path) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let child = Command::new(bin)
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let t = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(t.elapsed() < Duration::from_secs(10), "nats-server did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Server { child, port, _dir: dir }
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// Just enough of the NATS protocol to publish a raw message and make JetStream API requests.
+struct Raw {
+    w: TcpStream,
+    r: BufReader<TcpStream>,
+}
+
+impl Raw {
+    fn connect(port: u16) -> Raw {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut raw = Raw { w: s.try_clone().unwrap(), r: BufReader::new(s) };
+        let info = raw.line();
+        assert!(info.starts_with("INFO"), "{info}");
+        raw.w.write_all(b"CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":true}\r\nPING\r\n").unwrap();
+        raw.pong();
+        raw
+    }
+    fn line(&mut self) -> String {
+        let mut l = String::new();
+        self.r.read_line(&mut l).unwrap();
+        l.trim_end().to_string()
+    }
+    fn pong(&mut self) {
+        loop {
+            let l = self.line();
+            if l == "PONG" {
+                return;
+            }
+            assert!(!l.starts_with("-ERR"), "{l}");
+        }
+    }
+    fn hpub(&mut self, subject: &str, headers: &[(&str, &str)], payload: &[u8]) {
+        let mut h = String::from("NATS/1.0\r\n");
+        for (k, v) in headers {
+            h.push_str(&format!("{k}: {v}\r\n"));
+        }
+        h.push_str("\r\n");
+        let cmd = format!("HPUB {subject} {} {}\r\n", h.len(), h.len() + payload.len());
+        self.w.write_all(cmd.as_bytes()).unwrap();
+        self.w.write_all(h.as_bytes()).unwrap();
+        self.w.write_all(payload).unwrap();
+        self.w.write_all(b"\r\nPING\r\n").unwrap();
+        self.pong();
+    }
+    /// A request/reply (the JetStream API): the reply's payload.
+    fn request(&mut self, subject: &str, payload: &str) -> serde_json::Value {
+        let inbox = format!("_INBOX.test{}", free_port());
+        let cmd = format!("SUB {inbox} 1\r\nPUB {subject} {inbox} {}\r\n{payload}\r\n", payload.len());
+        self.w.write_all(cmd.as_bytes()).unwrap();
+        loop {
+            let l = self.line();
+            if l.starts_with("MSG ") || l.starts_with("HMSG ") {
+                let n: usize = l.rsplit(' ').next().unwrap().parse().unwrap();
+                let mut buf = vec![0; n + 2];
+                self.r.read_exact(&mut buf).unwrap();
+                self.w.write_all(b"UNSUB 1\r\n").unwrap();
+                let body = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let json = body.find('{').map(|i| &body[i..]).unwrap_or("null");
+                return serde_json::from_str(json).unwrap();
+            }
+            assert!(!l.starts_with("-ERR"), "{l}");
+        }
+    }
+    fn consumer_info(&mut self) -> serde_json::Value {
+        self.request("$JS.API.CONSUMER.INFO.ENTENTE_PAYMENTS.entente-screen", "")
+    }
+    fn subject_count(&mut self, stream: &str, subject: &str) -> u64 {
+        let info =
+            self.request(&format!("$JS.API.STREAM.INFO.{stream}"), &format!("{{\"subjects_filter\":\"{subject}\"}}"));
+        info["state"]["subjects"][subject].as_u64().unwrap_or(0)
+    }
+}
+
+fn entente() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_entente"))
+}
+
+/// Settings every command gives (they create the streams and the consumer when missing).
+fn broker(s: &Server) -> Vec<String> {
+    ["--nats", &s.url(), "--max-deliver", "3", "--ack-wait", "2"].iter().map(|a| a.to_string()).collect()
+}
+
+fn worker(s: &Server, id: &str, extra: &[&str]) -> Child {
+    entente()
+        .args(["stream", "worker"])
+        .args(broker(s))
+        .args(["--id", id, "--retry-delay", "50", "--lists", &format!("{FIXTURES}/un_small.xml")])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// SIGTERM, then what the worker said on stderr (it must stop on its own).
+fn stop(mut w: Child) -> String {
+    let sent = Command::new("kill").args(["-TERM", &w.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let t = Instant::now();
+    loop {
+        if let Some(status) = w.try_wait().unwrap() {
+            let mut err = String::new();
+            w.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            assert!(status.success(), "worker exit {status}: {err}");
+            return err;
+        }
+        assert!(t.elapsed() < Duration::from_secs(20), "worker did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// 1,000 rows: customers, and every 100th row one of the three names on the UN fixture list.
+fn payments_csv(dir: &Path) -> PathBuf {
+    let listed = ["Ri Pyong-chol", "Sergei Viktorovich Testov", "Chon Ma San"];
+    let mut s = String::from("id,counterparty,country\n");
+    for i in 1..=1000usize {
+        if i.is_multiple_of(100) {
+            s.push_str(&format!("{i},{},\n", listed[(i / 100) % 3]));
+        } else {
+            s.push_str(&format!("{i},Customer {i} Trading Company,GB\n"));
+        }
+    }
+    let p = dir.join("payments.csv");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+fn submit(s: &Server, input: &Path) -> Output {
+    let o = entente().args(["stream", "submit"]).args(broker(s)).arg("--input").arg(input).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn results(s: &Server, expect: usize) -> Vec<serde_json::Value> {
+    let o = entente()
+        .args(["stream", "results"])
+        .args(broker(s))
+        .args(["--expect", &expect.to_string(), "--timeout", "60"])
+        .output()
+        .unwrap();
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// Every row has exactly one result, screened; the listed names (and only they) have hits.
+fn check_payments(rs: &[serde_json::Value]) {
+    assert_eq!(rs.len(), 1000);
+    let refs: std::collections::BTreeSet<&str> = rs.iter().map(|r| r["reference"].as_str().unwrap()).collect();
+    assert_eq!(refs.len(), 1000, "one result per row");
+    for r in rs {
+        assert_eq!(r["status"], "ok", "{r}");
+        let row: usize = r["reference"].as_str().unwrap().rsplit(':').next().unwrap().parse().unwrap();
+        let hits = r["parties"][0]["hits"].as_array().unwrap();
+        if row.is_multiple_of(100) {
+            assert!(!hits.is_empty() && r["alert"] == true, "row {row} is a listed name: {r}");
+            assert!(hits[0]["entity_id"].as_str().unwrap().starts_with("un:9"), "{r}");
+        } else {
+            assert!(hits.is_empty(), "row {row} is not listed: {r}");
+        }
+        assert_eq!(r["lists"][0]["list"], "un");
+        assert_eq!(r["lists_version"].as_str().unwrap().len(), 16);
+    }
+}
+
+#[test]
+fn two_workers_share_1000_messages_and_the_listed_names_are_flagged() {
+    let Some(bin) = nats_server_bin() else { return };
+    let s = Server::start(&bin);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = payments_csv(dir.path());
+    let a = worker(&s, "wa", &["--batch", "10", "--concurrency", "4"]);
+    let b = worker(&s, "wb", &["--batch", "10", "--concurrency", "4"]);
+    let o = submit(&s, &csv);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("published 1000 messages (0 already"));
+    // the same file again: the broker drops every message as a duplicate
+    let o = submit(&s, &csv);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("published 1000 messages (1000 already"));
+    let rs = results(&s, 1000);
+    check_payments(&rs);
+    let by = |w: &str| rs.iter().filter(|r| r["worker"] == w).count();
+    assert!(by("wa") > 0 && by("wb") > 0, "both workers screened: wa {} wb {}", by("wa"), by("wb"));
+    let (ea, eb) = (stop(a), stop(b));
+    assert!(ea.contains("worker wa: stopped; screened") && eb.contains("worker wb: stopped; screened"), "{ea}\n{eb}");
+    // nothing more than the 1000 (the repeated submission was de-duplicated)
+    let mut raw = Raw::connect(s.port);
+    assert_eq!(raw.subject_count("ENTENTE_RESULTS", "entente.results"), 1000);
+    assert_eq!(raw.subject_count("ENTENTE_RESULTS", "entente.alerts"), 10);
+}
+
+#[test]
+fn a_worker_killed_mid_stream_loses_nothing() {
+    let Some(bin) = nats_server_bin() else { return };
+    let s = Server::start(&bin);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = payments_csv(dir.path());
+    submit(&s, &csv);
+    let mut raw = Raw::connect(s.port);
+    let mut a = worker(&s, "victim", &["--batch", "200", "--concurrency", "2"]);
+    let t = Instant::now();
+    while raw.consumer_info()["delivered"]["consumer_seq"].as_u64().unwrap_or(0) == 0 {
+        assert!(t.elapsed() < Duration::from_secs(30), "the worker never started");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    a.kill().unwrap(); // SIGKILL
+    a.wait().unwrap();
+    let info = raw.consumer_info();
+    let left = info["num_pending"].as_u64().unwrap() + info["num_ack_pending"].as_u64().unwrap();
+    assert!(left > 0 && info["num_ack_pending"].as_u64().unwrap() > 0, "killed with messages in flight: {info}");
+    let b = worker(&s, "survivor", &[]);
+    let rs = results(&s, 1000);
+    check_payments(&rs);
+    assert!(rs.iter().any(|r| r["worker"] == "survivor" && r["delivered"].as_i64().unwrap() >= 2), "redelivered");
+    stop(b);
+}
+
+#[test]
+fn a_malformed_message_is_dead_lettered_after_bounded_deliveries_and_the_worker_goes_on() {
+    let Some(bin) = nats_server_bin() else { return };
+    let s = Server::start(&bin);
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker(&s, "w1", &[]);
+    // the worker creates the streams; wait for its consumer
+    let mut raw = Raw::connect(s.port);
+    let t = Instant::now();
+    while raw.consumer_info()["config"].is_null() {
+        assert!(t.elapsed() < Duration::from_secs(30), "no consumer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    raw.hpub("entente.screen.json", &[("Nats-Msg-Id", "bad-1"), ("Entente-Ref", "bad.jsonl:1")], b"{\"nme\": 1");
+    let parties = dir.path().join("p.jsonl");
+    std::fs::write(&parties, "{\"name\":\"Chon Ma San\",\"type\":\"vessel\"}\n{\"name\":\"Olga Demova\"}\n").unwrap();
+    submit(&s, &parties);
+    let rs = results(&s, 3);
+    let bad = rs.iter().find(|r| r["msg_id"] == "bad-1").expect("an error result for the malformed message");
+    assert_eq!(bad["status"], "error");
+    assert!(bad["error"].as_str().unwrap().contains("bad.jsonl:1: not a JSON party"), "{bad}");
+    let good: Vec<_> = rs.iter().filter(|r| r["status"] == "ok").collect();
+    assert_eq!(good.len(), 2);
+    assert!(good.iter().any(|r| r["parties"][0]["hits"][0]["entity_id"] == "un:9000003"));
+    let t = Instant::now();
+    while raw.subject_count("ENTENTE_RESULTS", "entente.dead") == 0 {
+        assert!(t.elapsed() < Duration::from_secs(30), "the malformed message never reached entente.dead");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let dead = raw.request("$JS.API.STREAM.MSG.GET.ENTENTE_RESULTS", "{\"last_by_subj\":\"entente.dead\"}");
+    let hdrs = dead["message"]["hdrs"].as_str().unwrap();
+    let hdrs = String::from_utf8(base64_decode(hdrs)).unwrap();
+    assert!(hdrs.contains("Entente-Deliveries: 3") && hdrs.contains("Entente-Msg-Id: bad-1"), "{hdrs}");
+    let err = stop(w);
+    assert!(err.contains("screened 2 messages") && err.contains("(1 dead-lettered)"), "{err}");
+    assert_eq!(raw.subject_count("ENTENTE_RESULTS", "entente.dead"), 1);
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').map(val).collect();
+    bytes
+        .chunks(4)
+        .flat_map(|c| {
+            let n = c.iter().enumerate().fold(0u32, |n, (i, &v)| n | (u32::from(v) << (18 - 6 * i)));
+            let b = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            b[..c.len() - 1].to_vec()
+        })
+        .collect()
+}
