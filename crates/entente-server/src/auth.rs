@@ -37,16 +37,24 @@ pub fn anonymous_role(loopback: bool, require_key: bool) -> Option<Role> {
     (loopback && !require_key).then_some(Role::Screen)
 }
 
-fn presented_key(req: &Request) -> Option<String> {
+/// The key a request presents. Two different keys (in `Authorization` and `X-API-Key`) are an error; so is a
+/// header that is not text.
+fn presented_key(req: &Request) -> Result<Option<String>, &'static str> {
     let h = req.headers();
-    if let Some(v) = h.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let v = v.trim();
-        if let Some(k) = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")) {
-            return Some(k.trim().to_string());
+    let text = |name| -> Result<Option<&str>, &'static str> {
+        match h.get(name) {
+            None => Ok(None),
+            Some(v) => v.to_str().map(|s| Some(s.trim())).map_err(|_| "the key header is not text"),
         }
-        return Some(v.to_string());
+    };
+    let bearer = text(header::AUTHORIZATION)?
+        .map(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(v).trim());
+    let api_key = text(header::HeaderName::from_static("x-api-key"))?;
+    match (bearer, api_key) {
+        (Some(a), Some(b)) if a != b => Err("two different keys presented (Authorization and X-API-Key)"),
+        (Some(k), _) | (None, Some(k)) => Ok(Some(k.to_string())),
+        (None, None) => Ok(None),
     }
-    h.get("x-api-key").and_then(|v| v.to_str().ok()).map(|v| v.trim().to_string())
 }
 
 fn unauthorized(message: &str) -> Response {
@@ -62,7 +70,10 @@ pub async fn authorize(State(state): State<Arc<crate::state::State>>, req: Reque
         Some(r) => required(req.method(), r),
         None => Some(Role::Read), // unknown route: still not answered to strangers
     };
-    let key = presented_key(&req);
+    let key = match presented_key(&req) {
+        Ok(k) => k,
+        Err(why) => return unauthorized(why),
+    };
     let (role, id) = match &key {
         Some(k) => {
             let verifier = state.keys.load_full();

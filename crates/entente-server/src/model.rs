@@ -31,8 +31,6 @@ impl Params {
                 return Err(ApiError::bad_request(format!("unknown parameter `{k}` (known: {})", allowed.join(", "))));
             }
         }
-        // An empty value (`scenario=`) is the parameter not given, as in most HTML forms.
-        let pairs = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
         Ok(Params { pairs })
     }
 
@@ -62,7 +60,7 @@ impl Params {
     fn flag(&self, k: &str) -> Result<bool, ApiError> {
         Ok(self
             .parsed(k, "true or false", |v| match v {
-                "true" | "1" | "" => Some(true),
+                "true" | "1" => Some(true),
                 "false" | "0" => Some(false),
                 _ => None,
             })?
@@ -83,7 +81,7 @@ impl Params {
     fn spec(&self, max_samples: usize) -> Result<RunSpec, ApiError> {
         let d = RunSpec::default();
         let samples = self
-            .parsed("samples", "a whole number", |v| v.replace('_', "").parse::<usize>().ok())?
+            .parsed("samples", "a whole number", |v| whole(v).and_then(|n| usize::try_from(n).ok()))?
             .unwrap_or(d.samples);
         if !entente_app::spec::SAMPLES_RANGE.contains(&samples) {
             return Err(ApiError::bad_request(format!("{samples} samples: choose between 100 and 100,000,000")));
@@ -93,7 +91,7 @@ impl Params {
                 "{samples} samples: this server runs at most {max_samples} per request (entente serve --max-samples)"
             )));
         }
-        let seed = self.parsed("seed", "a whole number", |v| v.parse::<u64>().ok())?.unwrap_or(d.seed);
+        let seed = self.parsed("seed", "a whole number", whole)?.unwrap_or(d.seed);
         let min_grade = self.parsed("min_grade", "a grade such as B3", |v| v.parse::<Grade>().ok())?;
         let mut hypotheses = Vec::new();
         for h in self.all("hypothesis") {
@@ -117,6 +115,11 @@ impl Params {
         };
         Ok(RunSpec { plan, samples, seed })
     }
+}
+
+/// A whole number written with digits only (no sign, no separators).
+fn whole(v: &str) -> Option<u64> {
+    (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())).then(|| v.parse().ok()).flatten()
 }
 
 const RUN_KEYS: [&str; 7] = ["samples", "seed", "scenario", "as_of", "min_grade", "hypothesis", "format"];
@@ -157,8 +160,9 @@ pub struct RunParams {
     /// 1,000,000).
     #[param(minimum = 100, maximum = 1_000_000)]
     samples: Option<u64>,
-    /// Random seed (default 20241028); the same data and seed give byte-identical output.
-    #[param(minimum = 0)]
+    /// Random seed, a whole number from 0 to 2^64-1 (default 20241028); the same data and seed give
+    /// byte-identical output.
+    #[param(value_type = Option<String>, pattern = "^[0-9]{1,20}$")]
     seed: Option<u64>,
     /// Scenario to evaluate (default: the dataset's default scenario).
     scenario: Option<String>,
@@ -442,8 +446,8 @@ pub struct MeetingsParams {
     baseline: Option<String>,
     /// Do not compare with a stated baseline.
     no_baseline: Option<bool>,
-    /// Seed of the bootstrap p-value of the change point (default 20230701).
-    #[param(minimum = 0)]
+    /// Seed of the bootstrap p-value of the change point, a whole number from 0 to 2^64-1 (default 20230701).
+    #[param(value_type = Option<String>, pattern = "^[0-9]{1,20}$")]
     seed: Option<u64>,
     /// json (default), csv, table or markdown (md).
     #[param(value_type = Option<FormatParam>)]
@@ -496,7 +500,7 @@ pub async fn meetings(S(state): S<Arc<State>>, RawQuery(q): RawQuery) -> Result<
         levels,
         by,
         baseline: if no_baseline { None } else { Some(baseline) },
-        seed: p.parsed("seed", "a whole number", |v| v.parse::<u64>().ok())?.unwrap_or(defaults.seed),
+        seed: p.parsed("seed", "a whole number", whole)?.unwrap_or(defaults.seed),
         ..defaults
     };
     let req = indicators::MeetingsRequest { options, gdelt: Vec::new() };
@@ -511,7 +515,7 @@ pub async fn meetings(S(state): S<Arc<State>>, RawQuery(q): RawQuery) -> Result<
 #[utoipa::path(get, path = "/api/report", tag = "model",
     params(
         ("samples" = Option<u64>, Query, minimum = 100, maximum = 1_000_000, description = "Monte Carlo samples (default 200,000)"),
-        ("seed" = Option<u64>, Query, minimum = 0, description = "Random seed"),
+        ("seed" = Option<String>, Query, pattern = "^[0-9]{1,20}$", description = "Random seed, 0 to 2^64-1"),
         ("scenario" = Option<String>, Query, description = "Scenario"),
         ("as_of" = Option<String>, Query, format = Date, description = "Evidence public on or before this date"),
         ("min_grade" = Option<String>, Query, description = "Grade filter, e.g. B3"),

@@ -95,7 +95,7 @@ pub enum ScreenFormat {
 
 fn screen_format(f: Option<&str>) -> Result<(view::Format, &'static str), ApiError> {
     Ok(match f.unwrap_or("json") {
-        "json" | "" => (view::Format::Json, "application/json"),
+        "json" => (view::Format::Json, "application/json"),
         "csv" => (view::Format::Csv, "text/csv; charset=utf-8"),
         "table" => (view::Format::Table, "text/plain; charset=utf-8"),
         other => return Err(ApiError::bad_request(format!("format `{other}`: json, csv or table"))),

@@ -287,6 +287,12 @@ fn writes_need_a_key_with_the_role() {
     wrong.replace_range(30..31, if &write[30..31] == "0" { "1" } else { "0" });
     assert_error(&call("GET", &s.url("/api/lists"), &[("x-api-key", &wrong)], None), 401);
     assert_error(&call("GET", &s.url("/api/lists"), &[("authorization", "Bearer nonsense")], None), 401);
+    // two different keys in one request: refused, even when both are valid
+    let two = [("x-api-key", write.as_str()), ("authorization", bearer.as_str())];
+    assert_eq!(call("GET", &s.url("/api/lists"), &two, None).0, 200, "the same key twice is fine");
+    let admin_bearer = format!("Bearer {admin}");
+    let two = [("x-api-key", write.as_str()), ("authorization", admin_bearer.as_str())];
+    assert_error(&call("GET", &s.url("/api/keys"), &two, None), 401);
 }
 
 #[test]
