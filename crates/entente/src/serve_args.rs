@@ -99,7 +99,7 @@ pub fn run_keys(a: KeysArgs) -> Result<u8> {
             let role = Role::parse(&role).expect("clap checked the role");
             let (rec, key) = store.create(role, name)?;
             store.save(&path)?;
-            eprintln!("created key {} (role {}) in {}; it is shown only now:", rec.id, rec.role, path.display());
+            crate::output::note(&format!("created key {} (role {}) in {}; it is shown only now:", rec.id, rec.role, path.display()));
             println!("{key}");
         }
         KeysCommand::List => {
@@ -112,7 +112,7 @@ pub fn run_keys(a: KeysArgs) -> Result<u8> {
                 bail!("no key with id {id} in {}", path.display());
             }
             store.save(&path)?;
-            eprintln!("revoked key {id}");
+            crate::output::note(&format!("revoked key {id}"));
         }
     }
     Ok(0)
