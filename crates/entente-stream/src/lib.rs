@@ -29,10 +29,14 @@ pub use setup::{
 /// Connects to a NATS server (a URL, or several comma-separated URLs of one cluster).
 pub async fn connect(url: &str) -> anyhow::Result<async_nats::Client> {
     use anyhow::Context;
+    let servers: Vec<async_nats::ServerAddr> = url
+        .split(',')
+        .map(|u| u.trim().parse().with_context(|| format!("{u:?} is not a NATS server URL")))
+        .collect::<anyhow::Result<_>>()?;
     async_nats::ConnectOptions::new()
         .name("entente")
         .retry_on_initial_connect()
-        .connect(url)
+        .connect(servers)
         .await
         .with_context(|| format!("cannot connect to NATS at {url}"))
 }

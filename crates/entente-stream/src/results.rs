@@ -63,14 +63,14 @@ pub async fn collect(
 ) -> Result<Collected> {
     let js = async_nats::jetstream::new(client.clone());
     let stream = setup::results_stream(&js, settings).await?;
-    let consumer = stream
-        .create_consumer(pull::OrderedConfig {
+    let consumer = setup::retry("cannot read the results stream", || {
+        stream.create_consumer(pull::OrderedConfig {
             filter_subject: RESULTS_SUBJECT.into(),
             deliver_policy: DeliverPolicy::All,
             ..Default::default()
         })
-        .await
-        .context("cannot read the results stream")?;
+    })
+    .await?;
     let mut messages = consumer.messages().await.context("cannot read the results stream")?;
     let deadline = Instant::now() + timeout;
     let mut out = Collected::default();

@@ -1,6 +1,6 @@
 //! The streams and the consumer, created when missing with the settings the user gives.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer};
 use async_nats::jetstream::stream::{self, RetentionPolicy, StorageType};
 use async_nats::jetstream::Context as Js;
@@ -64,46 +64,72 @@ impl StreamSettings {
     }
 }
 
+/// Retries a JetStream API call for up to 30 s: right after a cluster node stops, the streams it led elect a new
+/// leader, and calls time out meanwhile.
+pub async fn retry<T, E, F, Fut>(what: &str, mut f: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let start = std::time::Instant::now();
+    loop {
+        match f().await {
+            Ok(v) => return Ok(v),
+            Err(e) if start.elapsed() < Duration::from_secs(30) => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context(what.to_string())),
+        }
+    }
+}
+
 /// Creates (when missing) the payments stream and returns it.
 pub async fn payments_stream(js: &Js, s: &StreamSettings) -> Result<stream::Stream> {
     s.check()?;
-    js.get_or_create_stream(stream::Config {
-        name: PAYMENTS_STREAM.into(),
-        subjects: vec![SCREEN_SUBJECTS.into()],
-        retention: if s.work_queue { RetentionPolicy::WorkQueue } else { RetentionPolicy::Limits },
-        storage: StorageType::File,
-        num_replicas: s.replicas,
-        max_age: s.max_age,
-        duplicate_window: s.duplicate_window,
-        ..Default::default()
+    let what = format!("cannot create or open the stream {PAYMENTS_STREAM}");
+    retry(&what, || {
+        js.get_or_create_stream(stream::Config {
+            name: PAYMENTS_STREAM.into(),
+            subjects: vec![SCREEN_SUBJECTS.into()],
+            retention: if s.work_queue { RetentionPolicy::WorkQueue } else { RetentionPolicy::Limits },
+            storage: StorageType::File,
+            num_replicas: s.replicas,
+            max_age: s.max_age,
+            duplicate_window: s.duplicate_window,
+            ..Default::default()
+        })
     })
     .await
-    .with_context(|| format!("cannot create or open the stream {PAYMENTS_STREAM}"))
 }
 
 /// Creates (when missing) the results stream and returns it.
 pub async fn results_stream(js: &Js, s: &StreamSettings) -> Result<stream::Stream> {
     s.check()?;
-    js.get_or_create_stream(stream::Config {
-        name: RESULTS_STREAM.into(),
-        subjects: vec![RESULTS_SUBJECT.into(), ALERTS_SUBJECT.into(), DEAD_SUBJECT.into()],
-        retention: RetentionPolicy::Limits,
-        storage: StorageType::File,
-        num_replicas: s.replicas,
-        max_age: s.max_age,
-        duplicate_window: s.duplicate_window,
-        ..Default::default()
+    let what = format!("cannot create or open the stream {RESULTS_STREAM}");
+    retry(&what, || {
+        js.get_or_create_stream(stream::Config {
+            name: RESULTS_STREAM.into(),
+            subjects: vec![RESULTS_SUBJECT.into(), ALERTS_SUBJECT.into(), DEAD_SUBJECT.into()],
+            retention: RetentionPolicy::Limits,
+            storage: StorageType::File,
+            num_replicas: s.replicas,
+            max_age: s.max_age,
+            duplicate_window: s.duplicate_window,
+            ..Default::default()
+        })
     })
     .await
-    .with_context(|| format!("cannot create or open the stream {RESULTS_STREAM}"))
 }
 
 /// Creates (when missing) both streams and the durable consumer workers share, and returns the consumer.
 pub async fn consumer(js: &Js, s: &StreamSettings) -> Result<PullConsumer> {
     let payments = payments_stream(js, s).await?;
     results_stream(js, s).await?;
-    payments
-        .get_or_create_consumer(
+    let what = format!("cannot create or open the consumer {CONSUMER} on {PAYMENTS_STREAM}");
+    retry(&what, || {
+        payments.get_or_create_consumer(
             CONSUMER,
             pull::Config {
                 durable_name: Some(CONSUMER.into()),
@@ -116,6 +142,6 @@ pub async fn consumer(js: &Js, s: &StreamSettings) -> Result<PullConsumer> {
                 ..Default::default()
             },
         )
-        .await
-        .with_context(|| format!("cannot create or open the consumer {CONSUMER} on {PAYMENTS_STREAM}"))
+    })
+    .await
 }

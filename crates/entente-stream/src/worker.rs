@@ -181,8 +181,8 @@ pub async fn run(
 ) -> Result<Arc<WorkerStats>> {
     anyhow::ensure!(cfg.concurrency >= 1 && cfg.batch >= 1, "concurrency and batch must be at least 1");
     let js = jetstream::new(client.clone());
-    let mut consumer = setup::consumer(&js, &cfg.settings).await?;
-    let max_deliver = consumer.info().await.context("cannot read the consumer's settings")?.config.max_deliver;
+    let consumer = setup::consumer(&js, &cfg.settings).await?;
+    let max_deliver = consumer.cached_info().config.max_deliver;
     let stats = Arc::new(WorkerStats::default());
     let ctx = Arc::new(Ctx { js, lists, cfg: cfg.clone(), max_deliver, stats: stats.clone() });
     let messages = consumer

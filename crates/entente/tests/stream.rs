@@ -37,6 +37,53 @@ struct Server {
     _dir: tempfile::TempDir,
 }
 
+/// A 3-node JetStream cluster on free loopback ports; `nodes[i]` can be stopped.
+struct Cluster {
+    nodes: Vec<Option<Server>>,
+}
+
+impl Cluster {
+    fn start(bin: &Path) -> Cluster {
+        let client: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let route: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let routes = route.iter().map(|p| format!("nats://127.0.0.1:{p}")).collect::<Vec<_>>().join(",");
+        let nodes = (0..3)
+            .map(|i| {
+                let dir = tempfile::tempdir().unwrap();
+                let child = Command::new(bin)
+                    .args(["-js", "-a", "127.0.0.1", "-p", &client[i].to_string(), "-n", &format!("n{i}")])
+                    .args(["--cluster_name", "entente", "--cluster", &format!("nats://127.0.0.1:{}", route[i])])
+                    .args(["--routes", &routes, "-sd"])
+                    .arg(dir.path())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
+                Some(Server { child, port: client[i], _dir: dir })
+            })
+            .collect();
+        let c = Cluster { nodes };
+        // JetStream is ready once a meta leader is elected: account info answers without error
+        let t = Instant::now();
+        for n in c.nodes.iter().flatten() {
+            while TcpStream::connect(("127.0.0.1", n.port)).is_err() {
+                assert!(t.elapsed() < Duration::from_secs(20), "node did not start");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        // (a fresh connection per try: an unanswered request leaves nothing behind to misread)
+        while !Raw::connect(c.nodes[0].as_ref().unwrap().port).ready() {
+            assert!(t.elapsed() < Duration::from_secs(60), "no JetStream meta leader");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        c
+    }
+
+    fn url(&self) -> String {
+        self.nodes.iter().flatten().map(Server::url).collect::<Vec<_>>().join(",")
+    }
+}
+
 impl Server {
     fn start(bin: &Path) -> Server {
         let dir = tempfile::tempdir().unwrap();
@@ -131,6 +178,25 @@ impl Raw {
             assert!(!l.starts_with("-ERR"), "{l}");
         }
     }
+    /// JetStream answers (a cluster has elected its meta leader) within a second.
+    fn ready(&mut self) -> bool {
+        self.w.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+        let inbox = "_INBOX.ready";
+        let cmd = format!("SUB {inbox} 1\r\nPUB $JS.API.INFO {inbox} 0\r\n\r\n");
+        self.w.write_all(cmd.as_bytes()).unwrap();
+        loop {
+            let mut l = String::new();
+            if self.r.read_line(&mut l).is_err() {
+                return false;
+            }
+            if l.starts_with("MSG ") || l.starts_with("HMSG ") {
+                let mut body = String::new();
+                self.r.read_line(&mut body).ok();
+                return l.starts_with("MSG ") && !body.contains("\"error\"");
+            }
+        }
+    }
+
     fn consumer_info(&mut self) -> serde_json::Value {
         self.request("$JS.API.CONSUMER.INFO.ENTENTE_PAYMENTS.entente-screen", "")
     }
@@ -338,4 +404,46 @@ fn base64_decode(s: &str) -> Vec<u8> {
             b[..c.len() - 1].to_vec()
         })
         .collect()
+}
+
+#[test]
+fn a_three_node_cluster_with_replicas_3_loses_nothing_when_a_node_stops() {
+    let Some(bin) = nats_server_bin() else { return };
+    let mut c = Cluster::start(&bin);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = payments_csv(dir.path());
+    let args = |c: &Cluster| -> Vec<String> {
+        ["--nats", &c.url(), "--replicas", "3", "--max-deliver", "3", "--ack-wait", "2"]
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
+    };
+    let o = entente().args(["stream", "submit"]).args(args(&c)).arg("--input").arg(&csv).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut raw = Raw::connect(c.nodes[0].as_ref().unwrap().port);
+    let info = raw.request("$JS.API.STREAM.INFO.ENTENTE_PAYMENTS", "");
+    assert_eq!(info["config"]["num_replicas"], 3, "{info}");
+    assert_eq!(info["state"]["messages"], 1000, "{info}");
+    drop(raw);
+    // stop one node (not the one the test talks to), then screen everything through the other two
+    c.nodes[2].take();
+    let w = entente()
+        .args(["stream", "worker"])
+        .args(args(&c))
+        .args(["--id", "wc", "--lists", &format!("{FIXTURES}/un_small.xml")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let o = entente()
+        .args(["stream", "results"])
+        .args(args(&c))
+        .args(["--expect", "1000", "--timeout", "90"])
+        .output()
+        .unwrap();
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&o.stderr));
+    let rs: Vec<serde_json::Value> =
+        String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    check_payments(&rs);
+    stop(w);
 }
