@@ -26,19 +26,19 @@ pub use setup::{
     SCREEN_SUBJECTS,
 };
 
-/// Connects to a NATS server (a URL, or several comma-separated URLs of one cluster).
-pub async fn connect(url: &str) -> anyhow::Result<async_nats::Client> {
+/// Connects to a NATS server (a URL, or several comma-separated URLs of one cluster). With `wait`, keeps trying
+/// until a server answers (a worker started before its broker); without, an unreachable server is an error.
+pub async fn connect(url: &str, wait: bool) -> anyhow::Result<async_nats::Client> {
     use anyhow::Context;
     let servers: Vec<async_nats::ServerAddr> = url
         .split(',')
         .map(|u| u.trim().parse().with_context(|| format!("{u:?} is not a NATS server URL")))
         .collect::<anyhow::Result<_>>()?;
-    async_nats::ConnectOptions::new()
-        .name("entente")
-        .retry_on_initial_connect()
-        .connect(servers)
-        .await
-        .with_context(|| format!("cannot connect to NATS at {url}"))
+    let mut options = async_nats::ConnectOptions::new().name("entente");
+    if wait {
+        options = options.retry_on_initial_connect();
+    }
+    options.connect(servers).await.with_context(|| format!("cannot connect to NATS at {url}"))
 }
 
 /// Runs a future to completion on a multi-threaded runtime (for front ends that are not async themselves).

@@ -63,7 +63,7 @@ pub async fn collect(
 ) -> Result<Collected> {
     let js = async_nats::jetstream::new(client.clone());
     let stream = setup::results_stream(&js, settings).await?;
-    let consumer = setup::retry("cannot read the results stream", || {
+    let consumer = setup::retry("cannot create a consumer on the results stream", || {
         stream.create_consumer(pull::OrderedConfig {
             filter_subject: RESULTS_SUBJECT.into(),
             deliver_policy: DeliverPolicy::All,
@@ -71,7 +71,7 @@ pub async fn collect(
         })
     })
     .await?;
-    let mut messages = consumer.messages().await.context("cannot read the results stream")?;
+    let mut messages = setup::retry("cannot read the results stream", || consumer.clone().messages()).await?;
     let deadline = Instant::now() + timeout;
     let mut out = Collected::default();
     while expect == 0 || out.results.len() < expect {

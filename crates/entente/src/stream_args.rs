@@ -211,7 +211,7 @@ fn run_worker(a: WorkerArgs) -> Result<u8> {
     ));
     let id = cfg.worker_id.clone();
     let stats = entente_stream::block_on(async {
-        let client = entente_stream::connect(&a.broker.nats).await?;
+        let client = entente_stream::connect(&a.broker.nats, true).await?;
         worker::run(client, Lists::new(version), cfg, entente_stream::shutdown_signal()).await
     })?;
     note(&format!(
@@ -245,7 +245,7 @@ async fn run_submit(a: SubmitArgs) -> Result<u8> {
             path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
         msgs.extend(entente_stream::submit::messages(&name, &data, format, delimiter)?);
     }
-    let client = entente_stream::connect(&a.broker.nats).await?;
+    let client = entente_stream::connect(&a.broker.nats, false).await?;
     let s = entente_stream::submit::publish(&client, &msgs, &settings).await?;
     note(&format!("published {} messages ({} already submitted, dropped by the broker)", s.published, s.duplicates));
     Ok(0)
@@ -254,7 +254,7 @@ async fn run_submit(a: SubmitArgs) -> Result<u8> {
 async fn run_results(a: ResultsArgs) -> Result<u8> {
     let settings = a.broker.settings()?;
     let timeout = seconds(a.timeout, "--timeout")?;
-    let client = entente_stream::connect(&a.broker.nats).await?;
+    let client = entente_stream::connect(&a.broker.nats, false).await?;
     let c = entente_stream::results::collect(&client, &settings, a.expect, timeout).await?;
     let text = match a.format {
         ResultsFormat::Jsonl => entente_stream::results::to_jsonl(&c)?,
