@@ -251,18 +251,28 @@ impl Graph {
             }
             m
         });
+        // A name carried by several entries of one list (two ministries of defence) joins none of them.
         let mut found: Vec<(String, Authority, Option<NaiveDate>)> = Vec::new();
         for l in lists {
             let Some(a) = authority_of(l) else { continue };
             if a == Authority::OfacCons {
                 continue;
             }
-            for e in &l.entities {
+            let mut hits: Map<&str, (usize, Option<NaiveDate>)> = Map::new();
+            for (ei, e) in l.entities.iter().enumerate() {
                 for n in &e.names {
-                    if let Some(ids) = wanted.get(norm(&n.value).as_str()) {
-                        for id in ids {
-                            found.push((id.to_string(), a, listing_date(e, &l.format)));
+                    if let Some((name, _)) = wanted.get_key_value(norm(&n.value).as_str()) {
+                        let h = hits.entry(name).or_insert((ei, listing_date(e, &l.format)));
+                        if h.0 != ei {
+                            h.0 = usize::MAX;
                         }
+                    }
+                }
+            }
+            for (name, (ei, date)) in hits {
+                if ei != usize::MAX {
+                    for id in &wanted[name] {
+                        found.push((id.to_string(), a, date));
                     }
                 }
             }
@@ -401,7 +411,8 @@ pub fn findings(g: &Graph, a: Authority, as_of: Option<NaiveDate>) -> Vec<Findin
             if holders.is_empty() {
                 continue;
             }
-            let known: f64 = holders.iter().filter_map(|e| e.percentage).sum();
+            // `+ 0.0`: an empty sum of floats is -0.
+            let known: f64 = holders.iter().filter_map(|e| e.percentage).sum::<f64>() + 0.0;
             let unknown: Vec<String> =
                 holders.iter().filter(|e| e.percentage.is_none()).map(|e| g.caption(&e.from)).collect();
             let (rule, met, possible, path_edges): (Rule, bool, bool, Vec<&&Edge>) = if a == Authority::OfacSdn {

@@ -378,11 +378,7 @@ pub fn parent_and_subsidiaries(other: &str) -> Vec<(&'static str, String)> {
             let rest = &other[start..];
             let end = next_label(rest).unwrap_or(rest.len());
             let value = rest[..end].trim();
-            let sep: &[&str] = if value.contains(';') { &[";"] } else { &[". "] };
-            let mut parts = vec![value];
-            for s in sep {
-                parts = parts.iter().flat_map(|p| p.split(s)).collect();
-            }
+            let parts: Vec<&str> = value.split(';').flat_map(|p| p.split(". ")).collect();
             for p in parts {
                 let p = p.trim().trim_end_matches(['.', ',']).trim();
                 if !p.is_empty() && !out.iter().any(|(r, t): &(&str, String)| *r == relation && t == p) {
