@@ -13,7 +13,7 @@ Measures, on the shared labelled data in ../shared/data/sanctions/name_matching:
      parity fixture, in entente's OFAC mode (and nomenklatura's `ofac`).
 
 Usage:  python3 bench/screen_quality.py [--threshold 0.75] [--no-nomenklatura] [--json out.json]
-Builds `cargo build --release -p entente-screen --examples` first.
+Builds `cargo build --release -p entente-screen --examples` and the `entente` binary first.
 """
 import argparse
 import csv
@@ -31,12 +31,16 @@ NM = os.path.join(DATA, "name_matching")
 EXAMPLES = os.environ.get("ENTENTE_EXAMPLES_DIR") or os.path.join(ROOT, "target", "release", "examples")
 
 
+BIN = os.environ.get("ENTENTE_BIN") or os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release", "entente")
+
+
 def build():
     subprocess.run(
         ["cargo", "build", "--release", "-q", "-p", "entente-screen", "--examples"],
         cwd=ROOT,
         check=True,
     )
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "entente"], cwd=ROOT, check=True)
 
 
 def score_pairs(triples):
@@ -179,11 +183,13 @@ def main():
     un = os.path.join(DATA, "un", "UN_consolidated_2026-02-27.xml")
     pos = os.path.join(NM, "yente_positives_un_untreated.csv")
     out = subprocess.run(
-        [os.path.join(EXAMPLES, "screen"), "--lists", un, "--input", pos, "--name-column", "full_name",
+        [BIN, "screen", "--lists", un, "--input", pos, "--name-column", "full_name",
          "--dob-column", "date_of_birth", "--country-column", "nationality", "--threshold", str(args.threshold),
          "--format", "csv", "--limit", "1", "--all-rows"],
         capture_output=True, text=True,
     )
+    if out.returncode not in (0, 1):  # 1: something matched
+        sys.exit(f"entente screen failed ({out.returncode}): {out.stderr}")
     found = {}
     for r in csv.DictReader(io.StringIO(out.stdout)):
         found[r["row"]] = r["score"] != ""
