@@ -15,6 +15,7 @@
 //! results carry the message id, the results stream de-duplicates on it within its window, and [`results`]
 //! keeps one result per id.
 
+pub mod lists;
 pub mod message;
 pub mod results;
 pub mod setup;

@@ -31,6 +31,27 @@ pub enum StreamCommand {
     Submit(SubmitArgs),
     /// Collect results, one per message id, until `--expect N` or `--timeout`; exit 1 when any alerts.
     Results(ResultsArgs),
+    /// List versions shared through the broker (workers with `--lists-from-nats` switch to each new one).
+    Lists {
+        #[command(subcommand)]
+        command: StreamListsCommand,
+    },
+}
+
+/// `entente stream lists …`.
+#[derive(Debug, Subcommand)]
+pub enum StreamListsCommand {
+    /// Put list files in the object store ENTENTE_LISTS and make them the current version.
+    Publish {
+        #[command(flatten)]
+        broker: BrokerArgs,
+        /// The version's name, given in every result screened against it (letters, digits, '-', '_', '.').
+        #[arg(long)]
+        version: String,
+        /// List files.
+        #[arg(long, num_args = 1.., required = true)]
+        lists: Vec<PathBuf>,
+    },
 }
 
 /// The broker and, for streams and the consumer that do not exist yet, how they are created.
@@ -84,6 +105,9 @@ pub struct WorkerArgs {
     /// List files or folders (format detected from content); default: the lists fetched last.
     #[arg(long, num_args = 1..)]
     pub lists: Vec<PathBuf>,
+    /// Screen against the list version published with `entente stream lists publish`, and switch to each new one.
+    #[arg(long, conflicts_with = "lists")]
+    pub lists_from_nats: bool,
     #[command(flatten)]
     pub load: LoadArgs,
     /// Report hits scoring at least this (0–1).
@@ -173,6 +197,14 @@ pub fn run_stream(args: StreamArgs) -> Result<u8> {
         StreamCommand::Worker(a) => run_worker(a),
         StreamCommand::Submit(a) => entente_stream::block_on(run_submit(a)),
         StreamCommand::Results(a) => entente_stream::block_on(run_results(a)),
+        StreamCommand::Lists { command: StreamListsCommand::Publish { broker, version, lists } } => {
+            entente_stream::block_on(async move {
+                let client = entente_stream::connect(&broker.nats, false).await?;
+                let p = entente_stream::lists::publish(&client, &version, &lists, broker.replicas).await?;
+                note(&format!("list version {} is current ({} files)", p.version, p.objects.len()));
+                Ok(0)
+            })
+        }
     }
 }
 
@@ -193,8 +225,8 @@ fn run_worker(a: WorkerArgs) -> Result<u8> {
         ..Default::default()
     };
     req.check_options()?;
-    let index = load_index(&req.lists)?;
-    let version = ListsVersion::new(index, &req, None)?;
+    let from_nats = a.lists_from_nats;
+    let version = if from_nats { None } else { Some(ListsVersion::new(load_index(&req.lists)?, &req, None)?) };
     let cfg = WorkerConfig {
         worker_id: a.id.clone().unwrap_or_else(worker::default_worker_id),
         settings,
@@ -202,17 +234,27 @@ fn run_worker(a: WorkerArgs) -> Result<u8> {
         batch: a.batch,
         retry_delay: Duration::from_millis(a.retry_delay),
     };
-    note(&format!(
-        "worker {}: lists version {} ({} entities); connecting to {}",
-        cfg.worker_id,
-        version.version,
-        version.index.index.entities.len(),
-        a.broker.nats
-    ));
     let id = cfg.worker_id.clone();
-    let stats = entente_stream::block_on(async {
-        let client = entente_stream::connect(&a.broker.nats, true).await?;
-        worker::run(client, Lists::new(version), cfg, entente_stream::shutdown_signal()).await
+    let nats = a.broker.nats.clone();
+    let replicas = a.broker.replicas;
+    let stats = entente_stream::block_on(async move {
+        let client = entente_stream::connect(&nats, true).await?;
+        let lists = match version {
+            Some(v) => Lists::new(v),
+            None => {
+                let dir = std::env::temp_dir().join(format!("entente-lists-{}", std::process::id()));
+                entente_stream::lists::follow(&client, req, dir, replicas).await?
+            }
+        };
+        let v = lists.current();
+        note(&format!(
+            "worker {}: lists version {} ({} entities); connected to {nats}",
+            cfg.worker_id,
+            v.version,
+            v.index.index.entities.len()
+        ));
+        drop(v);
+        worker::run(client, lists, cfg, entente_stream::shutdown_signal()).await
     })?;
     note(&format!(
         "worker {id}: stopped; screened {} messages ({} alerting), {} could not be screened ({} dead-lettered), {} left for redelivery",

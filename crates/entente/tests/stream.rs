@@ -447,3 +447,63 @@ fn a_three_node_cluster_with_replicas_3_loses_nothing_when_a_node_stops() {
     check_payments(&rs);
     stop(w);
 }
+
+#[test]
+fn a_list_version_switch_mid_stream_leaves_every_result_labelled_with_the_version_it_used() {
+    let Some(bin) = nats_server_bin() else { return };
+    let s = Server::start(&bin);
+    let dir = tempfile::tempdir().unwrap();
+    let publish = |version: &str, file: &str| {
+        let o = entente()
+            .args(["stream", "lists", "publish", "--nats", &s.url(), "--version", version, "--lists"])
+            .arg(format!("{FIXTURES}/{file}"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    // v1 lists Sergei Viktorovich Testov; v2 drops him and adds Kim Su Il
+    publish("v1", "un_small.xml");
+    let w = entente()
+        .args(["stream", "worker"])
+        .args(broker(&s))
+        .args(["--id", "wl", "--lists-from-nats", "--concurrency", "1", "--batch", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let parties = |tag: &str, n: usize| {
+        let p = dir.path().join(format!("{tag}.jsonl"));
+        let names = ["Kim Su Il", "Sergei Viktorovich Testov", "Customer Trading Co"];
+        let lines: Vec<String> =
+            (0..n).map(|i| format!("{{\"name\":\"{}\",\"reference\":\"{tag}-{i}\"}}", names[i % 3])).collect();
+        std::fs::write(&p, lines.join("\n")).unwrap();
+        p
+    };
+    submit(&s, &parties("a", 300));
+    let mut raw = Raw::connect(s.port);
+    let t = Instant::now();
+    while raw.consumer_info()["delivered"]["consumer_seq"].as_u64().unwrap_or(0) == 0 {
+        assert!(t.elapsed() < Duration::from_secs(30), "the worker never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    publish("v2", "lists_v2/un_small.xml");
+    submit(&s, &parties("b", 900));
+    let rs = results(&s, 1200);
+    assert_eq!(rs.len(), 1200);
+    let mut seen = std::collections::BTreeMap::new();
+    for r in &rs {
+        let v = r["lists_version"].as_str().unwrap();
+        *seen.entry(v.to_string()).or_insert(0) += 1;
+        let name = r["parties"][0]["query"]["name"].as_str().unwrap();
+        let hit = !r["parties"][0]["hits"].as_array().unwrap().is_empty();
+        match name {
+            "Kim Su Il" => assert_eq!(hit, v == "v2", "{r}"),
+            "Sergei Viktorovich Testov" => assert_eq!(hit, v == "v1", "{r}"),
+            _ => assert!(!hit, "{r}"),
+        }
+    }
+    assert!(seen.get("v1").copied().unwrap_or(0) > 0 && seen.get("v2").copied().unwrap_or(0) > 0, "{seen:?}");
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let err = stop(w);
+    assert!(err.contains("switched to version v2"), "{err}");
+}
