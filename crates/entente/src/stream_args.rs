@@ -237,14 +237,13 @@ fn run_worker(a: WorkerArgs) -> Result<u8> {
     let id = cfg.worker_id.clone();
     let nats = a.broker.nats.clone();
     let replicas = a.broker.replicas;
+    let lists_dir = std::env::temp_dir().join(format!("entente-lists-{}", std::process::id()));
+    let dir = lists_dir.clone();
     let stats = entente_stream::block_on(async move {
         let client = entente_stream::connect(&nats, true).await?;
         let lists = match version {
             Some(v) => Lists::new(v),
-            None => {
-                let dir = std::env::temp_dir().join(format!("entente-lists-{}", std::process::id()));
-                entente_stream::lists::follow(&client, req, dir, replicas).await?
-            }
+            None => entente_stream::lists::follow(&client, req, dir, replicas).await?,
         };
         let v = lists.current();
         note(&format!(
@@ -255,7 +254,11 @@ fn run_worker(a: WorkerArgs) -> Result<u8> {
         ));
         drop(v);
         worker::run(client, lists, cfg, entente_stream::shutdown_signal()).await
-    })?;
+    });
+    if from_nats {
+        std::fs::remove_dir_all(&lists_dir).ok(); // the downloaded list versions
+    }
+    let stats = stats?;
     note(&format!(
         "worker {id}: stopped; screened {} messages ({} alerting), {} could not be screened ({} dead-lettered), {} left for redelivery",
         stats.screened.load(Ordering::Relaxed),
