@@ -108,7 +108,7 @@ pub enum Command {
     Serve(crate::serve_args::ServeArgs),
     /// Manage the server's API keys (stored as argon2 hashes).
     Keys(crate::serve_args::KeysArgs),
-    /// Screening workers behind a NATS JetStream queue: worker, submit, results.
+    /// Screening workers behind a NATS JetStream queue: worker, submit, results, lists publish.
     Stream(crate::stream_args::StreamArgs),
 }
 
