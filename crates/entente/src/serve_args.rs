@@ -99,7 +99,12 @@ pub fn run_keys(a: KeysArgs) -> Result<u8> {
             let role = Role::parse(&role).expect("clap checked the role");
             let (rec, key) = store.create(role, name)?;
             store.save(&path)?;
-            crate::output::note(&format!("created key {} (role {}) in {}; it is shown only now:", rec.id, rec.role, path.display()));
+            crate::output::note(&format!(
+                "created key {} (role {}) in {}; it is shown only now:",
+                rec.id,
+                rec.role,
+                path.display()
+            ));
             println!("{key}");
         }
         KeysCommand::List => {
