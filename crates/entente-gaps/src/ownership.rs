@@ -175,7 +175,11 @@ impl Graph {
     /// list has an entry of exactly its name (case and spacing aside), so that the OFAC and EU rules see them too.
     pub fn add_uk_links(&mut self, lists: &[ParsedList]) {
         use std::collections::{BTreeMap as Map, BTreeSet as Set};
-        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let norm = |s: &str| {
+            let mut out = String::new();
+            norm_into(s, &mut out);
+            out
+        };
         let uk: Vec<&ParsedList> = lists
             .iter()
             .filter(|l| authority_of(l) == Some(Authority::Uk) && l.entities.iter().any(|e| !e.links.is_empty()))
@@ -193,6 +197,12 @@ impl Graph {
             }
         }
         let mut named: Set<String> = Set::new();
+        let mut seen: Set<(String, String)> = self
+            .edges
+            .iter()
+            .filter(|x| x.kind == EdgeKind::Ownership)
+            .map(|x| (x.from.clone(), x.to.clone()))
+            .collect();
         let mut node_names: Map<String, Vec<String>> = Map::new();
         for l in &uk {
             for e in l.entities.iter().filter(|e| !e.links.is_empty()) {
@@ -227,9 +237,7 @@ impl Graph {
                         }
                     };
                     let (from, to) = if link.relation == "parent" { (other, id.clone()) } else { (id.clone(), other) };
-                    if from == to
-                        || self.edges.iter().any(|x| x.kind == EdgeKind::Ownership && x.from == from && x.to == to)
-                    {
+                    if from == to || !seen.insert((from.clone(), to.clone())) {
                         continue;
                     }
                     self.edges.push(Edge {
@@ -245,38 +253,41 @@ impl Graph {
             }
         }
         // Listings under exactly these names on every loaded authority list.
-        let wanted: Map<&str, Vec<&str>> = node_names.iter().fold(Map::new(), |mut m, (id, names)| {
-            for n in names {
-                m.entry(n.as_str()).or_insert_with(Vec::new).push(id.as_str());
-            }
-            m
-        });
+        let wanted: std::collections::HashMap<&str, Vec<&str>> =
+            node_names.iter().fold(Default::default(), |mut m, (id, names)| {
+                for n in names {
+                    m.entry(n.as_str()).or_insert_with(Vec::new).push(id.as_str());
+                }
+                m
+            });
         // A name carried by several entries of one list (two ministries of defence) joins none of them.
-        let mut found: Vec<(String, Authority, Option<NaiveDate>)> = Vec::new();
-        for l in lists {
-            let Some(a) = authority_of(l) else { continue };
-            if a == Authority::OfacCons {
-                continue;
-            }
-            let mut hits: Map<&str, (usize, Option<NaiveDate>)> = Map::new();
-            for (ei, e) in l.entities.iter().enumerate() {
-                for n in &e.names {
-                    if let Some((name, _)) = wanted.get_key_value(norm(&n.value).as_str()) {
-                        let h = hits.entry(name).or_insert((ei, listing_date(e, &l.format)));
-                        if h.0 != ei {
-                            h.0 = usize::MAX;
+        use rayon::prelude::*;
+        let found: Vec<(String, Authority, Option<NaiveDate>)> = lists
+            .par_iter()
+            .flat_map_iter(|l| {
+                let mut out = Vec::new();
+                let Some(a) = authority_of(l).filter(|a| *a != Authority::OfacCons) else { return out };
+                let mut hits: Map<&str, (usize, Option<NaiveDate>)> = Map::new();
+                let mut buf = String::new();
+                for (ei, e) in l.entities.iter().enumerate() {
+                    for n in &e.names {
+                        norm_into(&n.value, &mut buf);
+                        if let Some((name, _)) = wanted.get_key_value(buf.as_str()) {
+                            let h = hits.entry(name).or_insert((ei, listing_date(e, &l.format)));
+                            if h.0 != ei {
+                                h.0 = usize::MAX;
+                            }
                         }
                     }
                 }
-            }
-            for (name, (ei, date)) in hits {
-                if ei != usize::MAX {
-                    for id in &wanted[name] {
-                        found.push((id.to_string(), a, date));
+                for (name, (ei, date)) in hits {
+                    if ei != usize::MAX {
+                        out.extend(wanted[name].iter().map(|id| (id.to_string(), a, date)));
                     }
                 }
-            }
-        }
+                out
+            })
+            .collect();
         for (id, a, d) in found {
             if let Some(n) = self.nodes.get_mut(&id) {
                 merge_listing(n, a, d);
@@ -307,6 +318,19 @@ impl Graph {
             (Some(d), Some(x)) => *d <= x,
             _ => true,
         })
+    }
+}
+
+/// A name lower-cased with its whitespace collapsed (as `norm` in [`Graph::add_uk_links`]), into a buffer.
+fn norm_into(s: &str, out: &mut String) {
+    out.clear();
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in w.chars() {
+            out.extend(c.to_lowercase());
+        }
     }
 }
 
