@@ -180,15 +180,8 @@ pub struct ScreenArgs {
     pub verbose: bool,
     #[command(flatten)]
     pub load: LoadArgs,
-    /// Country policy file (TOML; default: the built-in policy — KP, IR, SY, CU and the occupied regions of Ukraine).
-    #[arg(long, value_name = "FILE")]
-    pub country_policy: Option<PathBuf>,
-    /// Do not check countries and addresses against any country policy.
-    #[arg(long, conflicts_with = "country_policy")]
-    pub no_country_policy: bool,
-    /// Warn about lists published more than this many days before the run.
-    #[arg(long, default_value_t = entente_app::screen::DEFAULT_MAX_LIST_AGE_DAYS, value_name = "DAYS")]
-    pub max_list_age: i64,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     /// Run time recorded in the audit trail (RFC 3339 or YYYY-MM-DD; default: $SOURCE_DATE_EPOCH, else now).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
@@ -198,6 +191,30 @@ pub struct ScreenArgs {
     /// Write the results to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// The country policy and the list-age warning (shared by `screen` and `stream worker`).
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// Country policy file (TOML; default: the built-in policy — KP, IR, SY, CU and the occupied regions of Ukraine).
+    #[arg(long, value_name = "FILE")]
+    pub country_policy: Option<PathBuf>,
+    /// Do not check countries and addresses against any country policy.
+    #[arg(long, conflicts_with = "country_policy")]
+    pub no_country_policy: bool,
+    /// Warn about lists published more than this many days before the run.
+    #[arg(long, default_value_t = entente_app::screen::DEFAULT_MAX_LIST_AGE_DAYS, value_name = "DAYS")]
+    pub max_list_age: i64,
+}
+
+impl PolicyArgs {
+    pub fn choice(&self) -> PolicyChoice {
+        match (&self.country_policy, self.no_country_policy) {
+            (_, true) => PolicyChoice::None,
+            (Some(p), false) => PolicyChoice::File(p.clone()),
+            (None, false) => PolicyChoice::Default,
+        }
+    }
 }
 
 /// How strictly list folders are read (shared by `screen`, `lists show` and `lists diff`).
@@ -373,11 +390,6 @@ fn request(args: &ScreenArgs) -> Result<ScreenRequest> {
         delimiter,
     };
     let now = entente_screen::audit::run_time(args.now.as_deref())?;
-    let policy = match (&args.country_policy, args.no_country_policy) {
-        (_, true) => PolicyChoice::None,
-        (Some(p), false) => PolicyChoice::File(p.clone()),
-        (None, false) => PolicyChoice::Default,
-    };
     let format = args.input_format.into();
     Ok(ScreenRequest {
         queries,
@@ -387,8 +399,8 @@ fn request(args: &ScreenArgs) -> Result<ScreenRequest> {
         threshold: args.threshold,
         algorithm: args.algorithm.into(),
         limit: args.limit,
-        policy,
-        max_list_age_days: args.max_list_age,
+        policy: args.policy.choice(),
+        max_list_age_days: args.policy.max_list_age,
         now: Some(now),
     })
 }

@@ -2,10 +2,10 @@
 //! `entente_app::screen`, as `entente screen` and `entente serve` do) → standard output → exit code.
 
 use crate::output::{note, print};
-use crate::screen_args::{AlgorithmArg, LoadArgs};
+use crate::screen_args::{AlgorithmArg, LoadArgs, PolicyArgs};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use entente_app::screen::{load_index, ListsRequest, PolicyChoice, ScreenRequest};
+use entente_app::screen::{load_index, ListsRequest, ScreenRequest};
 use entente_stream::setup::StreamSettings;
 use entente_stream::submit::SubmitFormat;
 use entente_stream::worker::{self, Lists, ListsVersion, WorkerConfig};
@@ -118,15 +118,8 @@ pub struct WorkerArgs {
     /// Most hits reported per screened party.
     #[arg(long, default_value_t = entente_app::screen::DEFAULT_LIMIT)]
     pub limit: usize,
-    /// Country policy file (TOML; default: the built-in policy).
-    #[arg(long, value_name = "FILE")]
-    pub country_policy: Option<PathBuf>,
-    /// Do not check countries and addresses against any country policy.
-    #[arg(long, conflicts_with = "country_policy")]
-    pub no_country_policy: bool,
-    /// Warn (in the audit) about lists published more than this many days before the worker started.
-    #[arg(long, default_value_t = entente_app::screen::DEFAULT_MAX_LIST_AGE_DAYS, value_name = "DAYS")]
-    pub max_list_age: i64,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     /// The worker's id in every result (default: HOST-PID).
     #[arg(long)]
     pub id: Option<String>,
@@ -210,18 +203,13 @@ pub fn run_stream(args: StreamArgs) -> Result<u8> {
 
 fn run_worker(a: WorkerArgs) -> Result<u8> {
     let settings = a.broker.settings()?;
-    let policy = match (&a.country_policy, a.no_country_policy) {
-        (_, true) => PolicyChoice::None,
-        (Some(p), false) => PolicyChoice::File(p.clone()),
-        (None, false) => PolicyChoice::Default,
-    };
     let req = ScreenRequest {
         lists: ListsRequest { paths: a.lists.clone(), store_dir: None, load: a.load.options() },
         threshold: a.threshold,
         algorithm: a.algorithm.into(),
         limit: a.limit,
-        policy,
-        max_list_age_days: a.max_list_age,
+        policy: a.policy.choice(),
+        max_list_age_days: a.policy.max_list_age,
         ..Default::default()
     };
     req.check_options()?;
