@@ -272,7 +272,7 @@ fn lists_show_and_diff_are_typed() {
     let s = lists_show(&lists(&["un_small.xml", "uk_conlist_small.csv"])).unwrap();
     assert!(s.fetched_at.is_none() && s.skipped.is_empty());
     assert_eq!(s.lists.len(), 2);
-    assert_eq!((s.lists[0].list.as_str(), s.lists[0].entities), ("un", 3));
+    assert_eq!((s.lists[0].info.list.as_str(), s.lists[0].info.entities), ("un", 3));
     assert_eq!(s.lists[0].by_type.get("Person"), Some(&2));
     assert_eq!(s.lists[0].by_programme.get("DPRK"), Some(&2));
     assert!(s.lists[0].modified.is_some());

@@ -214,20 +214,27 @@ fn name_keys(n: &PreparedName, out: &mut Vec<u64>) {
     }
 }
 
+impl ListInfo {
+    /// What a parsed list is: its name, authority, format, source, date and size.
+    pub fn of(l: &ParsedList) -> ListInfo {
+        ListInfo {
+            list: l.list.clone(),
+            authority: l.authority.clone(),
+            format: l.format.clone(),
+            source: l.source.clone(),
+            generated: l.generated.clone(),
+            entities: l.entities.len(),
+        }
+    }
+}
+
 impl Index {
     /// Builds the index from parsed lists.
     pub fn build(lists: Vec<ParsedList>) -> Index {
         let mut entities = Vec::new();
         let mut infos = Vec::new();
         for l in lists {
-            infos.push(ListInfo {
-                list: l.list.clone(),
-                authority: l.authority.clone(),
-                format: l.format.clone(),
-                source: l.source.clone(),
-                generated: l.generated.clone(),
-                entities: l.entities.len(),
-            });
+            infos.push(ListInfo::of(&l));
             entities.extend(l.entities);
         }
         use rayon::prelude::*;

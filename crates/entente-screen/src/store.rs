@@ -306,12 +306,8 @@ pub fn load_current(dir: &Path) -> Result<(Vec<ParsedList>, Manifest)> {
 /// One loaded list summarised (`lists show`): counts by entity type and programme, its files and warnings.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListSummary {
-    pub list: String,
-    pub authority: String,
-    pub format: String,
-    pub source: String,
-    pub generated: Option<String>,
-    pub entities: usize,
+    #[serde(flatten)]
+    pub info: crate::index::ListInfo,
     pub by_type: BTreeMap<String, usize>,
     pub by_programme: BTreeMap<String, usize>,
     pub files: Vec<SourceFile>,
@@ -345,12 +341,7 @@ pub fn summarize(loaded: &Loaded, manifest: Option<&Manifest>) -> ListsSummary {
                 }
             }
             ListSummary {
-                list: l.list.clone(),
-                authority: l.authority.clone(),
-                format: l.format.clone(),
-                source: l.source.clone(),
-                generated: l.generated.clone(),
-                entities: l.entities.len(),
+                info: crate::index::ListInfo::of(l),
                 by_type,
                 by_programme,
                 files: l.files.clone(),

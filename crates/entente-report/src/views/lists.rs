@@ -66,19 +66,20 @@ pub fn show(summary: &ListsSummary, fmt: Format, top: usize) -> String {
     if let Some(f) = &summary.fetched_at {
         put!(out, "store snapshot fetched {f}");
     }
-    let total: usize = summary.lists.iter().map(|s| s.entities).sum();
+    let total: usize = summary.lists.iter().map(|s| s.info.entities).sum();
     put!(out, "{} lists, {} entities", summary.lists.len(), total);
     for s in &summary.lists {
+        let i = &s.info;
         put!(
             out,
             "\n{} — {} ({}), generated {}",
-            s.list,
-            safe(&s.authority),
-            s.format,
-            safe(s.generated.as_deref().unwrap_or("(no date in file)"))
+            i.list,
+            safe(&i.authority),
+            i.format,
+            safe(i.generated.as_deref().unwrap_or("(no date in file)"))
         );
         let modified = s.modified.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "?".into());
-        put!(out, "  file: {} (modified {modified})", safe(&s.source));
+        put!(out, "  file: {} (modified {modified})", safe(&i.source));
         for f in &s.files {
             put!(out, "  sha256 {}  {}", f.sha256, safe(&f.path));
         }
@@ -86,7 +87,7 @@ pub fn show(summary: &ListsSummary, fmt: Format, top: usize) -> String {
             put!(out, "  warning: {}", safe(w));
         }
         let types: Vec<String> = s.by_type.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        put!(out, "  {} entities: {}", s.entities, types.join(", "));
+        put!(out, "  {} entities: {}", i.entities, types.join(", "));
         let mut progs: Vec<(&String, &usize)> = s.by_programme.iter().collect();
         progs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let shown: Vec<String> = progs.iter().take(top).map(|(k, v)| format!("{} {v}", safe(k))).collect();
