@@ -50,24 +50,6 @@ pub async fn ready(S(state): S<Arc<State>>) -> (StatusCode, Json<Health>) {
     (if lists { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(h))
 }
 
-/// One loaded list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ListStatus {
-    pub list: String,
-    pub authority: String,
-    pub format: String,
-    pub source: String,
-    /// Publication date as written in the list.
-    pub published: Option<String>,
-    /// The same as YYYY-MM-DD when readable.
-    pub published_iso: Option<String>,
-    pub entities: usize,
-    /// SHA-256 of each file read.
-    #[schema(value_type = Vec<Object>)]
-    pub files: Vec<entente_screen::lists::SourceFile>,
-    pub warnings: Vec<String>,
-}
-
 /// `/api/lists` body.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ListsStatus {
@@ -80,7 +62,10 @@ pub struct ListsStatus {
     /// Where they come from: the list paths, or the store folder.
     pub from: Vec<String>,
     pub entities: usize,
-    pub lists: Vec<ListStatus>,
+    /// Each list in force, as in the screening audit: list, authority, format, source, published (as written),
+    /// published_iso, entities, files (each with its SHA-256), warnings (left out when none).
+    #[schema(value_type = Vec<Object>)]
+    pub lists: Vec<entente_screen::audit::ListAudit>,
     /// Files under the list folders not read, and why.
     #[schema(value_type = Vec<Object>)]
     pub skipped: Vec<entente_screen::lists::Skipped>,
@@ -114,22 +99,7 @@ fn status(state: &State) -> ListsStatus {
             snapshot: l.snapshot().map(str::to_string),
             from,
             entities: l.index().entities.len(),
-            lists: l
-                .audit()
-                .lists
-                .iter()
-                .map(|a| ListStatus {
-                    list: a.list.clone(),
-                    authority: a.authority.clone(),
-                    format: a.format.clone(),
-                    source: a.source.clone(),
-                    published: a.published.clone(),
-                    published_iso: a.published_iso.clone(),
-                    entities: a.entities,
-                    files: a.files.clone(),
-                    warnings: a.warnings.clone(),
-                })
-                .collect(),
+            lists: l.audit().lists.clone(),
             skipped: l.audit().skipped.clone(),
             last_reload,
         },
