@@ -5,40 +5,11 @@ use chrono::NaiveDate;
 use entente_core::*;
 use entente_engine::{estimate, Keep, Plan, PlanOptions};
 
+mod common;
+use common::{item, var};
+
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
-}
-
-fn var(id: &str, unit: &str, dist: Distribution) -> Variable {
-    Variable {
-        cumulative: false,
-        id: id.into(),
-        unit: Unit::parse(unit).unwrap(),
-        description: String::new(),
-        kind: VariableKind::Estimates(vec![Estimate {
-            public: None,
-            dist,
-            truncation: Truncation::default(),
-            claims: vec![],
-            note: String::new(),
-        }]),
-    }
-}
-
-fn item(id: &str, flow: Flow, category: &str, unit: &str, q: &str, p: &str) -> Item {
-    Item {
-        id: id.into(),
-        name: id.into(),
-        flow,
-        category: category.into(),
-        unit: Unit::parse(unit).unwrap(),
-        quantity: Expr::parse(q).unwrap(),
-        unit_price: Expr::parse(p).unwrap(),
-        from: None,
-        to: None,
-        counterpart: None,
-        note: String::new(),
-    }
 }
 
 /// X ~ PERT(1000, 3000, 9000) shells, Y ~ uniform(300, 900) USD/shell; Z ~ lognormal rockets at W ~ triangular.

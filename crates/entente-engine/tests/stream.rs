@@ -7,37 +7,8 @@ use entente_engine::stats::{summarise_with, summary_probabilities};
 use entente_engine::stream::{stream_tuned, Request, Source, Tuning};
 use entente_engine::{assess, assess_streaming, hypotheses, sensitivity, Keep, Plan, PlanOptions, Run};
 
-fn var(id: &str, unit: &str, dist: Distribution) -> Variable {
-    Variable {
-        cumulative: false,
-        id: id.into(),
-        unit: Unit::parse(unit).unwrap(),
-        description: String::new(),
-        kind: VariableKind::Estimates(vec![Estimate {
-            public: None,
-            dist,
-            truncation: Truncation::default(),
-            claims: vec![],
-            note: String::new(),
-        }]),
-    }
-}
-
-fn item(id: &str, flow: Flow, category: &str, unit: &str, q: &str, p: &str) -> Item {
-    Item {
-        id: id.into(),
-        name: id.into(),
-        flow,
-        category: category.into(),
-        unit: Unit::parse(unit).unwrap(),
-        quantity: Expr::parse(q).unwrap(),
-        unit_price: Expr::parse(p).unwrap(),
-        from: None,
-        to: None,
-        counterpart: None,
-        note: String::new(),
-    }
-}
+mod common;
+use common::{item, var};
 
 fn dataset(variables: Vec<Variable>, items: Vec<Item>) -> Dataset {
     Dataset {
