@@ -13,6 +13,26 @@ use crate::xml::{ParseError, MAX_FIELD};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
+/// FollowTheMoney properties that hold an identifier, and its kind: read from list records and from yente-style
+/// queries alike.
+pub const ID_PROPERTIES: &[(&str, IdKind)] = &[
+    ("imoNumber", IdKind::Imo),
+    ("mmsi", IdKind::Mmsi),
+    ("innCode", IdKind::Inn),
+    ("ogrnCode", IdKind::Ogrn),
+    ("swiftBic", IdKind::Bic),
+    ("bicCode", IdKind::Bic),
+    ("bikCode", IdKind::Bik),
+    ("leiCode", IdKind::Lei),
+    ("passportNumber", IdKind::Passport),
+    ("registrationNumber", IdKind::Registration),
+    ("taxNumber", IdKind::TaxId),
+    ("idNumber", IdKind::NationalId),
+    ("publicKey", IdKind::CryptoWallet),
+    ("callSign", IdKind::CallSign),
+    ("email", IdKind::Email),
+];
+
 #[derive(Deserialize)]
 struct RawEntity {
     id: String,
@@ -99,19 +119,7 @@ pub fn parse(source_name: &str, data: &[u8]) -> Result<ParsedList, ParseError> {
                 e.add_country(&v);
             }
         }
-        for (prop, kind) in [
-            ("imoNumber", IdKind::Imo),
-            ("mmsi", IdKind::Mmsi),
-            ("innCode", IdKind::Inn),
-            ("ogrnCode", IdKind::Ogrn),
-            ("swiftBic", IdKind::Bic),
-            ("leiCode", IdKind::Lei),
-            ("passportNumber", IdKind::Passport),
-            ("registrationNumber", IdKind::Registration),
-            ("taxNumber", IdKind::TaxId),
-            ("callSign", IdKind::CallSign),
-            ("email", IdKind::Email),
-        ] {
+        for &(prop, kind) in ID_PROPERTIES {
             for v in props(prop) {
                 e.add_id(kind, &v, None);
             }
@@ -175,4 +183,28 @@ pub fn parse(source_name: &str, data: &[u8]) -> Result<ParsedList, ParseError> {
     }
     out.entities = entities;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_identifier_property_is_read_with_its_kind() {
+        let line = r#"{"id": "x1", "schema": "Company", "properties": {"name": ["Bank X"], "bicCode": ["BKXXRUMM"], "bikCode": ["044525225"], "idNumber": ["123"], "swiftBic": ["BKYYRUMM"], "innCode": ["7707083893"]}}"#;
+        let l = parse("t.ftm.jsonl", line.as_bytes()).expect("parses");
+        let e = &l.entities[0];
+        let kinds: Vec<(IdKind, &str)> = e.identifiers.iter().map(|i| (i.kind, i.value.as_str())).collect();
+        for want in [
+            (IdKind::Bic, "BKXXRUMM"),
+            (IdKind::Bic, "BKYYRUMM"),
+            (IdKind::Bik, "044525225"),
+            (IdKind::NationalId, "123"),
+            (IdKind::Inn, "7707083893"),
+        ] {
+            assert!(kinds.iter().any(|(k, v)| *k == want.0 && v.contains(want.1)), "{want:?} missing from {kinds:?}");
+        }
+        // the yente query side reads the same table, so a property is never an identifier on one side only
+        assert!(ID_PROPERTIES.iter().any(|(p, k)| *p == "bicCode" && *k == IdKind::Bic));
+    }
 }

@@ -354,21 +354,7 @@ fn queries_of(ex: &EntityExample) -> Result<Vec<Query>, String> {
         .find_map(|k| get(k).into_iter().find(|v| !v.trim().is_empty()))
         .map(str::to_string);
     let mut identifiers = Vec::new();
-    for (prop, kind) in [
-        ("imoNumber", IdKind::Imo),
-        ("mmsi", IdKind::Mmsi),
-        ("innCode", IdKind::Inn),
-        ("ogrnCode", IdKind::Ogrn),
-        ("swiftBic", IdKind::Bic),
-        ("bicCode", IdKind::Bic),
-        ("leiCode", IdKind::Lei),
-        ("passportNumber", IdKind::Passport),
-        ("taxNumber", IdKind::TaxId),
-        ("registrationNumber", IdKind::Registration),
-        ("publicKey", IdKind::CryptoWallet),
-        ("idNumber", IdKind::NationalId),
-        ("bikCode", IdKind::Bik),
-    ] {
+    for &(prop, kind) in entente_screen::ftm::ID_PROPERTIES {
         for v in get(prop) {
             if !v.trim().is_empty() {
                 identifiers.push(Identifier::new(kind, v, None));
