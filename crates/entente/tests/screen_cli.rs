@@ -511,6 +511,25 @@ fn serve(routes: Vec<(&'static str, u16, Vec<u8>)>, count: usize) -> (String, st
     (addr, h)
 }
 
+/// `lists fetch` of the UN and UK sources from the given URLs into the store folder `dir`, without retries.
+fn fetch_un_and_uk(dir: &str, un_url: &str, uk_url: &str) -> Run {
+    lists(&[
+        "fetch",
+        "--dir",
+        dir,
+        "--source",
+        "un",
+        "--source",
+        "uk",
+        "--url",
+        un_url,
+        "--url",
+        uk_url,
+        "--retries",
+        "0",
+    ])
+}
+
 #[test]
 fn fetch_from_local_server_then_screen_from_store() {
     let un = std::fs::read(fx("un_small.xml")).unwrap();
@@ -519,21 +538,7 @@ fn fetch_from_local_server_then_screen_from_store() {
     let dir = tempfile::tempdir().unwrap();
     let d = s(dir.path());
     let (un_url, uk_url) = (format!("un={base}/un.xml"), format!("uk={base}/uk.xml"));
-    let r = lists(&[
-        "fetch",
-        "--dir",
-        &d,
-        "--source",
-        "un",
-        "--source",
-        "uk",
-        "--url",
-        &un_url,
-        "--url",
-        &uk_url,
-        "--retries",
-        "0",
-    ]);
+    let r = fetch_un_and_uk(&d, &un_url, &uk_url);
     h.join().unwrap();
     assert_eq!(r.code, 0, "{}", r.err);
     assert!(r.out.starts_with("fetched 2 lists into "), "{}", r.out);
@@ -565,21 +570,7 @@ fn fetch_from_local_server_then_screen_from_store() {
     // A failing source fails the whole fetch and leaves `current` alone.
     let (base2, h2) = serve(vec![("/un.xml", 200, un)], 2);
     let (un_url, uk_url) = (format!("un={base2}/un.xml"), format!("uk={base2}/missing.xml"));
-    let r = lists(&[
-        "fetch",
-        "--dir",
-        &d,
-        "--source",
-        "un",
-        "--source",
-        "uk",
-        "--url",
-        &un_url,
-        "--url",
-        &uk_url,
-        "--retries",
-        "0",
-    ]);
+    let r = fetch_un_and_uk(&d, &un_url, &uk_url);
     h2.join().unwrap();
     assert_eq!(r.code, 2);
     assert!(r.err.contains("uk") && r.err.contains("404") && r.err.contains("nothing was changed"), "{}", r.err);
