@@ -87,32 +87,31 @@ where
 
 /// Creates (when missing) the payments stream and returns it.
 pub async fn payments_stream(js: &Js, s: &StreamSettings) -> Result<stream::Stream> {
-    s.check()?;
-    let what = format!("cannot create or open the stream {PAYMENTS_STREAM}");
-    retry(&what, || {
-        js.get_or_create_stream(stream::Config {
-            name: PAYMENTS_STREAM.into(),
-            subjects: vec![SCREEN_SUBJECTS.into()],
-            retention: if s.work_queue { RetentionPolicy::WorkQueue } else { RetentionPolicy::Limits },
-            storage: StorageType::File,
-            num_replicas: s.replicas,
-            max_age: s.max_age,
-            duplicate_window: s.duplicate_window,
-            ..Default::default()
-        })
-    })
-    .await
+    let retention = if s.work_queue { RetentionPolicy::WorkQueue } else { RetentionPolicy::Limits };
+    open_stream(js, s, PAYMENTS_STREAM, &[SCREEN_SUBJECTS], retention).await
 }
 
 /// Creates (when missing) the results stream and returns it.
 pub async fn results_stream(js: &Js, s: &StreamSettings) -> Result<stream::Stream> {
+    open_stream(js, s, RESULTS_STREAM, &[RESULTS_SUBJECT, ALERTS_SUBJECT, DEAD_SUBJECT], RetentionPolicy::Limits).await
+}
+
+/// Creates (when missing) a file-backed stream `name` on `subjects` with the settings' replicas, age and
+/// de-duplication window, retrying through leader elections.
+async fn open_stream(
+    js: &Js,
+    s: &StreamSettings,
+    name: &str,
+    subjects: &[&str],
+    retention: RetentionPolicy,
+) -> Result<stream::Stream> {
     s.check()?;
-    let what = format!("cannot create or open the stream {RESULTS_STREAM}");
+    let what = format!("cannot create or open the stream {name}");
     retry(&what, || {
         js.get_or_create_stream(stream::Config {
-            name: RESULTS_STREAM.into(),
-            subjects: vec![RESULTS_SUBJECT.into(), ALERTS_SUBJECT.into(), DEAD_SUBJECT.into()],
-            retention: RetentionPolicy::Limits,
+            name: name.into(),
+            subjects: subjects.iter().map(|x| x.to_string()).collect(),
+            retention,
             storage: StorageType::File,
             num_replicas: s.replicas,
             max_age: s.max_age,
