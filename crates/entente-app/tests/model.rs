@@ -39,6 +39,10 @@ fn compare_uses_the_as_of_date_and_leaves_out_studies_published_after_it() {
     let left: Vec<&str> = early.not_public.iter().map(|(s, _)| s.as_str()).collect();
     assert_eq!(left, ["unequal-partnership-kp", "unequal-partnership-ru"]);
     assert!(early.not_public.iter().all(|(_, public)| *public > d(2025, 1, 1)));
+    // the progress bar counts only the runs made: one scenario then, two with every study
+    let as_of = PlanOptions { as_of: Some(d(2025, 1, 1)), ..Default::default() };
+    assert_eq!(entente_engine::compare::runs_needed(&ds, &as_of), 1);
+    assert_eq!(entente_engine::compare::runs_needed(&ds, &PlanOptions::default()), 2);
 }
 
 #[test]

@@ -154,6 +154,11 @@ pub fn study_public(ds: &Dataset, study: &Study) -> Option<NaiveDate> {
     study.claims.iter().filter_map(|c| ds.claims.get(c)).map(|c| c.public).max()
 }
 
+/// The date a study became public, when that is after the request's as-of date (the study is then not compared).
+fn published_after_as_of(ds: &Dataset, opts: &PlanOptions, study: &Study) -> Option<NaiveDate> {
+    study_public(ds, study).filter(|public| opts.as_of.is_some_and(|as_of| *public > as_of))
+}
+
 /// The comparisons of a request, and the studies it left out because they were not public by its as-of date.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparisons {
@@ -179,11 +184,9 @@ pub fn compare(
     let mut out = Comparisons { comparisons: Vec::new(), not_public: Vec::new() };
     let mut runs: Vec<Run> = Vec::new();
     for study in ds.studies.iter().filter(|s| opts.scenario.as_deref().is_none_or(|x| x == s.scenario)) {
-        if let (Some(as_of), Some(public)) = (opts.as_of, study_public(ds, study)) {
-            if public > as_of {
-                out.not_public.push((study.id.clone(), public));
-                continue;
-            }
+        if let Some(public) = published_after_as_of(ds, opts, study) {
+            out.not_public.push((study.id.clone(), public));
+            continue;
         }
         if let Some(r) = reuse.filter(|r| r.plan.scenario.id == study.scenario) {
             out.comparisons.push(compare_with(ds, study, r));
@@ -203,12 +206,14 @@ pub fn compare(
     Ok(out)
 }
 
-/// The number of runs [`compare`] makes (for a progress bar): one per scenario of the studies it compares.
+/// The number of runs [`compare`] makes (for a progress bar): one per scenario of the studies it compares (those
+/// public by the as-of date).
 pub fn runs_needed(ds: &Dataset, opts: &PlanOptions) -> usize {
     let mut scenarios: Vec<&str> = ds
         .studies
         .iter()
         .filter(|s| opts.scenario.as_deref().is_none_or(|x| x == s.scenario))
+        .filter(|s| published_after_as_of(ds, opts, s).is_none())
         .map(|s| s.scenario.as_str())
         .collect();
     scenarios.sort_unstable();
