@@ -6,6 +6,7 @@
 //! long work reports through a [`Progress`]; errors are typed ([`Error`]) and a front end maps them to an exit
 //! code or an HTTP status. Defaults (sample count, seed) are defined once, in [`spec`].
 
+pub mod allow;
 pub mod error;
 pub mod gaps;
 pub mod indicators;
