@@ -21,11 +21,8 @@ pub fn query_key(q: &Query) -> String {
     if !words.is_empty() {
         return words.join(" ");
     }
-    let mut ids: Vec<String> = q
-        .identifiers
-        .iter()
-        .map(|i| format!("id:{}:{}", i.kind.to_string().to_ascii_lowercase(), i.key()))
-        .collect();
+    let mut ids: Vec<String> =
+        q.identifiers.iter().map(|i| format!("id:{}:{}", i.kind.to_string().to_ascii_lowercase(), i.key())).collect();
     ids.sort();
     ids.dedup();
     ids.join(" ")
@@ -171,10 +168,7 @@ impl AllowMarks {
     /// Marks shifted back by `offset` parties and limited to `len` of them (the marks of a slice of the run).
     pub fn slice(&self, offset: usize, len: usize) -> AllowMarks {
         AllowMarks(
-            self.0
-                .range((offset, 0)..(offset + len, 0))
-                .map(|(&(p, h), a)| ((p - offset, h), a.clone()))
-                .collect(),
+            self.0.range((offset, 0)..(offset + len, 0)).map(|(&(p, h), a)| ((p - offset, h), a.clone())).collect(),
         )
     }
 }
@@ -241,10 +235,7 @@ mod tests {
         assert_eq!(k("O'Neil, Séan"), "oneil sean");
         assert_eq!(k("Иван Петров"), "ivan petrov");
         assert_ne!(k("Ri Pyong Chol"), k("Ri Pyong Cho"));
-        let ids = Query {
-            identifiers: vec![Identifier::new(IdKind::Imo, "IMO 9339301", None)],
-            ..Default::default()
-        };
+        let ids = Query { identifiers: vec![Identifier::new(IdKind::Imo, "IMO 9339301", None)], ..Default::default() };
         assert_eq!(query_key(&ids), "id:imo:9339301");
     }
 

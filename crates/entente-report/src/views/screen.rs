@@ -6,6 +6,7 @@
 //! Every text that came from a list or an input goes through [`safe`] (table, CSV) or [`json_safe`] (JSON):
 //! escape sequences and bidirectional overrides never reach a terminal raw.
 
+use entente_app::allow::AllowMarks;
 use entente_screen::audit::Audit;
 use entente_screen::model::{IdKind, OwnershipFlag};
 use entente_screen::screen::ScreenedParty;
@@ -120,26 +121,70 @@ macro_rules! put {
 
 /// Renders screening results with their audit trail. `all_rows` also shows parties without alerts (table, CSV).
 pub fn render(fmt: Format, results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
+    render_marked(fmt, results, audit, all_rows, &AllowMarks::default())
+}
+
+/// As [`render`], with the hits an allow-list allows shown as such: JSON gives each such hit an `allowed` object
+/// (decision id, by, note, expiry), CSV appends `ALLOWED decision …` to its explanation, the table adds an
+/// `ALLOWED` line under it. Without marks the bytes are exactly [`render`]'s.
+pub fn render_marked(
+    fmt: Format,
+    results: &[ScreenedParty],
+    audit: &Audit,
+    all_rows: bool,
+    marks: &AllowMarks,
+) -> String {
     match fmt {
-        Format::Json => json(results, audit),
-        Format::Csv => csv(results, audit, all_rows),
-        Format::Table => table(results, audit, all_rows),
+        Format::Json => json_marked(results, audit, marks),
+        Format::Csv => csv_marked(results, audit, all_rows, marks),
+        Format::Table => table_marked(results, audit, all_rows, marks),
     }
 }
 
 /// `{"audit": …, "results": […]}`.
 pub fn json(results: &[ScreenedParty], audit: &Audit) -> String {
+    json_marked(results, audit, &AllowMarks::default())
+}
+
+/// As [`json`], each allowed hit with its `allowed` decision.
+pub fn json_marked(results: &[ScreenedParty], audit: &Audit, marks: &AllowMarks) -> String {
     #[derive(serde::Serialize)]
     struct Out<'a> {
         audit: &'a Audit,
         results: &'a [ScreenedParty],
     }
-    json_text(&Out { audit, results })
+    let out = Out { audit, results };
+    if marks.is_empty() {
+        return json_text(&out);
+    }
+    let mut value = serde_json::to_value(&out).unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }));
+    if let Some(rs) = value.get_mut("results").and_then(|v| v.as_array_mut()) {
+        for (i, r) in rs.iter_mut().enumerate() {
+            mark_party(r, i, marks);
+        }
+    }
+    json_text(&value)
+}
+
+/// Adds `allowed` to the hits of one party's JSON value (party `i` of the marks).
+pub fn mark_party(party: &mut serde_json::Value, i: usize, marks: &AllowMarks) {
+    if let Some(hs) = party.get_mut("hits").and_then(|v| v.as_array_mut()) {
+        for (j, h) in hs.iter_mut().enumerate() {
+            if let (Some(a), Some(obj)) = (marks.get(i, j), h.as_object_mut()) {
+                obj.insert("allowed".into(), serde_json::to_value(a).unwrap_or_default());
+            }
+        }
+    }
 }
 
 /// One row per hit, policy alert and note (and, with `all_rows`, per party without alerts), then the audit rows:
 /// every list, skipped file and warning.
 pub fn csv(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
+    csv_marked(results, audit, all_rows, &AllowMarks::default())
+}
+
+/// As [`csv`], the explanation of each allowed hit ending in `| ALLOWED decision N by WHO until WHEN: note`.
+pub fn csv_marked(results: &[ScreenedParty], audit: &Audit, all_rows: bool, marks: &AllowMarks) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
         "row",
@@ -177,7 +222,7 @@ pub fn csv(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
             audit.run_at.clone(),
         ]
     };
-    for r in results {
+    for (i, r) in results.iter().enumerate() {
         let (amount, currency) = r.amount.as_ref().map(|a| (a.value.clone(), a.currency.clone())).unwrap_or_default();
         let base =
             |score: String| -> Vec<String> { vec![r.reference.clone(), r.role.clone(), r.query.name.clone(), score] };
@@ -214,7 +259,7 @@ pub fn csv(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
             rec.extend(tail(&src, "", &sha));
             rows.push(rec);
         }
-        for h in &r.hits {
+        for (j, h) in r.hits.iter().enumerate() {
             let mut rec = base(format!("{:.3}", h.score));
             rec.extend([
                 h.entity_id.clone(),
@@ -225,6 +270,7 @@ pub fn csv(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
                 h.programs.join("; "),
                 std::iter::once(h.explanation.clone())
                     .chain(h.ownership.iter().map(|f| format!("OWNERSHIP {}", ownership_text(f))))
+                    .chain(marks.get(i, j).map(|a| format!("ALLOWED {a}")))
                     .collect::<Vec<_>>()
                     .join(" | "),
                 h.matched_fields.join("; "),
@@ -276,9 +322,14 @@ pub fn csv(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
 
 /// A block per party that alerts (or every party with `all_rows`), then the audit footer.
 pub fn table(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String {
+    table_marked(results, audit, all_rows, &AllowMarks::default())
+}
+
+/// As [`table`], with an `ALLOWED decision …` line under each allowed hit.
+pub fn table_marked(results: &[ScreenedParty], audit: &Audit, all_rows: bool, marks: &AllowMarks) -> String {
     let mut out = String::new();
     let mut any = false;
-    for r in results {
+    for (i, r) in results.iter().enumerate() {
         if !r.alerts() {
             if all_rows {
                 put!(out, "{}: no match", who(r));
@@ -302,7 +353,7 @@ pub fn table(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String
             );
             put!(out, "        {}", safe(&j.reason));
         }
-        for h in &r.hits {
+        for (j, h) in r.hits.iter().enumerate() {
             put!(
                 out,
                 "  {:.2}  {:<18} {} {}  [{}]",
@@ -316,6 +367,9 @@ pub fn table(results: &[ScreenedParty], audit: &Audit, all_rows: bool) -> String
             put!(out, "        matched {}", safe(&h.matched_fields.join(", ")));
             for f in &h.ownership {
                 put!(out, "        OWNERSHIP {}", safe(&ownership_text(f)));
+            }
+            if let Some(a) = marks.get(i, j) {
+                put!(out, "        ALLOWED {}", safe(&a.to_string()));
             }
         }
     }
@@ -441,6 +495,35 @@ mod tests {
         assert!(!render(Format::Csv, &without, &audit, false).contains("OWNERSHIP"));
         assert!(render(Format::Json, &with, &audit, false).contains("\"ownership\": ["));
         assert!(!render(Format::Json, &without, &audit, false).contains("\"ownership\""));
+    }
+
+    #[test]
+    fn an_allowed_hit_is_shown_with_its_decision_in_every_format_and_nothing_changes_without_marks() {
+        let audit = Audit::new(&Default::default(), chrono::DateTime::UNIX_EPOCH, 0.75, "entente");
+        let rs = [party_with_hit(Vec::new())];
+        let mut marks = AllowMarks::default();
+        for f in [Format::Table, Format::Csv, Format::Json] {
+            assert_eq!(render_marked(f, &rs, &audit, true, &marks), render(f, &rs, &audit, true));
+        }
+        let a = entente_app::allow::Allowed {
+            decision_id: 7,
+            decided_by: "alice".into(),
+            note: "other company".into(),
+            expires: "2027-03-03T00:00:00Z".into(),
+        };
+        marks.0.insert((0, 0), a);
+        let line = "ALLOWED decision 7 by alice until 2027-03-03T00:00:00Z: other company";
+        let table = render_marked(Format::Table, &rs, &audit, false, &marks);
+        assert_eq!(table.replace(&format!("        {line}\n"), ""), render(Format::Table, &rs, &audit, false));
+        let csv = render_marked(Format::Csv, &rs, &audit, false, &marks);
+        assert!(csv.contains(&format!("name match | {line}")), "{csv}");
+        let json: serde_json::Value =
+            serde_json::from_str(&render_marked(Format::Json, &rs, &audit, false, &marks)).unwrap();
+        let allowed = &json["results"][0]["hits"][0]["allowed"];
+        assert_eq!(allowed["decision_id"], 7);
+        assert_eq!(allowed["decided_by"], "alice");
+        assert_eq!(allowed["expires"], "2027-03-03T00:00:00Z");
+        assert_eq!(json["results"][0]["hits"][0]["entity_id"], "ftm:target");
     }
 
     #[test]
