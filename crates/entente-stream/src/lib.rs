@@ -10,6 +10,9 @@
 //! - [`worker`]: pull, screen, publish the result (and alerts), ack only after the broker acknowledged the result.
 //! - [`submit`]: an input file → one message per party / payment.
 //! - [`results`]: collect results, one per message id, until N or a timeout.
+//! - [`lists`]: list versions published through the broker; workers switch to each new one.
+//! - [`parties`]: the store of every counterparty screened; [`rescreen`]: the batch look-back that re-screens
+//!   them against only the entries a list diff added or changed.
 //!
 //! Delivery is at-least-once: a worker that dies before acking is redelivered its messages after the ack wait;
 //! results carry the message id, the results stream de-duplicates on it within its window, and [`results`]
@@ -17,14 +20,16 @@
 
 pub mod lists;
 pub mod message;
+pub mod parties;
+pub mod rescreen;
 pub mod results;
 pub mod setup;
 pub mod submit;
 pub mod worker;
 
 pub use setup::{
-    StreamSettings, ALERTS_SUBJECT, CONSUMER, DEAD_SUBJECT, PAYMENTS_STREAM, RESULTS_STREAM, RESULTS_SUBJECT,
-    SCREEN_SUBJECTS,
+    StreamSettings, ALERTS_SUBJECT, CONSUMER, DEAD_SUBJECT, PARTIES_BUCKET, PAYMENTS_STREAM, RESULTS_STREAM,
+    RESULTS_SUBJECT, SCREEN_SUBJECTS,
 };
 
 /// Connects to a NATS server (a URL, or several comma-separated URLs of one cluster). With `wait`, keeps trying

@@ -15,6 +15,8 @@ use tokio::io::AsyncReadExt;
 pub const OBJECT_BUCKET: &str = "ENTENTE_LISTS";
 pub const KV_BUCKET: &str = "ENTENTE_LISTS_VERSION";
 pub const CURRENT_KEY: &str = "current";
+/// Every published version is also kept under `version.NAME` (what `rescreen --since NAME` looks up).
+pub const VERSION_KEY_PREFIX: &str = "version.";
 
 /// The current version: its name and the objects holding its files.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -23,7 +25,7 @@ pub struct Published {
     pub objects: Vec<String>,
 }
 
-async fn buckets(js: &jetstream::Context, replicas: usize) -> Result<(object_store::ObjectStore, kv::Store)> {
+pub(crate) async fn buckets(js: &jetstream::Context, replicas: usize) -> Result<(object_store::ObjectStore, kv::Store)> {
     let os = match js.get_object_store(OBJECT_BUCKET).await {
         Ok(o) => o,
         Err(_) => js
@@ -35,29 +37,7 @@ async fn buckets(js: &jetstream::Context, replicas: usize) -> Result<(object_sto
             .await
             .with_context(|| format!("cannot create the object store {OBJECT_BUCKET}"))?,
     };
-    let kv = match js.get_key_value(KV_BUCKET).await {
-        Ok(k) => k,
-        Err(_) => {
-            // The bucket's stream made directly (as the KV layer would): the client's own bucket creation does not
-            // read nats-server 2.9's answer.
-            js.get_or_create_stream(jetstream::stream::Config {
-                name: format!("KV_{KV_BUCKET}"),
-                subjects: vec![format!("$KV.{KV_BUCKET}.>")],
-                max_messages_per_subject: 10,
-                num_replicas: replicas,
-                allow_rollup: true,
-                deny_delete: true,
-                allow_direct: true,
-                discard: jetstream::stream::DiscardPolicy::New,
-                ..Default::default()
-            })
-            .await
-            .with_context(|| format!("cannot create the key-value bucket {KV_BUCKET}"))?;
-            js.get_key_value(KV_BUCKET)
-                .await
-                .with_context(|| format!("cannot open the key-value bucket {KV_BUCKET}"))?
-        }
-    };
+    let kv = crate::setup::kv_bucket(js, KV_BUCKET, replicas, 10).await?;
     Ok((os, kv))
 }
 
@@ -83,11 +63,42 @@ pub async fn publish(
         objects.push(name);
     }
     let p = Published { version: version.to_string(), objects };
+    kv.put(format!("{VERSION_KEY_PREFIX}{version}"), serde_json::to_vec(&p)?.into())
+        .await
+        .with_context(|| format!("cannot record list version {version}"))?;
     kv.put(CURRENT_KEY, serde_json::to_vec(&p)?.into()).await.context("cannot set the current list version")?;
     Ok(p)
 }
 
-async fn download(os: &object_store::ObjectStore, p: &Published, dir: &Path) -> Result<Vec<PathBuf>> {
+/// The current published version (`None` when nothing was published).
+pub async fn current(kv: &kv::Store) -> Result<Option<Published>> {
+    let Some(v) = kv.get(CURRENT_KEY).await.context("cannot read the current list version")? else { return Ok(None) };
+    Ok(Some(serde_json::from_slice(&v).context("the current list version record is not readable")?))
+}
+
+/// A published version by name: its `version.NAME` record, else (versions published before those records
+/// existed) the latest of the `current` key's kept history that names it.
+pub async fn published(kv: &kv::Store, version: &str) -> Result<Option<Published>> {
+    if let Some(v) = kv.get(format!("{VERSION_KEY_PREFIX}{version}")).await.context("cannot read the list versions")? {
+        return Ok(Some(serde_json::from_slice(&v).with_context(|| format!("list version {version}: record not readable"))?));
+    }
+    let mut found = None;
+    let mut history = kv.history(CURRENT_KEY).await.context("cannot read the list version history")?;
+    while let Some(e) = history.next().await {
+        let e = e.context("cannot read the list version history")?;
+        if let Ok(p) = serde_json::from_slice::<Published>(&e.value) {
+            if p.version == version {
+                found = Some(p);
+            }
+        }
+        if e.delta == 0 {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+pub(crate) async fn download(os: &object_store::ObjectStore, p: &Published, dir: &Path) -> Result<Vec<PathBuf>> {
     let dir = dir.join(&p.version);
     std::fs::create_dir_all(&dir)?;
     let mut paths = Vec::new();
@@ -102,11 +113,21 @@ async fn download(os: &object_store::ObjectStore, p: &Published, dir: &Path) -> 
     Ok(paths)
 }
 
-async fn load(os: &object_store::ObjectStore, p: &Published, dir: &Path, req: &ScreenRequest) -> Result<ListsVersion> {
+pub(crate) async fn load(
+    os: &object_store::ObjectStore,
+    p: &Published,
+    dir: &Path,
+    req: &ScreenRequest,
+) -> Result<ListsVersion> {
     let paths = download(os, p, dir).await?;
+    index_files(paths, &p.version, req).await
+}
+
+/// Loads and indexes downloaded list files as version `version`.
+pub(crate) async fn index_files(paths: Vec<PathBuf>, version: &str, req: &ScreenRequest) -> Result<ListsVersion> {
     let lists = ListsRequest { paths, store_dir: None, load: req.lists.load.clone() };
     let req2 = req.clone();
-    let version = p.version.clone();
+    let version = version.to_string();
     tokio::task::spawn_blocking(move || {
         let index = load_index(&lists).map_err(anyhow::Error::new)?;
         ListsVersion::new(index, &req2, Some(version))

@@ -23,6 +23,15 @@ pub const REF_HEADER: &str = "Entente-Ref";
 /// Header: when the message was submitted (Unix time in microseconds; for end-to-end latency).
 pub const SUBMITTED_HEADER: &str = "Entente-Submitted-Us";
 
+/// Subject prefix of rescreen messages (`entente.screen.rescreen.csv`, `.json`, `.iso20022`).
+pub const RESCREEN_PREFIX: &str = "entente.screen.rescreen.";
+/// Rescreen header: the list version the counterparty was last screened against.
+pub const RESCREEN_SINCE_HEADER: &str = "Entente-Rescreen-Since";
+/// Rescreen header: the list version whose added / changed entries the counterparty is screened against.
+pub const RESCREEN_VERSION_HEADER: &str = "Entente-Rescreen-Version";
+/// Rescreen header: the message id the counterparty was first screened under (its key in the party store).
+pub const PARTY_HEADER: &str = "Entente-Party-Id";
+
 /// A message's format, the last token of its subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -51,6 +60,21 @@ impl Format {
             Some("json") => Ok(Format::Json),
             Some("iso20022") => Ok(Format::Iso20022),
             _ => bail!("subject {subject:?} names no format (entente.screen.csv, .json or .iso20022)"),
+        }
+    }
+
+    /// The subject of a rescreen message of this format.
+    pub fn rescreen_subject(self) -> String {
+        format!("{RESCREEN_PREFIX}{}", self.token())
+    }
+
+    /// The format a subject names, and whether it is a rescreen.
+    pub fn parse_subject(subject: &str) -> Result<(Format, bool)> {
+        match subject.strip_prefix(RESCREEN_PREFIX) {
+            Some(rest) => Format::from_subject(&format!("{SUBJECT_PREFIX}{rest}"))
+                .map(|f| (f, true))
+                .with_context(|| format!("rescreen subject {subject:?}")),
+            None => Format::from_subject(subject).map(|f| (f, false)),
         }
     }
 }
@@ -188,6 +212,10 @@ mod tests {
         assert_eq!(ps[0].query.country.as_deref(), Some("KP"));
         assert!(Format::from_subject("entente.screen.xml").is_err());
         assert_eq!(Format::from_subject("entente.screen.iso20022").unwrap(), Format::Iso20022);
+        assert_eq!(Format::parse_subject("entente.screen.json").unwrap(), (Format::Json, false));
+        assert_eq!(Format::parse_subject(&Format::Csv.rescreen_subject()).unwrap(), (Format::Csv, true));
+        assert!(Format::parse_subject("entente.screen.rescreen.xml").is_err());
+        assert!(Format::from_subject("entente.screen.rescreen.csv").is_err());
     }
 
     #[test]

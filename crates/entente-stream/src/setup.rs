@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use async_nats::jetstream::consumer::{pull, AckPolicy, DeliverPolicy, PullConsumer};
+use async_nats::jetstream::kv;
 use async_nats::jetstream::stream::{self, RetentionPolicy, StorageType};
 use async_nats::jetstream::Context as Js;
 use std::time::Duration;
@@ -20,6 +21,8 @@ pub const RESULTS_SUBJECT: &str = "entente.results";
 pub const ALERTS_SUBJECT: &str = "entente.alerts";
 /// Messages that failed on every one of their deliveries.
 pub const DEAD_SUBJECT: &str = "entente.dead";
+/// The key-value bucket of every counterparty screened, keyed by its message id (what `rescreen` re-submits).
+pub const PARTIES_BUCKET: &str = "ENTENTE_PARTIES";
 
 /// How the streams and the consumer are created when missing (an existing stream or consumer is used as it is).
 #[derive(Debug, Clone)]
@@ -120,6 +123,31 @@ async fn open_stream(
         })
     })
     .await
+}
+
+/// Opens the key-value bucket `name`, creating it when missing with `replicas` and `history` values per key. The
+/// bucket's stream is made directly (as the KV layer would): the client's own bucket creation does not read
+/// nats-server 2.9's answer.
+pub async fn kv_bucket(js: &Js, name: &str, replicas: usize, history: i64) -> Result<kv::Store> {
+    if let Ok(k) = js.get_key_value(name).await {
+        return Ok(k);
+    }
+    let what = format!("cannot create the key-value bucket {name}");
+    retry(&what, || {
+        js.get_or_create_stream(stream::Config {
+            name: format!("KV_{name}"),
+            subjects: vec![format!("$KV.{name}.>")],
+            max_messages_per_subject: history,
+            num_replicas: replicas,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: stream::DiscardPolicy::New,
+            ..Default::default()
+        })
+    })
+    .await?;
+    retry(&format!("cannot open the key-value bucket {name}"), || js.get_key_value(name)).await
 }
 
 /// Creates (when missing) both streams and the durable consumer workers share, and returns the consumer.

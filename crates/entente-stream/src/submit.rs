@@ -18,6 +18,8 @@ pub struct OutMessage {
     /// `FILE:ROW` (or `FILE` for a payment file).
     pub reference: String,
     pub payload: Vec<u8>,
+    /// More headers (a rescreen's versions and party id).
+    pub headers: Vec<(String, String)>,
 }
 
 /// How a submitted file is read.
@@ -56,6 +58,7 @@ pub fn messages(name: &str, data: &[u8], format: SubmitFormat, delimiter: u8) ->
                 id: message::message_id(&sha, None),
                 reference: name.to_string(),
                 payload: data.to_vec(),
+                headers: Vec::new(),
             }])
         }
         SubmitFormat::Json => json_messages(name, data, &sha),
@@ -89,6 +92,7 @@ fn csv_messages(name: &str, data: &[u8], sha: &str, delimiter: u8) -> Result<Vec
             id: message::message_id(sha, Some(n + 1)),
             reference: format!("{name}:{row}"),
             payload: w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+            headers: Vec::new(),
         });
     }
     Ok(out)
@@ -123,6 +127,7 @@ fn json_messages(name: &str, data: &[u8], sha: &str) -> Result<Vec<OutMessage>> 
                 id: message::message_id(sha, Some(i)),
                 reference: p.reference.clone().unwrap_or_else(|| format!("{name}:{i}")),
                 payload: serde_json::to_vec(&p)?,
+                headers: Vec::new(),
             })
         })
         .collect()
@@ -153,6 +158,9 @@ pub async fn publish(
             h.insert(async_nats::header::NATS_MESSAGE_ID, m.id.as_str());
             h.insert(REF_HEADER, m.reference.as_str());
             h.insert(SUBMITTED_HEADER, chrono::Utc::now().timestamp_micros().to_string().as_str());
+            for (k, v) in &m.headers {
+                h.insert(k.as_str(), v.as_str());
+            }
             let ack = js
                 .publish_with_headers(m.subject.clone(), h, m.payload.clone().into())
                 .await

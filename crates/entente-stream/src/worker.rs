@@ -6,15 +6,20 @@
 //! on its last allowed delivery it is also published to the dead-letter subject and terminated, so it is never
 //! retried forever and the worker goes on with the next one.
 
-use crate::message::{self, Format, REF_HEADER, SUBMITTED_HEADER};
+use crate::message::{
+    self, Format, PARTY_HEADER, REF_HEADER, RESCREEN_SINCE_HEADER, RESCREEN_VERSION_HEADER, SUBMITTED_HEADER,
+};
+use crate::parties::{self, StoredParty};
+use crate::rescreen::{Delta, Deltas};
 use crate::setup::{self, StreamSettings, ALERTS_SUBJECT, DEAD_SUBJECT, RESULTS_SUBJECT};
 use anyhow::{Context, Result};
-use async_nats::jetstream::{self, AckKind};
+use async_nats::jetstream::{self, kv, AckKind};
 use async_nats::HeaderMap;
 use entente_app::screen::{LoadedIndex, ScreenRequest, ScreenRun};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -100,6 +105,17 @@ pub struct ResultRecord {
     pub done_us: i64,
     /// The screened parties with their hits, as `entente screen --format json` gives them.
     pub parties: serde_json::Value,
+    /// A rescreen (`entente stream rescreen`): the party was screened against only the entries of
+    /// `lists_version` added or changed since `since`, listed in `changed_entries`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rescreen: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// The message id the party was first screened under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed_entries: Vec<String>,
 }
 
 /// What a worker does besides the lists.
@@ -115,6 +131,10 @@ pub struct WorkerConfig {
     pub batch: usize,
     /// Delay before a malformed message is delivered again.
     pub retry_delay: Duration,
+    /// Load and screening options of the list versions rescreen messages name (fetched from the broker).
+    pub request: ScreenRequest,
+    /// Where those versions' files are downloaded.
+    pub lists_dir: PathBuf,
 }
 
 impl Default for WorkerConfig {
@@ -125,6 +145,8 @@ impl Default for WorkerConfig {
             concurrency: 32,
             batch: 200,
             retry_delay: Duration::from_millis(200),
+            request: ScreenRequest::default(),
+            lists_dir: std::env::temp_dir().join(format!("entente-lists-{}", std::process::id())),
         }
     }
 }
@@ -166,6 +188,8 @@ impl Lists {
 struct Ctx {
     js: jetstream::Context,
     lists: Lists,
+    parties: kv::Store,
+    deltas: Deltas,
     cfg: WorkerConfig,
     max_deliver: i64,
     stats: Arc<WorkerStats>,
@@ -184,7 +208,9 @@ pub async fn run(
     let consumer = setup::consumer(&js, &cfg.settings).await?;
     let max_deliver = consumer.cached_info().config.max_deliver;
     let stats = Arc::new(WorkerStats::default());
-    let ctx = Arc::new(Ctx { js, lists, cfg: cfg.clone(), max_deliver, stats: stats.clone() });
+    let parties = parties::bucket(&js, cfg.settings.replicas).await?;
+    let deltas = Deltas::new(js.clone(), cfg.request.clone(), cfg.lists_dir.clone(), cfg.settings.replicas);
+    let ctx = Arc::new(Ctx { js, lists, parties, deltas, cfg: cfg.clone(), max_deliver, stats: stats.clone() });
     let messages = consumer
         .stream()
         .max_messages_per_batch(cfg.batch)
@@ -227,9 +253,30 @@ async fn handle(ctx: &Ctx, msg: jetstream::Message) {
     let reference = header(&msg, REF_HEADER);
     let submitted_us = header(&msg, SUBMITTED_HEADER).and_then(|s| s.parse().ok());
     let source = reference.clone().unwrap_or_else(|| format!("message {msg_id}"));
-    let lists = ctx.lists.current();
-    let parsed = Format::from_subject(msg.subject.as_str())
-        .and_then(|f| message::parties(f, &source, &msg.payload).map(|ps| (f, ps)));
+    let subject = Format::parse_subject(msg.subject.as_str());
+    let is_rescreen = matches!(subject, Ok((_, true)));
+    // A rescreen is screened against the added / changed entries of the version it names, else the current lists.
+    let (delta, rescreen_since, party_id) = if is_rescreen {
+        let since = header(&msg, RESCREEN_SINCE_HEADER);
+        let version = header(&msg, RESCREEN_VERSION_HEADER);
+        let delta = match (&since, &version) {
+            (Some(s), Some(v)) => ctx.deltas.get(s, v, &ctx.lists).await.map(Some),
+            _ => Err(anyhow::anyhow!(
+                "{source}: a rescreen message needs the headers {RESCREEN_SINCE_HEADER} and {RESCREEN_VERSION_HEADER}"
+            )),
+        };
+        (delta, since, header(&msg, PARTY_HEADER))
+    } else {
+        (Ok(None), None, None)
+    };
+    let lists = match &delta {
+        Ok(Some(d)) => d.target.clone(),
+        _ => ctx.lists.current(),
+    };
+    let parsed = match &delta {
+        Err(e) => Err(anyhow::anyhow!("{e:#}")),
+        Ok(_) => subject.and_then(|(f, _)| message::parties(f, &source, &msg.payload).map(|ps| (f, ps))),
+    };
     let mut record = ResultRecord {
         msg_id: msg_id.clone(),
         subject: msg.subject.to_string(),
@@ -248,7 +295,21 @@ async fn handle(ctx: &Ctx, msg: jetstream::Message) {
         submitted_us,
         done_us: 0,
         parties: serde_json::Value::Array(Vec::new()),
+        rescreen: is_rescreen,
+        since: rescreen_since,
+        party_id,
+        changed_entries: Vec::new(),
     };
+    if is_rescreen {
+        if let Some(v) = header(&msg, RESCREEN_VERSION_HEADER) {
+            record.lists_version = v; // also when its delta could not be built
+        }
+    }
+    let delta: Option<Arc<Delta>> = delta.ok().flatten();
+    if let Some(d) = &delta {
+        record.changed_entries = d.changed.clone();
+    }
+    let mut to_store = None;
     let failed = match parsed {
         Ok((format, mut parties)) => {
             if let (Some(r), Format::Csv | Format::Json) = (&reference, format) {
@@ -258,8 +319,20 @@ async fn handle(ctx: &Ctx, msg: jetstream::Message) {
                     }
                 }
             }
+            if !is_rescreen {
+                to_store = Some(StoredParty {
+                    id: msg_id.clone(),
+                    format,
+                    reference: reference.clone(),
+                    payload: msg.payload.to_vec(),
+                });
+            }
             let l = lists.clone();
-            let screened = tokio::task::spawn_blocking(move || l.run.screen(&l.index, parties)).await;
+            let screened = tokio::task::spawn_blocking(move || match delta {
+                Some(d) => d.screen(parties),
+                None => l.run.screen(&l.index, parties),
+            })
+            .await;
             match screened {
                 Ok(results) => {
                     record.alert = results.iter().any(|r| r.alerts());
@@ -277,10 +350,23 @@ async fn handle(ctx: &Ctx, msg: jetstream::Message) {
         record.status = Status::Error;
         record.error = Some(reason.clone());
         record.alert = true;
+        to_store = None;
     }
-    if let Err(e) = publish_result(ctx, &record).await {
+    // The party is stored and the result published before the message is acked: either failing leaves it for
+    // redelivery.
+    let store = async {
+        match &to_store {
+            Some(p) => parties::put(&ctx.parties, p).await,
+            None => Ok(()),
+        }
+    };
+    let (published, stored) = tokio::join!(publish_result(ctx, &record), store);
+    if let Err(e) = published.and(stored) {
         ctx.stats.failed.fetch_add(1, Ordering::Relaxed);
-        eprintln!("worker {}: message {msg_id}: result not published, left for redelivery: {e:#}", ctx.cfg.worker_id);
+        eprintln!(
+            "worker {}: message {msg_id}: result or party not stored, left for redelivery: {e:#}",
+            ctx.cfg.worker_id
+        );
         return;
     }
     let ack = match &failed {
