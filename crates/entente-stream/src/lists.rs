@@ -25,7 +25,10 @@ pub struct Published {
     pub objects: Vec<String>,
 }
 
-pub(crate) async fn buckets(js: &jetstream::Context, replicas: usize) -> Result<(object_store::ObjectStore, kv::Store)> {
+pub(crate) async fn buckets(
+    js: &jetstream::Context,
+    replicas: usize,
+) -> Result<(object_store::ObjectStore, kv::Store)> {
     let os = match js.get_object_store(OBJECT_BUCKET).await {
         Ok(o) => o,
         Err(_) => js
@@ -80,7 +83,9 @@ pub async fn current(kv: &kv::Store) -> Result<Option<Published>> {
 /// existed) the latest of the `current` key's kept history that names it.
 pub async fn published(kv: &kv::Store, version: &str) -> Result<Option<Published>> {
     if let Some(v) = kv.get(format!("{VERSION_KEY_PREFIX}{version}")).await.context("cannot read the list versions")? {
-        return Ok(Some(serde_json::from_slice(&v).with_context(|| format!("list version {version}: record not readable"))?));
+        return Ok(Some(
+            serde_json::from_slice(&v).with_context(|| format!("list version {version}: record not readable"))?,
+        ));
     }
     let mut found = None;
     let mut history = kv.history(CURRENT_KEY).await.context("cannot read the list version history")?;

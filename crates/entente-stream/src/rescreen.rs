@@ -63,7 +63,11 @@ async fn diff_versions(
 }
 
 /// A published version and the one named `since`, read from the broker.
-async fn versions(kv: &async_nats::jetstream::kv::Store, since: &str, target: Option<&str>) -> Result<(Published, Published)> {
+async fn versions(
+    kv: &async_nats::jetstream::kv::Store,
+    since: &str,
+    target: Option<&str>,
+) -> Result<(Published, Published)> {
     let new = match target {
         Some(v) => lists::published(kv, v).await?.with_context(|| format!("list version {v:?} was never published"))?,
         None => lists::current(kv)
@@ -168,7 +172,8 @@ impl Delta {
                 let mut l = ParsedList::new(&info.list, &info.authority, &info.format, &info.source);
                 l.generated = info.generated.clone();
                 let end = (at + info.entities).min(full.entities.len());
-                l.entities = full.entities[at..end].iter().filter(|e| wanted.contains(e.id.as_str())).cloned().collect();
+                l.entities =
+                    full.entities[at..end].iter().filter(|e| wanted.contains(e.id.as_str())).cloned().collect();
                 at = end;
                 l
             })
@@ -245,8 +250,11 @@ impl Deltas {
         let dir = self.dir.join("rescreen").join(format!("{since}+{version}"));
         let (d, paths) = diff_versions(&os, &old, &new, &dir, &self.req.lists.load).await?;
         let current = lists.current();
-        let target =
-            if current.version == version { current } else { Arc::new(lists::index_files(paths, version, &self.req).await?) };
+        let target = if current.version == version {
+            current
+        } else {
+            Arc::new(lists::index_files(paths, version, &self.req).await?)
+        };
         let ids = changed_ids(&d);
         let since = since.to_string();
         let delta = tokio::task::spawn_blocking(move || Delta::new(&since, target, ids)).await?;
