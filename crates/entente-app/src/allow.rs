@@ -15,23 +15,34 @@ use entente_screen::screen::ScreenedParty;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-/// The allow-list key of a query: its normalised name, or its identifiers when it has no name.
+/// The allow-list key of a query: its normalised name ([`normalize_key`]), or its identifiers when it has no name.
 pub fn query_key(q: &Query) -> String {
-    let words = entente_screen::normalize::words(&entente_screen::normalize::to_ascii(&q.name));
-    if !words.is_empty() {
-        return words.join(" ");
+    let key = normalize_key(&q.name);
+    if !key.is_empty() {
+        return key;
     }
     let mut ids: Vec<String> =
-        q.identifiers.iter().map(|i| format!("id:{}:{}", i.kind.to_string().to_ascii_lowercase(), i.key())).collect();
+        q.identifiers.iter().map(|i| format!("id:{}:{}", i.kind, i.key()).to_ascii_lowercase()).collect();
     ids.sort();
     ids.dedup();
     ids.join(" ")
 }
 
+/// The key of a name as text: transliterated, lower case, split into words as the screener does. Idempotent, so
+/// a key stored in any folded form (the store keeps the query lower-cased with whitespace collapsed) reads back
+/// as the same key. Identifier keys (`id:KIND:VALUE`, as [`query_key`] writes them) are kept, lower-cased.
+pub fn normalize_key(text: &str) -> String {
+    let t = text.trim();
+    if t.len() > 3 && t.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("id:")) {
+        return t.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+    }
+    entente_screen::normalize::words(&entente_screen::normalize::to_ascii(t)).join(" ")
+}
+
 /// One allow-list entry: what a false-positive decision allows, and until when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowEntry {
-    /// [`query_key`] of the query the decision was about.
+    /// The query the decision was about, as a key (any folding of its name, or [`query_key`]).
     pub query_key: String,
     /// The list entity it matched.
     pub entity_id: String,
@@ -70,8 +81,8 @@ pub struct AllowList {
 }
 
 impl AllowList {
-    /// The entries unexpired at `now`. An entry whose expiry cannot be read is not applied (an alert is never
-    /// silenced by an entry whose validity cannot be checked). When two entries cover the same pair, the one that
+    /// The entries unexpired at `now`, keyed by [`normalize_key`] of their query key. An entry whose expiry
+    /// cannot be read is not applied (an alert is never silenced by an entry whose validity cannot be checked). When two entries cover the same pair, the one that
     /// runs longer is kept (then the later decision).
     pub fn new(entries: impl IntoIterator<Item = AllowEntry>, now: DateTime<Utc>) -> AllowList {
         let mut by: HashMap<(String, String), (DateTime<Utc>, Allowed)> = HashMap::new();
@@ -84,7 +95,7 @@ impl AllowList {
             }
             let allowed =
                 Allowed { decision_id: e.decision_id, decided_by: e.decided_by, note: e.note, expires: e.expires };
-            let key = (e.query_key, e.entity_id);
+            let key = (normalize_key(&e.query_key), e.entity_id);
             match by.get(&key) {
                 Some((t, a)) if (*t, a.decision_id) >= (until, allowed.decision_id) => {}
                 _ => {
@@ -237,6 +248,21 @@ mod tests {
         assert_ne!(k("Ri Pyong Chol"), k("Ri Pyong Cho"));
         let ids = Query { identifiers: vec![Identifier::new(IdKind::Imo, "IMO 9339301", None)], ..Default::default() };
         assert_eq!(query_key(&ids), "id:imo:9339301");
+        // Keys read back as themselves; the store's folding (lower case, whitespace collapsed) reads as the key.
+        for n in ["Ri Pyong-Chol", "O'Neil, Séan", "Иван Петров"] {
+            assert_eq!(normalize_key(&k(n)), k(n));
+            assert_eq!(normalize_key(&n.to_lowercase()), k(n));
+        }
+        assert_eq!(normalize_key(&query_key(&ids)), query_key(&ids));
+        assert_eq!(normalize_key("ID:IMO:9339301"), "id:imo:9339301");
+    }
+
+    #[test]
+    fn an_entry_stored_with_another_folding_still_applies() {
+        // The store keys "Ri Pyong-chol" as "ri pyong-chol"; a later screen of "RI PYONG CHOL" must find it.
+        let list = AllowList::new([entry("ri pyong-chol", "un-1", "2027-03-03T12:00:00Z", 7)], now());
+        let q = Query { name: "RI PYONG CHOL".into(), ..Default::default() };
+        assert_eq!(list.get(&q, "un-1").map(|a| a.decision_id), Some(7));
     }
 
     #[test]
