@@ -12,6 +12,7 @@
 //! `entente-app`, and renders with `entente-report`, exactly as the CLI does.
 
 pub mod auth;
+pub mod dashboard;
 pub mod docs;
 pub mod error;
 pub mod keys;
@@ -90,8 +91,10 @@ async fn not_found(uri: axum::http::Uri) -> crate::error::ApiError {
 /// The application: every route and layer.
 pub fn router(state: Arc<State>) -> Router {
     let cfg = &state.cfg;
-    Router::new()
-        .route("/", get(docs::index))
+    let index =
+        if state.store.is_some() { get(|| async { axum::response::Redirect::to("/dash") }) } else { get(docs::index) };
+    let api = Router::new()
+        .route("/", index)
         .route("/docs", get(docs::page))
         .route("/openapi.json", get(openapi_handler))
         .route("/health", get(ops::health))
@@ -120,10 +123,15 @@ pub fn router(state: Arc<State>) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             cfg.timeout,
         ))
-        .layer(from_fn(error::jsonify_errors))
-        .layer(DefaultBodyLimit::max(cfg.body_limit))
-        .layer(from_fn(log::access_log))
-        .with_state(state)
+        .layer(from_fn(error::jsonify_errors));
+    // The dashboard (with a store): HTML pages with session sign-in, outside the API's key check and JSON errors.
+    let app = match &state.store {
+        Some(_) => api.merge(dashboard::routes(state.clone()).layer(
+            tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, cfg.timeout),
+        )),
+        None => api,
+    };
+    app.layer(DefaultBodyLimit::max(cfg.body_limit)).layer(from_fn(log::access_log)).with_state(state)
 }
 
 /// A server running on a runtime: its address and a way to stop it.
@@ -152,7 +160,19 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", cfg.addr))?;
     let addr = listener.local_addr()?;
     let cfg = Config { addr, ..cfg };
-    let state = Arc::new(tokio::task::spawn_blocking(move || State::load(cfg)).await??);
+    let store = match &cfg.db {
+        Some(url) => {
+            Some(entente_store::open(url).await.map_err(|e| anyhow::anyhow!("cannot open the store {url}: {e}"))?)
+        }
+        None => None,
+    };
+    let mut state = tokio::task::spawn_blocking(move || State::load(cfg)).await??;
+    state.store = store;
+    if state.store.is_some() {
+        // The ledger must assemble into a valid dataset before the server answers.
+        state.current_dataset().await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    }
+    let state = Arc::new(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     spawn_watchers(state.clone());
     let app = router(state.clone());

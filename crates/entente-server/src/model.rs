@@ -144,7 +144,7 @@ async fn run(
     f: impl FnOnce(&entente_core::Dataset) -> Result<String, ApiError> + Send + 'static,
 ) -> Result<Response, ApiError> {
     let _permit = state.model_runs.acquire().await.map_err(|e| ApiError::internal(e.to_string()))?;
-    let ds = state.dataset.clone();
+    let ds = state.current_dataset().await?.1;
     let body = tokio::task::spawn_blocking(move || f(&ds))
         .await
         .map_err(|e| ApiError::internal(format!("the model run failed: {e}")))??;

@@ -39,6 +39,9 @@ pub struct Config {
     pub require_key: bool,
     /// How often the list store's current snapshot and the key store are checked for changes (default 2 s).
     pub poll: Duration,
+    /// The store (`--db PATH|sqlite:PATH|postgres://…`): the evidence ledger, users, changes and audit log behind
+    /// the dashboard. None: no dashboard, the dataset from `data`.
+    pub db: Option<String>,
 }
 
 impl Config {
@@ -55,6 +58,7 @@ impl Config {
             max_samples: 1_000_000,
             require_key: false,
             poll: Duration::from_secs(2),
+            db: None,
         }
     }
 }
@@ -130,6 +134,18 @@ pub struct State {
     /// Whether the listening address is a loopback address.
     pub loopback: bool,
     pub started: DateTime<Utc>,
+    /// The store, with `--db`.
+    pub store: Option<entente_store::Store>,
+    /// The dataset assembled from the store's ledger at its current revision (reloaded when it changes).
+    pub ledger: ArcSwapOption<Ledger>,
+    /// Dashboard results cached per (ledger revision, request) — see [`crate::dashboard::overview`].
+    pub cache: Mutex<HashMap<String, Arc<dyn std::any::Any + Send + Sync>>>,
+}
+
+/// The ledger's dataset at one revision.
+pub struct Ledger {
+    pub revision: i64,
+    pub dataset: Arc<Dataset>,
 }
 
 impl State {
@@ -162,8 +178,49 @@ impl State {
             keys_mtime: Mutex::new(mtime),
             model_runs: tokio::sync::Semaphore::new(1),
             started: Utc::now(),
+            store: None,
+            ledger: ArcSwapOption::empty(),
+            cache: Mutex::new(HashMap::new()),
             cfg,
         })
+    }
+
+    /// The dataset the model runs on, with the ledger revision it comes from: with a store, the ledger's current
+    /// revision (assembled and validated again only when the revision changed); without, the dataset loaded at
+    /// start (revision None).
+    pub async fn current_dataset(&self) -> Result<(Option<i64>, Arc<Dataset>), crate::error::ApiError> {
+        use crate::error::ApiError;
+        let Some(store) = &self.store else { return Ok((None, self.dataset.clone())) };
+        let rev = store.revision().await.map_err(|e| ApiError::internal(format!("store: {e}")))?;
+        if let Some(l) = self.ledger.load_full() {
+            if l.revision == rev {
+                return Ok((Some(rev), l.dataset.clone()));
+            }
+        }
+        let files = store.files().await.map_err(|e| ApiError::internal(format!("store: {e}")))?;
+        let ds = tokio::task::spawn_blocking(move || entente_data::load(&files))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .map_err(|e| ApiError::internal(format!("the store's ledger does not validate: {e}")))?;
+        let ds = Arc::new(ds);
+        self.ledger.store(Some(Arc::new(Ledger { revision: rev, dataset: ds.clone() })));
+        Ok((Some(rev), ds))
+    }
+
+    /// A cached dashboard result by key (the key names the ledger revision and the request).
+    pub fn cache_get<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
+        let v = self.cache.lock().ok()?.get(key).cloned()?;
+        v.downcast::<T>().ok()
+    }
+
+    /// Keeps a dashboard result (the cache is emptied when it passes 64 entries).
+    pub fn cache_put<T: Send + Sync + 'static>(&self, key: &str, value: Arc<T>) {
+        if let Ok(mut c) = self.cache.lock() {
+            if c.len() >= 64 {
+                c.clear();
+            }
+            c.insert(key.to_string(), value);
+        }
     }
 
     /// The lists, or 503 when none are loaded.

@@ -39,6 +39,11 @@ pub struct ServeArgs {
     /// Most Monte Carlo samples one model request may ask for.
     #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub max_samples: usize,
+    /// The store: a SQLite file (created on first start, seeded from the embedded dataset) or a PostgreSQL URL
+    /// (postgres://…). With it the server serves the dashboard at /dash and the model reads the store's evidence
+    /// ledger (so --data cannot be given with it).
+    #[arg(long, value_name = "PATH|URL", conflicts_with = "data")]
+    pub db: Option<String>,
 }
 
 /// `entente keys`.
@@ -87,6 +92,7 @@ pub fn run_serve(a: ServeArgs) -> Result<u8> {
     cfg.batch_limit = a.batch_limit;
     cfg.timeout = std::time::Duration::from_secs(a.timeout);
     cfg.max_samples = a.max_samples;
+    cfg.db = a.db;
     entente_server::serve(cfg)?;
     Ok(0)
 }

@@ -1,0 +1,675 @@
+//! Claim and source forms (`GET|POST /dash/edit/claim[/{id}]`, `/dash/edit/source[/{id}]`). The form edits the
+//! record's TOML text key by key (toml_edit: the record's comments, key order and any key the form does not show
+//! are kept), then the change is checked by the store's `apply` — the dataset validator the CLI uses — and every
+//! error is shown beside its field. "Preview" runs the estimate on the changed ledger and shows it before and
+//! after; "Submit" makes a proposal for a reviewer (nothing is stored until then, and nothing partial ever).
+
+use super::layout::{self, Field};
+use super::session::{UserRole, Visitor, Who};
+use crate::state::State;
+use axum::extract::{Form, Path, State as S};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use entente_store::{ChangeSet, Edit, FieldError, Op};
+use maud::{html, Markup};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
+
+pub fn routes() -> Router<Arc<State>> {
+    Router::new()
+        .route("/dash/edit/claim", get(new_claim).post(post_new_claim))
+        .route("/dash/edit/claim/{id}", get(edit_claim).post(post_edit_claim))
+        .route("/dash/edit/source", get(new_source).post(post_new_source))
+        .route("/dash/edit/source/{id}", get(edit_source).post(post_edit_source))
+}
+
+/// How a form field maps onto the record's TOML.
+#[derive(Clone, Copy, PartialEq)]
+enum Conv {
+    Str,
+    /// Comma-separated ids → an array of strings.
+    List,
+    Date,
+    Bool,
+    Int,
+}
+
+/// One field of a form: the TOML key, its label, the input kind, hint, whether required, conversion.
+struct Spec {
+    key: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    hint: Option<&'static str>,
+    required: bool,
+    conv: Conv,
+}
+
+const fn f(key: &'static str, label: &'static str, kind: &'static str, required: bool, conv: Conv) -> Spec {
+    Spec { key, label, kind, hint: None, required, conv }
+}
+
+const fn h(mut s: Spec, hint: &'static str) -> Spec {
+    s.hint = Some(hint);
+    s
+}
+
+/// A kind of record the dashboard edits.
+struct Kind {
+    /// `claim` or `source`: the TOML table and the URL segment.
+    table: &'static str,
+    file: &'static str,
+    title: &'static str,
+    fields: &'static [Spec],
+}
+
+const CLAIM_FIELDS: &[Spec] = &[
+    h(f("sources", "Sources", "text", true, Conv::List), "Source ids, separated by commas"),
+    h(f("originator", "Originator", "text", false, Conv::Str), "The originator's source id, when known"),
+    f("measure", "Measure", "text", true, Conv::Str),
+    // value: value_kind + value_a + value_b, handled apart
+    f("unit", "Unit", "text", true, Conv::Str),
+    // when: as_of or period_from/period_to, handled apart
+    h(f("public", "Public from", "date", true, Conv::Date), "The first day the claim could be known"),
+    h(f("derived", "Derived", "select:false=no|true=yes (arithmetic on sourced numbers)", false, Conv::Bool), "DERIVED: no source states the number itself"),
+    h(f("credibility", "Credibility", "select:=from the sources|1=1 confirmed|2=2 probably true|3=3 possibly true|4=4 doubtful|5=5 improbable|6=6 cannot be judged", false, Conv::Int), "Only when graded per claim"),
+    h(f("informed_by", "Informed by", "text", false, Conv::List), "Claim ids, separated by commas"),
+    f("note", "Note", "textarea", false, Conv::Str),
+];
+
+const SOURCE_FIELDS: &[Spec] = &[
+    f("title", "Title", "text", true, Conv::Str),
+    f("publisher", "Publisher", "text", true, Conv::Str),
+    f("url", "Address (URL)", "url", true, Conv::Str),
+    h(f("published", "Published", "date", false, Conv::Date), "Where only a month or year is known, its last day"),
+    f("reliability", "Reliability", "select:A=A completely reliable|B=B usually reliable|C=C fairly reliable|D=D not usually reliable|E=E unreliable|F=F cannot be judged", true, Conv::Str),
+    f("credibility", "Credibility", "select:1=1 confirmed|2=2 probably true|3=3 possibly true|4=4 doubtful|5=5 improbable|6=6 cannot be judged", true, Conv::Int),
+    h(f("assumption", "Analyst assumption", "select:false=no|true=yes", false, Conv::Bool), "An explicit analyst assumption (graded F6)"),
+    h(f("made", "Assumption made on", "date", false, Conv::Date), "Required for an analyst assumption"),
+    h(f("originator", "Originator", "select:false=no|true=yes", false, Conv::Bool), "An agency or person statements come from"),
+    f("note", "Note", "textarea", false, Conv::Str),
+];
+
+const CLAIM: Kind = Kind { table: "claim", file: "claims.toml", title: "claim", fields: CLAIM_FIELDS };
+const SOURCE: Kind = Kind { table: "source", file: "sources.toml", title: "source", fields: SOURCE_FIELDS };
+
+type Values = BTreeMap<String, String>;
+type Errors = BTreeMap<String, String>;
+
+/// The form's values read from a record's text.
+fn values_of(kind: &Kind, text: &str) -> Values {
+    let mut v = Values::new();
+    let Ok(doc) = text.parse::<DocumentMut>() else { return v };
+    let Some(t) = doc.get(kind.table).and_then(|i| i.as_array_of_tables()).and_then(|a| a.get(0)) else { return v };
+    let show = |i: &Item| -> String {
+        match i {
+            Item::Value(Value::String(s)) => s.value().clone(),
+            Item::Value(Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Item::Value(x) => x.to_string().trim().to_string(),
+            _ => String::new(),
+        }
+    };
+    for (k, i) in t.iter() {
+        v.insert(k.to_string(), show(i));
+    }
+    if kind.table == "claim" {
+        if let Some(val) = t.get("value").and_then(|i| i.as_inline_table()) {
+            let num = |k: &str| val.get(k).map(|x| x.to_string().trim().to_string());
+            let (k, a, b) = if let Some(p) = num("point") {
+                ("point", p, String::new())
+            } else if let (Some(l), Some(hh)) = (num("low"), num("high")) {
+                ("range", l, hh)
+            } else if let Some(x) = num("at_least") {
+                ("at_least", x, String::new())
+            } else if let Some(x) = num("at_most") {
+                ("at_most", x, String::new())
+            } else {
+                ("point", String::new(), String::new())
+            };
+            v.insert("value_kind".into(), k.into());
+            v.insert("value_a".into(), a);
+            v.insert("value_b".into(), b);
+        }
+        if let Some(p) = t.get("period").and_then(|i| i.as_inline_table()) {
+            for (k, name) in [("from", "period_from"), ("to", "period_to")] {
+                if let Some(x) = p.get(k) {
+                    v.insert(name.into(), x.to_string().trim().to_string());
+                }
+            }
+        }
+    }
+    v
+}
+
+fn number(s: &str) -> Option<f64> {
+    let t: String = s.trim().chars().filter(|c| *c != '_' && *c != ',').collect();
+    t.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+fn date(s: &str) -> Option<toml_edit::Datetime> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    s.trim().parse::<toml_edit::Datetime>().ok()
+}
+
+fn num_value(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        Value::from(x as i64)
+    } else {
+        Value::from(x)
+    }
+}
+
+/// Sets (or, when empty, removes) the record's keys from the form's values; errors name the form field.
+fn write_record(kind: &Kind, base: Option<&str>, id: &str, v: &Values) -> Result<String, Errors> {
+    let mut errors = Errors::new();
+    let text = base.map(str::to_string).unwrap_or_else(|| format!("[[{}]]\n", kind.table));
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        Errors::from([("".to_string(), format!("the record is not valid TOML: {}", e.message()))])
+    })?;
+    let table = doc
+        .get_mut(kind.table)
+        .and_then(|i| i.as_array_of_tables_mut())
+        .and_then(|a| a.get_mut(0))
+        .ok_or_else(|| Errors::from([("".to_string(), format!("the record holds no [[{}]] table", kind.table))]))?;
+    if base.is_none() {
+        table.insert("id", toml_edit::value(id));
+    }
+    let get = |k: &str| v.get(k).map(|s| s.trim()).unwrap_or("");
+    let set = |table: &mut toml_edit::Table, key: &str, item: Option<Item>| match item {
+        Some(i) => {
+            table.insert(key, i);
+        }
+        None => {
+            table.remove(key);
+        }
+    };
+    for s in kind.fields {
+        let raw = get(s.key);
+        if raw.is_empty() {
+            if s.required {
+                errors.insert(s.key.into(), format!("{} is required", s.label));
+            }
+            if !(s.conv == Conv::Bool && base.is_some() && !table.contains_key(s.key)) {
+                set(table, s.key, None);
+            }
+            continue;
+        }
+        let item = match s.conv {
+            Conv::Str => Some(toml_edit::value(raw)),
+            Conv::List => {
+                let mut a = Array::new();
+                for x in raw.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+                    a.push(x);
+                }
+                Some(toml_edit::value(a))
+            }
+            Conv::Date => match date(raw) {
+                Some(d) => Some(toml_edit::value(d)),
+                None => {
+                    errors.insert(s.key.into(), format!("`{raw}` is not a date YYYY-MM-DD"));
+                    continue;
+                }
+            },
+            Conv::Bool => match raw {
+                "true" => Some(toml_edit::value(true)),
+                // false is the default: an absent key keeps records short
+                "false" => None,
+                _ => {
+                    errors.insert(s.key.into(), format!("`{raw}` is not yes or no"));
+                    continue;
+                }
+            },
+            Conv::Int => match raw.parse::<i64>() {
+                Ok(n) => Some(toml_edit::value(n)),
+                Err(_) => {
+                    errors.insert(s.key.into(), format!("`{raw}` is not a whole number"));
+                    continue;
+                }
+            },
+        };
+        set(table, s.key, item);
+    }
+    if kind.table == "claim" {
+        // value
+        let (k, a, b) = (get("value_kind"), get("value_a"), get("value_b"));
+        let na = number(a);
+        let nb = number(b);
+        if a.is_empty() {
+            errors.insert("value_a".into(), "Value is required".into());
+        } else if na.is_none() {
+            errors.insert("value_a".into(), format!("`{a}` is not a number"));
+        }
+        let mut t = InlineTable::new();
+        match (k, na) {
+            ("range", Some(x)) => match nb {
+                Some(y) => {
+                    t.insert("low", num_value(x));
+                    t.insert("high", num_value(y));
+                }
+                None => {
+                    errors.insert("value_b".into(), format!("a range needs its high end (`{b}` is not a number)"));
+                }
+            },
+            ("point" | "at_least" | "at_most", Some(x)) => {
+                t.insert(k, num_value(x));
+            }
+            (_, Some(_)) => {
+                errors.insert("value_kind".into(), format!("`{k}` is not one of point, range, at_least, at_most"));
+            }
+            _ => {}
+        }
+        if !t.is_empty() {
+            table.insert("value", toml_edit::value(t));
+        }
+        // when: as_of, or a period
+        let (as_of, from, to) = (get("as_of"), get("period_from"), get("period_to"));
+        if !as_of.is_empty() {
+            match date(as_of) {
+                Some(d) => {
+                    table.insert("as_of", toml_edit::value(d));
+                    table.remove("period");
+                }
+                None => {
+                    errors.insert("as_of".into(), format!("`{as_of}` is not a date YYYY-MM-DD"));
+                }
+            }
+            if !from.is_empty() || !to.is_empty() {
+                errors.insert("as_of".into(), "give either a date (as of) or a period, not both".into());
+            }
+        } else if !from.is_empty() {
+            let mut p = InlineTable::new();
+            match date(from) {
+                Some(d) => {
+                    p.insert("from", Value::from(d));
+                }
+                None => {
+                    errors.insert("period_from".into(), format!("`{from}` is not a date YYYY-MM-DD"));
+                }
+            }
+            if !to.is_empty() {
+                match date(to) {
+                    Some(d) => {
+                        p.insert("to", Value::from(d));
+                    }
+                    None => {
+                        errors.insert("period_to".into(), format!("`{to}` is not a date YYYY-MM-DD"));
+                    }
+                }
+            }
+            table.insert("period", toml_edit::value(p));
+            table.remove("as_of");
+        } else {
+            errors.insert("as_of".into(), "give the date the claim refers to (as of), or a period".into());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(doc.to_string())
+}
+
+/// The form field a validator error belongs beside.
+fn field_of(kind: &Kind, e: &FieldError) -> String {
+    let f = e.field.split(['.', '[']).next().unwrap_or("");
+    match f {
+        "value" => "value_a".into(),
+        "period" => "period_from".into(),
+        "as_of" | "id" => f.into(),
+        _ if kind.fields.iter().any(|s| s.key == f) => f.into(),
+        _ => String::new(),
+    }
+}
+
+/// What a form shows: values, errors, and (after Preview) the estimate before and after.
+struct FormState {
+    id: Option<String>,
+    values: Values,
+    errors: Errors,
+    preview: Option<Preview>,
+    status: StatusCode,
+}
+
+/// The headline before and after a change.
+pub struct Preview {
+    pub before: (f64, f64, f64),
+    pub after: (f64, f64, f64),
+    pub ms: u128,
+}
+
+fn form(kind: &Kind, who: &Who, st: &FormState) -> Markup {
+    let err = |k: &str| st.errors.get(k).map(String::as_str);
+    let val = |k: &str| st.values.get(k).cloned().unwrap_or_default();
+    let action = match &st.id {
+        Some(id) => format!("/dash/edit/{}/{id}", kind.table),
+        None => format!("/dash/edit/{}", kind.table),
+    };
+    let general: Vec<&String> = st.errors.iter().filter(|(k, _)| k.is_empty()).map(|(_, m)| m).collect();
+    html! {
+        @if !st.errors.is_empty() {
+            div.notice.bad role="alert" id="form-errors" {
+                p { strong { "The " (kind.title) " was not accepted: " (st.errors.len()) " problem(s)." } " Each is shown beside its field." }
+                @if !general.is_empty() { ul { @for m in &general { li { (m) } } } }
+            }
+        }
+        @if let Some(p) = &st.preview { (preview_markup(p)) }
+        form.stack method="post" action=(action) novalidate {
+            (layout::csrf_field(who))
+            @if st.id.is_none() {
+                (Field { name: "id", label: "Id", value: &val("id"), hint: Some("Lower case, digits and hyphens, e.g. rusi-2025-shells"), error: err("id"), kind: "text", required: true }.markup())
+            }
+            @for s in kind.fields {
+                @if kind.table == "claim" && s.key == "unit" {
+                    fieldset {
+                        legend { "Value" }
+                        (Field { name: "value_kind", label: "Kind", value: &val("value_kind"), hint: None, error: err("value_kind"), kind: "select:point=a point|range=a range (low–high)|at_least=at least|at_most=at most", required: true }.markup())
+                        (Field { name: "value_a", label: "Value (or low end)", value: &val("value_a"), hint: Some("A number, e.g. 1.7e9 or 1700000000"), error: err("value_a"), kind: "text", required: true }.markup())
+                        (Field { name: "value_b", label: "High end (ranges only)", value: &val("value_b"), hint: None, error: err("value_b"), kind: "text", required: false }.markup())
+                    }
+                }
+                (Field { name: s.key, label: s.label, value: &val(s.key), hint: s.hint, error: err(s.key), kind: s.kind, required: s.required }.markup())
+                @if kind.table == "claim" && s.key == "unit" {
+                    fieldset {
+                        legend { "What the claim refers to: a date, or a period" }
+                        (Field { name: "as_of", label: "As of", value: &val("as_of"), hint: None, error: err("as_of"), kind: "date", required: false }.markup())
+                        (Field { name: "period_from", label: "Period from", value: &val("period_from"), hint: None, error: err("period_from"), kind: "date", required: false }.markup())
+                        (Field { name: "period_to", label: "Period to", value: &val("period_to"), hint: Some("Empty: open-ended"), error: err("period_to"), kind: "date", required: false }.markup())
+                    }
+                }
+            }
+            (Field { name: "change_note", label: "Why this change (for the reviewer)", value: &val("change_note"), hint: None, error: err("change_note"), kind: "textarea", required: true }.markup())
+            div.actions {
+                button.secondary type="submit" name="action" value="preview" { "Preview" }
+                button type="submit" name="action" value="submit" { "Submit for review" }
+                @if st.id.is_some() {
+                    button.danger type="submit" name="action" value="delete" { "Propose deleting it" }
+                }
+            }
+        }
+    }
+}
+
+fn preview_markup(p: &Preview) -> Markup {
+    use entente_report::num::usd;
+    let row = |label: &str, b: (f64, f64, f64)| {
+        html! { tr { th scope="row" { (label) } td.num { (usd(b.1)) } td.num { (usd(b.0)) } td.num { (usd(b.2)) } } }
+    };
+    html! {
+        section.notice aria-labelledby="preview-h" id="preview" {
+            h2 #preview-h { "Preview: the headline before and after" }
+            div.scroll role="region" aria-label="Preview" tabindex="0" {
+                table {
+                    thead { tr { th scope="col" { "Deliveries (KP→RU)" } th.num scope="col" { "Median" } th.num scope="col" { "P5" } th.num scope="col" { "P95" } } }
+                    tbody { (row("Now", p.before)) (row("With this change", p.after)) }
+                }
+            }
+            p.muted { "Computed in " (p.ms) " ms at the default sample count and seed. Nothing is stored until you submit and a reviewer approves." }
+        }
+    }
+}
+
+fn page_title(kind: &Kind, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("Edit {} {id}", kind.title),
+        None => format!("Add a {}", kind.title),
+    }
+}
+
+fn render(kind: &Kind, who: &Who, st: &FormState) -> Response {
+    let title = page_title(kind, st.id.as_deref());
+    layout::respond(
+        st.status,
+        layout::Page { title: &title, nav: "/dash/evidence", who: Some(who), main: form(kind, who, st) }.markup(),
+    )
+}
+
+/// The record's current text, or a 404 page.
+async fn current_text(state: &State, kind: &Kind, id: &str, who: &Who) -> Result<String, Response> {
+    let store = super::store(state, Some(who))?;
+    let recs = store.records(kind.file).await.map_err(|e| super::store_error(e, Some(who)))?;
+    recs.into_iter().find(|r| r.id == id && r.kind == kind.table).map(|r| r.text).ok_or_else(|| {
+        layout::error_page(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            &format!("There is no {} `{id}` in the ledger.", kind.title),
+            Some(who),
+        )
+    })
+}
+
+async fn show(state: Arc<State>, v: Visitor, kind: &Kind, id: Option<String>) -> Result<Response, Response> {
+    let who = v.at_least(UserRole::Analyst, "Proposing a change")?;
+    let values = match &id {
+        Some(id) => values_of(kind, &current_text(&state, kind, id, who).await?),
+        None => {
+            let mut v = Values::new();
+            if kind.table == "claim" {
+                v.insert("value_kind".into(), "point".into());
+            } else {
+                v.insert("reliability".into(), "C".into());
+                v.insert("credibility".into(), "3".into());
+            }
+            v
+        }
+    };
+    Ok(render(kind, who, &FormState { id, values, errors: Errors::new(), preview: None, status: StatusCode::OK }))
+}
+
+async fn submit(
+    state: Arc<State>,
+    v: Visitor,
+    kind: &Kind,
+    id: Option<String>,
+    form: Vec<(String, String)>,
+) -> Result<Response, Response> {
+    let who = v.at_least(UserRole::Analyst, "Proposing a change")?;
+    let store = super::store(&state, Some(who))?;
+    let values: Values = form.into_iter().filter(|(k, _)| k != "csrf").collect();
+    let action = values.get("action").map(String::as_str).unwrap_or("preview").to_string();
+    let mut st = FormState {
+        id: id.clone(),
+        values,
+        errors: Errors::new(),
+        preview: None,
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let change_note = st.values.get("change_note").map(|s| s.trim().to_string()).unwrap_or_default();
+    let edit = if action == "delete" {
+        let Some(id) = &id else {
+            st.errors.insert(String::new(), "only an existing record can be deleted".into());
+            return Ok(render(kind, who, &st));
+        };
+        Edit { file: kind.file.into(), id: id.clone(), op: Op::Delete, text: None }
+    } else {
+        let base = match &id {
+            Some(id) => Some(current_text(&state, kind, id, who).await?),
+            None => None,
+        };
+        let new_id = st.values.get("id").map(|s| s.trim().to_string()).unwrap_or_default();
+        if id.is_none() && new_id.is_empty() {
+            st.errors.insert("id".into(), "Id is required".into());
+        }
+        match write_record(kind, base.as_deref(), &new_id, &st.values) {
+            Ok(text) if st.errors.is_empty() => Edit {
+                file: kind.file.into(),
+                id: id.clone().unwrap_or(new_id),
+                op: if id.is_some() { Op::Update } else { Op::Add },
+                text: Some(text),
+            },
+            Ok(_) => return Ok(render(kind, who, &st)),
+            Err(e) => {
+                st.errors.extend(e);
+                return Ok(render(kind, who, &st));
+            }
+        }
+    };
+    if action == "submit" || action == "delete" {
+        if change_note.is_empty() {
+            st.errors.insert("change_note".into(), "Say why (the reviewer reads it)".into());
+        }
+    }
+    let change = ChangeSet { note: change_note, edits: vec![edit] };
+    // The validator: the same as the CLI's, on the whole ledger with this change.
+    let files = store.files().await.map_err(|e| super::store_error(e, Some(who)))?;
+    let after = match entente_store::apply(&files, &change) {
+        Ok(f) => Some(f),
+        Err(errs) => {
+            for e in errs {
+                let k = field_of(kind, &e);
+                let msg =
+                    if k.is_empty() && !e.field.is_empty() { format!("{}: {}", e.field, e.message) } else { e.message };
+                st.errors.entry(k).and_modify(|m| *m = format!("{m}; {msg}")).or_insert(msg);
+            }
+            None
+        }
+    };
+    let Some(after) = after else { return Ok(render(kind, who, &st)) };
+    if !st.errors.is_empty() {
+        return Ok(render(kind, who, &st));
+    }
+    if action == "preview" {
+        st.preview = Some(
+            preview(&state, after)
+                .await
+                .map_err(|e| layout::error_page(e.status, "Preview failed", &e.message, Some(who)))?,
+        );
+        st.status = StatusCode::OK;
+        return Ok(render(kind, who, &st));
+    }
+    match store.propose(&who.name, &change).await {
+        Ok(cid) => Ok(Redirect::to(&format!("/dash/changes/{cid}")).into_response()),
+        Err(entente_store::Error::Invalid(errs)) => {
+            for e in errs {
+                st.errors.insert(field_of(kind, &e), e.message);
+            }
+            Ok(render(kind, who, &st))
+        }
+        Err(e) => Err(super::store_error(e, Some(who))),
+    }
+}
+
+/// The headline now and with the changed files, at the default run spec.
+pub async fn preview(state: &Arc<State>, after: entente_data::Files) -> Result<Preview, crate::error::ApiError> {
+    let started = std::time::Instant::now();
+    let now = super::overview::overview(state, None).await?;
+    let t = now.assessed.assessment.total();
+    let before = (t.summary.p5(), t.summary.p50(), t.summary.p95());
+    let _permit = state.model_runs.acquire().await.map_err(|e| crate::error::ApiError::internal(e.to_string()))?;
+    let after = tokio::task::spawn_blocking(move || -> Result<(f64, f64, f64), crate::error::ApiError> {
+        let ds = entente_data::load(&after).map_err(|e| crate::error::ApiError::bad_request(e.to_string()))?;
+        let req = entente_app::model::AssessRequest::default();
+        let a = entente_app::model::assess(&ds, &req, &entente_app::Silent)?;
+        let t = a.assessment.total();
+        Ok((t.summary.p5(), t.summary.p50(), t.summary.p95()))
+    })
+    .await
+    .map_err(|e| crate::error::ApiError::internal(e.to_string()))??;
+    Ok(Preview { before, after, ms: started.elapsed().as_millis() })
+}
+
+async fn new_claim(S(s): S<Arc<State>>, v: Visitor) -> Result<Response, Response> {
+    show(s, v, &CLAIM, None).await
+}
+async fn edit_claim(S(s): S<Arc<State>>, v: Visitor, Path(id): Path<String>) -> Result<Response, Response> {
+    show(s, v, &CLAIM, Some(id)).await
+}
+async fn new_source(S(s): S<Arc<State>>, v: Visitor) -> Result<Response, Response> {
+    show(s, v, &SOURCE, None).await
+}
+async fn edit_source(S(s): S<Arc<State>>, v: Visitor, Path(id): Path<String>) -> Result<Response, Response> {
+    show(s, v, &SOURCE, Some(id)).await
+}
+async fn post_new_claim(
+    S(s): S<Arc<State>>,
+    v: Visitor,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, Response> {
+    submit(s, v, &CLAIM, None, f).await
+}
+async fn post_edit_claim(
+    S(s): S<Arc<State>>,
+    v: Visitor,
+    Path(id): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, Response> {
+    submit(s, v, &CLAIM, Some(id), f).await
+}
+async fn post_new_source(
+    S(s): S<Arc<State>>,
+    v: Visitor,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, Response> {
+    submit(s, v, &SOURCE, None, f).await
+}
+async fn post_edit_source(
+    S(s): S<Arc<State>>,
+    v: Visitor,
+    Path(id): Path<String>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, Response> {
+    submit(s, v, &SOURCE, Some(id), f).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_form_becomes_a_record_and_back() {
+        let v: Values = [
+            ("sources", "a, b"),
+            ("measure", "shells delivered"),
+            ("value_kind", "range"),
+            ("value_a", "1,000,000"),
+            ("value_b", "2e6"),
+            ("unit", "shell"),
+            ("period_from", "2023-08-01"),
+            ("public", "2024-01-02"),
+            ("derived", "false"),
+            ("credibility", ""),
+            ("note", "n"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let text = write_record(&CLAIM, None, "x-1", &v).unwrap();
+        assert!(text.contains("id = \"x-1\""), "{text}");
+        assert!(text.contains("value = { low = 1000000, high = 2000000 }"), "{text}");
+        assert!(text.contains("period = { from = 2023-08-01 }"), "{text}");
+        assert!(!text.contains("derived"), "{text}");
+        let back = values_of(&CLAIM, &text);
+        assert_eq!(back["value_kind"], "range");
+        assert_eq!(back["sources"], "a, b");
+        assert_eq!(back["period_from"], "2023-08-01");
+    }
+
+    #[test]
+    fn form_errors_name_their_fields() {
+        let v: Values =
+            [("value_kind", "point"), ("value_a", "lots"), ("public", "2024-13-01"), ("as_of", "2024-01-01")]
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect();
+        let e = write_record(&CLAIM, None, "x", &v).unwrap_err();
+        assert!(e["value_a"].contains("`lots` is not a number"));
+        assert!(e["public"].contains("not a date"));
+        assert!(e["sources"].contains("required"));
+        assert!(e["measure"].contains("required"));
+        assert!(!e.contains_key("as_of"));
+    }
+
+    #[test]
+    fn an_update_keeps_comments_and_unknown_keys() {
+        let base = "# a comment\n[[source]]\nid = \"s\"\ntitle = \"T\"\npublisher = \"P\"\nurl = \"https://x\"\nreliability = \"B\"\ncredibility = 2\nextra = 1\n";
+        let mut v = values_of(&SOURCE, base);
+        v.insert("title".into(), "New".into());
+        let text = write_record(&SOURCE, Some(base), "s", &v).unwrap();
+        assert!(text.starts_with("# a comment\n[[source]]\nid = \"s\"\ntitle = \"New\""), "{text}");
+        assert!(text.contains("extra = 1"), "{text}");
+    }
+}
