@@ -1,0 +1,621 @@
+//! Screening in the dashboard: a name form (`GET|POST /dash/screen`), recording a screen's hits as alerts
+//! (`POST /dash/screen/record`, analyst and up) and batch uploads (`POST /dash/screen/batch`: CSV, pacs.008 or
+//! pain.001, multipart; screened as a job with progress, see [`super::jobs`]).
+//!
+//! Screening is the application's ([`entente_app::screen`]) against the server's loaded lists, exactly as
+//! `/api/screen` and the CLI; every hit is shown with its explanation, matched fields, list, publication date and
+//! ownership flags. Hits that an unexpired false-positive decision allows ([`entente_app::allow`]) are shown as
+//! allowed, with the decision, and are neither counted as alerts nor recorded again.
+//!
+//! Names are sent by POST, never in a URL (screened names do not end up in access logs or browser history).
+
+use super::jobs::{self, JobResult, JobState};
+use super::layout::{self, Field};
+use super::session::{UserRole, Visitor, Who};
+use crate::state::State;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, State as S};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use entente_app::allow::{AllowEntry, AllowList, AllowMarks};
+use entente_app::screen::{InputFormat, ScreenOutcome, ScreenRequest, ScreenRun, DEFAULT_THRESHOLD};
+use entente_app::{Progress, Silent};
+use entente_report::views::screen as view;
+use entente_screen::index::Query;
+use entente_screen::model::{DateSpec, IdKind, Identifier, Schema};
+use entente_screen::screen::ScreenedParty;
+use maud::{html, Markup};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Parties screened per progress step of a batch job.
+const STEP: usize = 256;
+
+pub fn routes() -> Router<Arc<State>> {
+    Router::new()
+        .route("/dash/screen", get(form_page).post(screen_name))
+        .route("/dash/screen/record", post(record))
+        // The upload's own limit (the server's --batch-limit) is enforced while reading it, with a clear page.
+        .route("/dash/screen/batch", post(batch).layer(DefaultBodyLimit::disable()))
+}
+
+/// The allow-list in force now: the store's unexpired false-positive decisions (empty without a store).
+pub async fn allow_list(state: &State) -> Result<AllowList, String> {
+    let Some(store) = state.store.as_ref() else { return Ok(AllowList::default()) };
+    let entries = store.allow_list().await.map_err(|e| format!("cannot read the allow-list: {e}"))?;
+    Ok(AllowList::new(
+        entries.into_iter().map(|a| AllowEntry {
+            query_key: a.query_key,
+            entity_id: a.entity_id,
+            expires: a.expires,
+            decision_id: a.decision_id,
+            note: a.note,
+            decided_by: a.decided_by,
+        }),
+        chrono::Utc::now(),
+    ))
+}
+
+/// The alerts to record for a run: every list hit that no decision allows.
+pub fn new_alerts(results: &[ScreenedParty], marks: &AllowMarks) -> Vec<entente_store::NewAlert> {
+    let mut out = Vec::new();
+    for (i, r) in results.iter().enumerate() {
+        for (j, h) in r.hits.iter().enumerate() {
+            if marks.get(i, j).is_some() {
+                continue;
+            }
+            let query = if r.query.name.trim().is_empty() {
+                entente_app::allow::query_key(&r.query)
+            } else {
+                r.query.name.clone()
+            };
+            out.push(entente_store::NewAlert {
+                query,
+                entity_id: h.entity_id.clone(),
+                entity_name: h.caption.clone(),
+                list: h.list.clone(),
+                score: f64::from((h.score * 1000.0).round() / 1000.0),
+                explanation_json: serde_json::to_string(h).unwrap_or_default(),
+            });
+        }
+    }
+    out
+}
+
+/// The name form's fields (all text; checked by [`NameForm::query`]).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct NameForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub dob: String,
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub threshold: String,
+}
+
+/// Errors by field name.
+type FieldErrors = Vec<(&'static str, String)>;
+
+fn threshold_of(t: &str) -> Result<f32, String> {
+    let t = t.trim();
+    if t.is_empty() {
+        return Ok(DEFAULT_THRESHOLD);
+    }
+    match t.parse::<f32>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("threshold `{t}` is not a number between 0 and 1")),
+    }
+}
+
+impl NameForm {
+    /// The query and threshold the form asks for, or an error per bad field.
+    pub fn query(&self) -> Result<(Query, f32), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let schema = match self.kind.trim() {
+            "" | "any" => None,
+            k => match Schema::parse(k) {
+                Some(s) => Some(s),
+                None => {
+                    errors.push(("kind", format!("unknown kind `{k}`")));
+                    None
+                }
+            },
+        };
+        let birth_date = match self.dob.trim() {
+            "" => None,
+            d => match DateSpec::parse(d) {
+                Some(s) => Some(s),
+                None => {
+                    errors.push(("dob", format!("date of birth `{d}` is not YYYY, YYYY-MM or YYYY-MM-DD")));
+                    None
+                }
+            },
+        };
+        let mut identifiers = Vec::new();
+        if !self.id.trim().is_empty() {
+            match self.id.trim().split_once('=') {
+                Some((k, v)) if !v.trim().is_empty() => match IdKind::parse(k.trim()) {
+                    Some(kind) => identifiers.push(Identifier::new(kind, v, None)),
+                    None => errors.push((
+                        "id",
+                        format!("unknown identifier kind `{}` (imo, mmsi, inn, bic, lei, passport, …)", k.trim()),
+                    )),
+                },
+                _ => {
+                    errors.push(("id", format!("identifier `{}` is not KIND=VALUE (e.g. imo=9339301)", self.id.trim())))
+                }
+            }
+        }
+        if self.name.trim().is_empty() && identifiers.is_empty() && !errors.iter().any(|(f, _)| *f == "id") {
+            errors.push(("name", "enter a name (or an identifier)".into()));
+        }
+        let threshold = threshold_of(&self.threshold).unwrap_or_else(|e| {
+            errors.push(("threshold", e));
+            DEFAULT_THRESHOLD
+        });
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let country = Some(self.country.trim().to_string()).filter(|c| !c.is_empty());
+        Ok((Query { name: self.name.trim().to_string(), schema, birth_date, country, identifiers }, threshold))
+    }
+
+    fn hidden(&self) -> Markup {
+        html! {
+            input type="hidden" name="name" value=(self.name);
+            input type="hidden" name="kind" value=(self.kind);
+            input type="hidden" name="dob" value=(self.dob);
+            input type="hidden" name="country" value=(self.country);
+            input type="hidden" name="id" value=(self.id);
+            input type="hidden" name="threshold" value=(self.threshold);
+        }
+    }
+}
+
+fn error_of<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
+    errors.iter().find(|(f, _)| *f == field).map(|(_, e)| e.as_str())
+}
+
+const KINDS: &str = "select:any=Any|Person|Organization|Company|Vessel|Airplane|LegalEntity=Legal entity";
+
+fn name_form(who: Option<&Who>, f: &NameForm, errors: &FieldErrors) -> Markup {
+    let threshold = if f.threshold.is_empty() { format!("{DEFAULT_THRESHOLD}") } else { f.threshold.clone() };
+    html! {
+        section aria-labelledby="name-h" {
+            h2 id="name-h" { "Screen a name" }
+            @if !errors.is_empty() {
+                p.notice.bad role="alert" { "The form has errors: " (errors.iter().map(|(f, e)| format!("{f}: {e}")).collect::<Vec<_>>().join("; ")) }
+            }
+            form.stack method="post" action="/dash/screen" {
+                @if let Some(w) = who { (layout::csrf_field(w)) }
+                (Field { name: "name", label: "Name", value: &f.name, hint: Some("A person, company, vessel or aircraft; any script."), error: error_of(errors, "name"), kind: "text", required: false }.markup())
+                (Field { name: "kind", label: "Kind", value: if f.kind.is_empty() { "any" } else { &f.kind }, hint: None, error: error_of(errors, "kind"), kind: KINDS, required: false }.markup())
+                (Field { name: "dob", label: "Date of birth or incorporation", value: &f.dob, hint: Some("YYYY, YYYY-MM or YYYY-MM-DD"), error: error_of(errors, "dob"), kind: "text", required: false }.markup())
+                (Field { name: "country", label: "Country or nationality", value: &f.country, hint: Some("ISO code or name"), error: error_of(errors, "country"), kind: "text", required: false }.markup())
+                (Field { name: "id", label: "Identifier", value: &f.id, hint: Some("KIND=VALUE, e.g. imo=9339301"), error: error_of(errors, "id"), kind: "text", required: false }.markup())
+                (Field { name: "threshold", label: "Threshold", value: &threshold, hint: Some("Report hits scoring at least this (0 to 1)"), error: error_of(errors, "threshold"), kind: "text", required: false }.markup())
+                div.actions { button type="submit" { "Screen" } }
+            }
+        }
+    }
+}
+
+fn batch_form(who: Option<&Who>, error: Option<&str>, limit: usize) -> Markup {
+    html! {
+        section aria-labelledby="batch-h" {
+            h2 id="batch-h" { "Screen a file" }
+            @match who {
+                None => p { a href="/login?next=/dash/screen" { "Sign in" } " to screen a file." },
+                Some(w) => {
+                    @if let Some(e) = error { p.notice.bad role="alert" id="batch-error" { (e) } }
+                    form.stack method="post" action=(format!("/dash/screen/batch?csrf={}", w.csrf)) enctype="multipart/form-data" {
+                        div.field {
+                            label for="f-file" { "File (required)" }
+                            input id="f-file" type="file" name="file" required accept=".csv,.txt,.xml,text/csv,application/xml,text/xml"
+                                aria-describedby="f-file-hint" aria-invalid=[error.map(|_| "true")];
+                            span.hint id="f-file-hint" {
+                                "CSV with a header row (a name, full_name, party or counterparty column), or ISO 20022 pacs.008 / pain.001 XML; at most "
+                                (limit / (1 << 20)) " MiB."
+                            }
+                        }
+                        (Field { name: "input", label: "Format", value: "auto", hint: None, error: None, kind: "select:auto=Detect from content|csv=CSV|iso20022=ISO 20022 XML", required: false }.markup())
+                        (Field { name: "threshold", label: "Threshold", value: &format!("{DEFAULT_THRESHOLD}"), hint: Some("Report hits scoring at least this (0 to 1)"), error: None, kind: "text", required: false }.markup())
+                        div.actions { button type="submit" { "Upload and screen" } }
+                    }
+                    @if w.role < UserRole::Analyst {
+                        p.muted { "Hits of a file are recorded as alerts when an analyst (or higher) screens it." }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn ownership_lines(h: &entente_screen::screen::ScreenedHit) -> Markup {
+    html! { @for f in &h.ownership { br; strong { "Ownership: " } (view::ownership_text(f)) } }
+}
+
+/// One party's hits, policy alerts and note as HTML.
+fn party_markup(i: usize, r: &ScreenedParty, marks: &AllowMarks, audit: &entente_screen::audit::Audit) -> Markup {
+    let label = if r.query.name.is_empty() { entente_app::allow::query_key(&r.query) } else { r.query.name.clone() };
+    html! {
+        @if let Some(n) = &r.note { p.notice.bad { (n) } }
+        @if !r.jurisdiction.is_empty() {
+            div.scroll role="region" aria-label=(format!("Country policy alerts for {label}")) tabindex="0" {
+                table {
+                    caption { "Country policy alerts" }
+                    thead { tr { th scope="col" { "Jurisdiction" } th scope="col" { "Field" } th scope="col" { "Value" } th scope="col" { "Why" } } }
+                    tbody { @for j in &r.jurisdiction { tr {
+                        th scope="row" { (j.name) " (" (j.jurisdiction) ")" }
+                        td { (j.field) } td { (j.value) } td { (j.evidence) ": " (j.reason) }
+                    } } }
+                }
+            }
+        }
+        @if r.hits.is_empty() {
+            @if r.jurisdiction.is_empty() && r.note.is_none() {
+                p.notice role="status" { "No match at or above the threshold for " strong { (label) } "." }
+            }
+        } @else {
+            div.scroll role="region" aria-label=(format!("Hits for {label}")) tabindex="0" {
+                table {
+                    caption { "Hits for " (label) }
+                    thead { tr {
+                        th scope="col" { "Entity" }
+                        th scope="col" class="num" { "Score" }
+                        th scope="col" { "Status" }
+                        th scope="col" { "Listed name" }
+                        th scope="col" { "List" }
+                        th scope="col" { "Programs" }
+                        th scope="col" { "Explanation" }
+                    } }
+                    tbody {
+                        @for (j, h) in r.hits.iter().enumerate() {
+                            @let sha = h.list_index.and_then(|k| audit.lists.get(k)).map(|l| l.files.iter().map(|f| f.sha256.as_str()).collect::<Vec<_>>().join(" ")).unwrap_or_default();
+                            tr {
+                                th scope="row" { code { (h.entity_id) } }
+                                td.num { (format!("{:.3}", h.score)) }
+                                td {
+                                    @match marks.get(i, j) {
+                                        Some(a) => {
+                                            span.badge.allowed { "Allowed" }
+                                            " by decision " (a.decision_id) " (" (a.decided_by) ", until " (a.expires) ")"
+                                            @if !a.note.is_empty() { ": " (a.note) }
+                                        }
+                                        None => span.badge.alert { "Alert" },
+                                    }
+                                }
+                                td { (h.caption) " (" (h.schema.to_string()) ")" br; span.muted { "matched " (h.matched_name) } }
+                                td {
+                                    (h.list) " · " (h.authority)
+                                    @if let Some(p) = &h.list_published { br; span.muted { "published " (p) } }
+                                    @if !sha.is_empty() { br; span.muted style="word-break: break-all" { "sha256 " (sha) } }
+                                }
+                                td { (h.programs.join(", ")) }
+                                td { (h.explanation) br; span.muted { "matched fields: " (h.matched_fields.join(", ")) } (ownership_lines(h)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The audit of a run in short: when, threshold, algorithm, lists with dates.
+fn audit_markup(a: &entente_screen::audit::Audit) -> Markup {
+    html! {
+        details {
+            summary { "Audit trail: screened at " (a.run_at) ", threshold " (format!("{:.2}", a.threshold)) ", " (a.lists.len()) " lists" }
+            ul {
+                @for l in &a.lists {
+                    li { (l.list) " (" (l.authority) "): " (l.entities) " entities, published "
+                        (l.published_iso.as_deref().or(l.published.as_deref()).unwrap_or("(no date in file)")) }
+                }
+                @if let Some(p) = &a.policy { li { "Country policy " (p.source) ": " (p.jurisdictions.join(", ")) } }
+                @for w in &a.warnings { li { "Warning: " (w) } }
+            }
+            p { a href="/dash/lists" { "List status with hashes" } }
+        }
+    }
+}
+
+/// The screening page: the name form (with `form`'s values and errors), results when there are any, the batch
+/// form.
+fn screen_page(
+    status: StatusCode,
+    who: Option<&Who>,
+    form: &NameForm,
+    errors: &FieldErrors,
+    results: Option<(&ScreenOutcome, &AllowMarks)>,
+    notice: Option<Markup>,
+    batch_error: Option<&str>,
+    limit: usize,
+) -> Response {
+    let main = html! {
+        @if let Some(n) = notice { (n) }
+        (name_form(who, form, errors))
+        @if let Some((o, marks)) = results {
+            section aria-labelledby="results-h" {
+                h2 id="results-h" { "Results" }
+                @let hits: usize = o.results.iter().map(|r| r.hits.len()).sum();
+                p role="status" {
+                    (hits) " hits"
+                    @if !marks.is_empty() { ", " (marks.len()) " allowed by earlier decisions" }
+                    "; " @if marks.any_alert(&o.results) { strong { "needs review" } } @else { "nothing to review" } "."
+                }
+                @for (i, r) in o.results.iter().enumerate() { (party_markup(i, r, marks, &o.audit)) }
+                (audit_markup(&o.audit))
+                @let open = o.results.iter().enumerate().any(|(i, r)| (0..r.hits.len()).any(|j| marks.get(i, j).is_none()));
+                @if open {
+                    @match who {
+                        Some(w) if w.role >= UserRole::Analyst => {
+                            form method="post" action="/dash/screen/record" {
+                                (layout::csrf_field(w))
+                                (form.hidden())
+                                button type="submit" { "Record these hits as alerts" }
+                            }
+                        }
+                        _ => p.muted { "An analyst can record these hits as alerts for review." },
+                    }
+                }
+            }
+        }
+        (batch_form(who, batch_error, limit))
+    };
+    layout::respond(status, layout::Page { title: "Screening", nav: "/dash/screen", who, main }.markup())
+}
+
+async fn form_page(S(state): S<Arc<State>>, v: Visitor) -> Response {
+    let who = match v.reader() {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    screen_page(StatusCode::OK, who, &NameForm::default(), &Vec::new(), None, None, None, state.cfg.batch_limit)
+}
+
+/// Screens one query against the loaded lists and applies the allow-list.
+async fn run_one(state: &Arc<State>, query: Query, threshold: f32) -> Result<(ScreenOutcome, AllowMarks), String> {
+    let lists = state.lists().map_err(|e| e.message)?;
+    let allow = allow_list(state).await?;
+    let req = ScreenRequest { queries: vec![query], threshold, ..ScreenRequest::default() };
+    let outcome = tokio::task::spawn_blocking(move || entente_app::screen::screen_with(&lists.loaded, &req, &Silent))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let marks = allow.apply(&outcome.results);
+    Ok((outcome, marks))
+}
+
+async fn screen_name(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) -> Response {
+    let who = match v.reader() {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let limit = state.cfg.batch_limit;
+    let (query, threshold) = match f.query() {
+        Ok(q) => q,
+        Err(errors) => return screen_page(StatusCode::UNPROCESSABLE_ENTITY, who, &f, &errors, None, None, None, limit),
+    };
+    match run_one(&state, query, threshold).await {
+        Ok((o, marks)) => screen_page(StatusCode::OK, who, &f, &Vec::new(), Some((&o, &marks)), None, None, limit),
+        Err(e) => {
+            let n = html! { p.notice.bad role="alert" { "Screening failed: " (e) } };
+            screen_page(StatusCode::SERVICE_UNAVAILABLE, who, &f, &Vec::new(), None, Some(n), None, limit)
+        }
+    }
+}
+
+/// Records the hits of a screen as alerts: the name is screened again (the browser sends the form, not the hits),
+/// hits an allow-list decision allows are left out.
+async fn record(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) -> Response {
+    let who = match v.at_least(UserRole::Analyst, "Recording alerts") {
+        Ok(w) => w.clone(),
+        Err(r) => return r,
+    };
+    let limit = state.cfg.batch_limit;
+    let store = match super::store(&state, Some(&who)) {
+        Ok(s) => s.clone(),
+        Err(r) => return r,
+    };
+    let (query, threshold) = match f.query() {
+        Ok(q) => q,
+        Err(errors) => {
+            return screen_page(StatusCode::UNPROCESSABLE_ENTITY, Some(&who), &f, &errors, None, None, None, limit)
+        }
+    };
+    let (o, marks) = match run_one(&state, query, threshold).await {
+        Ok(x) => x,
+        Err(e) => {
+            let n = html! { p.notice.bad role="alert" { "Screening failed: " (e) } };
+            return screen_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(&who),
+                &f,
+                &Vec::new(),
+                None,
+                Some(n),
+                None,
+                limit,
+            );
+        }
+    };
+    let alerts = new_alerts(&o.results, &marks);
+    let notice = if alerts.is_empty() {
+        html! { p.notice role="status" { "Nothing recorded: no hit needs review." } }
+    } else {
+        match store.record_alerts(&who.name, &alerts).await {
+            Ok(ids) => html! {
+                p.notice role="status" {
+                    "Recorded " (ids.len()) " alerts ("
+                    (ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))
+                    "). " a href="/dash/alerts" { "Review them" } "."
+                }
+            },
+            Err(e) => return super::store_error(e, Some(&who)),
+        }
+    };
+    screen_page(StatusCode::OK, Some(&who), &f, &Vec::new(), Some((&o, &marks)), Some(notice), None, limit)
+}
+
+/// A batch upload as read from the form.
+struct Upload {
+    name: String,
+    data: Vec<u8>,
+    format: InputFormat,
+    threshold: f32,
+}
+
+/// Reads the multipart form: `file` (at most `limit` bytes), `input`, `threshold`. Errors name the field.
+async fn read_upload(mut m: Multipart, limit: usize) -> Result<Upload, (StatusCode, String)> {
+    let bad = |m: String| (StatusCode::UNPROCESSABLE_ENTITY, m);
+    let (mut name, mut data, mut format, mut threshold) = (None, None, InputFormat::Auto, DEFAULT_THRESHOLD);
+    loop {
+        let field = match m.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err((StatusCode::BAD_REQUEST, format!("the upload could not be read: {e}"))),
+        };
+        match field.name().unwrap_or("") {
+            "file" => {
+                let file_name = field.file_name().unwrap_or("upload").to_string();
+                let mut buf = Vec::new();
+                let mut field = field;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(c)) => {
+                            if buf.len() + c.len() > limit {
+                                return Err((
+                                    StatusCode::PAYLOAD_TOO_LARGE,
+                                    format!(
+                                        "field `file`: {file_name} is larger than this server's batch limit of {limit} bytes (entente serve --batch-limit)"
+                                    ),
+                                ));
+                            }
+                            buf.extend_from_slice(&c);
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            return Err((StatusCode::BAD_REQUEST, format!("field `file`: the upload broke off: {e}")))
+                        }
+                    }
+                }
+                // Only the base name: a browser may send a path.
+                let base = file_name.rsplit(['/', '\\']).next().unwrap_or("upload").trim().to_string();
+                name = Some(if base.is_empty() { "upload".to_string() } else { base });
+                data = Some(buf);
+            }
+            "input" => {
+                let v = field.text().await.map_err(|e| bad(format!("field `input`: {e}")))?;
+                format = match v.trim() {
+                    "" | "auto" => InputFormat::Auto,
+                    "csv" => InputFormat::Csv,
+                    "iso20022" | "xml" => InputFormat::Iso20022,
+                    other => return Err(bad(format!("field `input`: `{other}` is not auto, csv or iso20022"))),
+                };
+            }
+            "threshold" => {
+                let v = field.text().await.map_err(|e| bad(format!("field `threshold`: {e}")))?;
+                threshold = threshold_of(&v).map_err(|e| bad(format!("field `threshold`: {e}")))?;
+            }
+            _ => {} // csrf (checked from the query by the guard) and anything else
+        }
+    }
+    let (Some(name), Some(data)) = (name, data) else {
+        return Err(bad("field `file`: no file was sent; choose a CSV or ISO 20022 file".into()));
+    };
+    if data.is_empty() {
+        return Err(bad(format!("field `file`: {name} is empty")));
+    }
+    Ok(Upload { name, data, format, threshold })
+}
+
+async fn batch(S(state): S<Arc<State>>, v: Visitor, m: Multipart) -> Response {
+    let who = match v.at_least(UserRole::Viewer, "Screening a file") {
+        Ok(w) => w.clone(),
+        Err(r) => return r,
+    };
+    let limit = state.cfg.batch_limit;
+    let fail = |status: StatusCode, msg: &str| {
+        screen_page(status, Some(&who), &NameForm::default(), &Vec::new(), None, None, Some(msg), limit)
+    };
+    let up = match read_upload(m, limit).await {
+        Ok(u) => u,
+        Err((status, msg)) => return fail(status, &msg),
+    };
+    let lists = match state.lists() {
+        Ok(l) => l,
+        Err(e) => return fail(StatusCode::SERVICE_UNAVAILABLE, &e.message),
+    };
+    let allow = match allow_list(&state).await {
+        Ok(a) => a,
+        Err(e) => return fail(StatusCode::INTERNAL_SERVER_ERROR, &e),
+    };
+    // Read every party before anything runs: a bad file is refused whole, with its line and field.
+    let csv = ScreenRequest::default().csv;
+    let (n, d, fmt) = (up.name.clone(), up.data.clone(), up.format);
+    let parties = match tokio::task::spawn_blocking(move || entente_app::screen::parse_input(&n, &d, fmt, &csv)).await {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return fail(StatusCode::UNPROCESSABLE_ENTITY, &format!("field `file`: {e}")),
+        Err(e) => return fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let job = jobs::start(&who.name, &up.name);
+    let id = job.id.clone();
+    let store = if who.role >= UserRole::Analyst { state.store.clone() } else { None };
+    let viewer = who.role < UserRole::Analyst;
+    let actor = who.name.clone();
+    tokio::spawn(async move {
+        let j = job.clone();
+        let inputs = vec![entente_app::screen::input_audit(&up.name, &up.data)];
+        let req = ScreenRequest { threshold: up.threshold, ..ScreenRequest::default() };
+        let screened = tokio::task::spawn_blocking(move || {
+            let run = ScreenRun::new(&lists.loaded, &req, inputs)?;
+            j.start(parties.len(), "screening");
+            let mut results = Vec::with_capacity(parties.len());
+            for chunk in parties.chunks(STEP) {
+                results.extend(run.screen(&lists.loaded, chunk.to_vec()));
+                j.inc(chunk.len());
+            }
+            Progress::finish(&*j);
+            let marks = allow.apply(&results);
+            let csv = view::render_marked(view::Format::Csv, &results, &run.audit, false, &marks);
+            let json = view::render_marked(view::Format::Json, &results, &run.audit, false, &marks);
+            let alerts = new_alerts(&results, &marks);
+            let r = JobResult {
+                csv,
+                json,
+                parties: results.len(),
+                alerting: results.iter().enumerate().filter(|(i, r)| marks.alerts(*i, r)).count(),
+                hits: results.iter().map(|r| r.hits.len()).sum(),
+                allowed: marks.len(),
+                recorded: Ok(Vec::new()),
+            };
+            Ok::<_, entente_app::Error>((r, alerts))
+        })
+        .await;
+        let state = match screened {
+            Err(e) => JobState::Failed(format!("the screening task failed: {e}")),
+            Ok(Err(e)) => JobState::Failed(e.to_string()),
+            Ok(Ok((mut r, alerts))) => {
+                r.recorded = match (&store, alerts.is_empty()) {
+                    (_, true) => Ok(Vec::new()),
+                    (Some(s), false) => {
+                        s.record_alerts(&actor, &alerts).await.map_err(|e| format!("the store failed: {e}"))
+                    }
+                    (None, false) if viewer => Err("recording alerts needs the analyst role".into()),
+                    (None, false) => Err("this server has no store".into()),
+                };
+                JobState::Done(Box::new(r))
+            }
+        };
+        job.set_state(state);
+    });
+    Redirect::to(&format!("/dash/jobs/{id}")).into_response()
+}
