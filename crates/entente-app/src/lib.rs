@@ -10,6 +10,7 @@ pub mod allow;
 pub mod error;
 pub mod gaps;
 pub mod indicators;
+pub mod ledger;
 pub mod lists;
 pub mod memory;
 pub mod model;
