@@ -11,6 +11,9 @@ use entente_store::{ChangeSet, Files, Store};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The store crate, for front ends that reach it through the application layer.
+pub use entente_store as store;
+
 /// A failed ledger workflow.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {

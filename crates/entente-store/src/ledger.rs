@@ -32,6 +32,9 @@ pub struct Record {
     pub text: String,
 }
 
+/// toml_edit's item and value constructor, for [`set_fields`] callers without their own toml_edit.
+pub use toml_edit::{value as toml_value, Item as TomlItem};
+
 pub const PREAMBLE_ID: &str = "_preamble";
 pub const HEADER_ID: &str = "_header";
 

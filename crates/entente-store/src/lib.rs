@@ -747,3 +747,14 @@ fn change_edits_json(edits: &[ChangeEdit], before: bool) -> String {
         .collect();
     serde_json::Value::Array(v).to_string()
 }
+
+/// sqlx, for tools and tests that need a raw connection (e.g. to create a PostgreSQL schema).
+pub use sqlx;
+
+/// The Tokio runtime type, for callers without one of their own (the CLI).
+pub use tokio::runtime::Runtime;
+
+/// A Tokio runtime for callers without one (the CLI): `entente_store::runtime()?.block_on(async { … })`.
+pub fn runtime() -> std::io::Result<Runtime> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
+}
