@@ -133,7 +133,7 @@ pub fn start(owner: &str, name: &str) -> Arc<Job> {
 }
 
 /// The job with this id, if it is still remembered.
-pub fn get(id: &str) -> Option<Arc<Job>> {
+pub fn find(id: &str) -> Option<Arc<Job>> {
     registry().lock().unwrap_or_else(|e| e.into_inner()).iter().find(|j| j.id == id).cloned()
 }
 
@@ -145,7 +145,7 @@ pub fn routes() -> Router<Arc<State>> {
 /// admitted to exist).
 fn visible(v: &Visitor, id: &str) -> Result<(Who, Arc<Job>), Response> {
     let who = v.at_least(UserRole::Viewer, "Seeing a batch job")?.clone();
-    match get(id) {
+    match find(id) {
         Some(j) if j.visible_to(&who) => Ok((who, j)),
         _ => Err(layout::error_page(
             StatusCode::NOT_FOUND,
