@@ -1,0 +1,606 @@
+// Real-browser test of the entente dashboard: Playwright (playwright-core) driving Debian's chromium, axe-core for
+// accessibility. Run by tests/browser/dashboard_check.sh, which starts `entente serve --db …` with the users below.
+//
+// Asserts behaviour, step by step (a failed step is reported and the run goes on; any failure exits 1):
+//   sign-in (a wrong password is refused with a message; the skip link and the sign-in form work by keyboard only),
+//   an analyst changes a claim's value through the form (a bad value first: the field's error; then a preview whose
+//   estimate moves; then a proposal), a reviewer approves it, and the overview's headline moves to the previewed
+//   figure; a listed name screened on /dash/screen shows a hit with its explanation, is recorded as an alert,
+//   decided false positive with a note, and a second screen shows it allowed; a CSV batch is uploaded, its job
+//   finishes and result.csv downloads; every page at 1280 px and 390 px: one h1, landmarks, no horizontal scroll on
+//   the phone, no axe-core violation of impact serious or critical; no console error and no request that leaves
+//   127.0.0.1 anywhere.
+//
+// Environment: DASH_URL (http://127.0.0.1:PORT), DASH_OUT (artefact folder), ENTENTE_PASSWORD (the users'
+// password), DASH_LABEL (sqlite|postgres, printed), DASH_DOCS_IMG (optional folder: write dashboard.png and
+// dashboard-phone.png there), CHROMIUM (default /usr/bin/chromium).
+
+import { chromium } from 'playwright-core';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const BASE = need('DASH_URL').replace(/\/$/, '');
+const OUT = need('DASH_OUT');
+const PASSWORD = need('ENTENTE_PASSWORD');
+const LABEL = process.env.DASH_LABEL || 'sqlite';
+const DOCS_IMG = process.env.DASH_DOCS_IMG || '';
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const WIDTHS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+// A listed entity of the UN consolidated list (KPe.003) and a batch with two listed names and one that is not.
+const LISTED = 'Tanchon Commercial Bank';
+const BATCH_CSV = 'name,country\nKorea Ryonbong General Corporation,KP\nJane Q. Example,GB\nHong Kong Electronics,KP\n';
+const TIMEOUT = 120_000;
+
+function need(k) {
+  const v = process.env[k];
+  if (!v) {
+    console.error(`error: environment variable ${k} is not set`);
+    process.exit(2);
+  }
+  return v;
+}
+
+mkdirSync(OUT, { recursive: true });
+
+// ---------------------------------------------------------------------------------------------------------------
+// results
+
+const failures = [];
+const passed = [];
+
+class Fail extends Error {}
+
+function check(cond, what) {
+  if (!cond) throw new Fail(what);
+}
+
+function equal(actual, expected, what) {
+  if (actual !== expected) throw new Fail(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed.push(name);
+    console.log(`ok    ${name} (${Date.now() - t0} ms)`);
+    return true;
+  } catch (e) {
+    const msg = e instanceof Fail ? e.message : (e && e.stack) || String(e);
+    failures.push(`${name}: ${msg}`);
+    console.log(`FAIL  ${name}: ${msg}`);
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// browser, contexts and the guards every page carries
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: [
+    '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-quic',
+  ],
+});
+
+/** Problems seen by the guards (console errors, page errors, requests leaving 127.0.0.1, unexpected statuses). */
+const guardProblems = [];
+const baseHost = new URL(BASE).host;
+
+/** A browser context (one user's cookies) whose pages are all guarded. */
+async function newContext(user) {
+  const ctx = await browser.newContext({ viewport: WIDTHS.desktop, acceptDownloads: true, locale: 'en-GB' });
+  ctx.setDefaultTimeout(TIMEOUT);
+  ctx.setDefaultNavigationTimeout(TIMEOUT);
+  await ctx.route('**/*', (route) => {
+    const u = new URL(route.request().url());
+    if (u.protocol === 'data:' || u.protocol === 'blob:' || (u.hostname === '127.0.0.1' && u.host === baseHost)) {
+      return route.continue();
+    }
+    guardProblems.push(`[${user}] request leaving 127.0.0.1 blocked: ${route.request().url()}`);
+    return route.abort('blockedbyclient');
+  });
+  ctx.on('page', (p) => guard(p, user));
+  return ctx;
+}
+
+/** HTTP statuses >= 400 a page may answer right now (set by the step expecting them). */
+function guard(page, user) {
+  page.expectStatuses = new Set();
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const t = m.text();
+    const s = /status of (\d{3})/.exec(t);
+    if (s && t.startsWith('Failed to load resource') && page.expectStatuses.has(Number(s[1]))) return;
+    guardProblems.push(`[${user}] console error on ${page.url()}: ${t}`);
+  });
+  page.on('pageerror', (e) => guardProblems.push(`[${user}] script error on ${page.url()}: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !page.expectStatuses.has(r.status())) {
+      guardProblems.push(`[${user}] unexpected HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+    }
+  });
+}
+
+/** Runs `fn` on `page` while it may answer the given statuses. */
+async function expecting(page, statuses, fn) {
+  for (const s of statuses) page.expectStatuses.add(s);
+  try {
+    return await fn();
+  } finally {
+    for (const s of statuses) page.expectStatuses.delete(s);
+  }
+}
+
+async function go(page, path, { statuses = [] } = {}) {
+  return expecting(page, statuses, async () => {
+    const r = await page.goto(BASE + path, { waitUntil: 'load' });
+    check(r, `no response for ${path}`);
+    return r;
+  });
+}
+
+/** Clicks and waits for the navigation the click starts (a form submission or a link). */
+async function clickAndWait(page, locator, { statuses = [] } = {}) {
+  return expecting(page, statuses, async () => {
+    const [resp] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
+    return resp;
+  });
+}
+
+/** Signs in with the form (mouse and typing). */
+async function signIn(page, name, password = PASSWORD) {
+  await go(page, '/login');
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  return clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+}
+
+async function whoText(page) {
+  return (await page.locator('header .who').innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** "USD 1.23 bn" → 1.23e9. */
+function usd(text) {
+  const m = /USD\s*(-?[\d.,]+)\s*(bn|M|k)?/.exec(text);
+  if (!m) return NaN;
+  const x = Number(m[1].replace(/,/g, ''));
+  return x * ({ bn: 1e9, M: 1e6, k: 1e3 }[m[2]] ?? 1);
+}
+
+/** The overview's headline: the median shown big, the interval, the ledger revision. */
+async function headline(page) {
+  await go(page, '/dash');
+  const sec = page.locator('section.headline');
+  const text = (await sec.innerText()).replace(/\s+/g, ' ');
+  const median = (await sec.locator('.big[data-figure]').innerText()).trim();
+  const interval = /90 % interval (USD [\d.,]+(?: bn| M| k)?) – (USD [\d.,]+(?: bn| M| k)?)/.exec(text);
+  const rev = /ledger revision (\d+)/.exec(text);
+  return {
+    median,
+    medianValue: usd(median),
+    p5: interval ? interval[1] : null,
+    p95: interval ? interval[2] : null,
+    revision: rev ? Number(rev[1]) : null,
+    text,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the users (created by dashboard_check.sh with `entente users add`)
+
+const anon = await newContext('anonymous');
+const viewerCtx = await newContext('viewer');
+const analystCtx = await newContext('analyst');
+const reviewerCtx = await newContext('reviewer');
+const adminCtx = await newContext('admin');
+const viewer = await viewerCtx.newPage();
+const analyst = await analystCtx.newPage();
+const reviewer = await reviewerCtx.newPage();
+const admin = await adminCtx.newPage();
+
+const state = {}; // what the flows found, for later steps and the page sweep
+
+await step('a wrong password is refused with a message', async () => {
+  await go(viewer, '/login');
+  await viewer.getByLabel('User name').fill('viewer');
+  await viewer.getByLabel('Password').fill(PASSWORD + '-wrong');
+  const r = await clickAndWait(viewer, viewer.getByRole('button', { name: 'Sign in' }), { statuses: [401] });
+  equal(r.status(), 401, 'status of a wrong password');
+  const err = viewer.locator('#login-error');
+  check(await err.isVisible(), 'no visible error message (#login-error) after a wrong password');
+  check(/wrong user name or password/i.test(await err.innerText()), `message: ${await err.innerText()}`);
+  equal(await err.getAttribute('role'), 'alert', 'the error message role');
+  equal(await viewer.getByLabel('User name').inputValue(), 'viewer', 'the user name kept in the form');
+  const cookies = await viewerCtx.cookies();
+  check(!cookies.some((c) => c.name === 'entente_session'), 'a session cookie was set after a wrong password');
+});
+
+await step('sign in (viewer, reviewer, admin): the session cookie is HttpOnly, SameSite=Strict', async () => {
+  for (const [page, name, ctx] of [[viewer, 'viewer', viewerCtx], [reviewer, 'reviewer', reviewerCtx], [admin, 'admin', adminCtx]]) {
+    await signIn(page, name);
+    equal(new URL(page.url()).pathname, '/dash', `${name}: the page after signing in`);
+    const who = await whoText(page);
+    check(who.includes(`Signed in as ${name} (${name})`), `${name}: header says "${who}"`);
+    const c = (await ctx.cookies()).find((x) => x.name === 'entente_session');
+    check(c, `${name}: no entente_session cookie`);
+    check(c.httpOnly && c.sameSite === 'Strict' && c.secure && c.path === '/', `${name}: cookie flags ${JSON.stringify(c)}`);
+  }
+});
+
+await step('keyboard only: the skip link, then the sign-in form (analyst)', async () => {
+  const page = analyst;
+  await go(page, '/login');
+  await page.keyboard.press('Tab');
+  const skip = await page.evaluate(() => {
+    const a = document.activeElement;
+    const r = a.getBoundingClientRect();
+    const cs = getComputedStyle(a);
+    return {
+      tag: a.tagName, text: a.textContent.trim(), href: a.getAttribute('href'),
+      visible: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth,
+      focusRing: (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none',
+    };
+  });
+  equal(skip.tag, 'A', 'the first Tab stop');
+  equal(skip.text, 'Skip to content', 'the first Tab stop\'s text');
+  check(skip.visible, 'the skip link is not visible when focused');
+  check(skip.focusRing, 'the focused skip link shows no focus ring (outline or box-shadow)');
+  await page.keyboard.press('Enter');
+  const focused = await page.evaluate(() => [document.activeElement.id, location.hash]);
+  equal(focused[0], 'main', 'focus after following the skip link');
+  equal(focused[1], '#main', 'location hash after the skip link');
+  await page.keyboard.press('Tab');
+  equal(await page.evaluate(() => document.activeElement.id), 'f-name', 'the first Tab stop in main (user name)');
+  const ring = await page.evaluate(() => {
+    const cs = getComputedStyle(document.activeElement);
+    return (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0) || cs.boxShadow !== 'none';
+  });
+  check(ring, 'the focused user name field shows no focus ring');
+  await page.keyboard.type('analyst');
+  await page.keyboard.press('Tab');
+  equal(await page.evaluate(() => document.activeElement.id), 'f-password', 'the Tab stop after the user name');
+  await page.keyboard.type(PASSWORD);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
+  equal(new URL(page.url()).pathname, '/dash', 'the page after signing in by keyboard');
+  check((await whoText(page)).includes('Signed in as analyst (analyst)'), `header says "${await whoText(page)}"`);
+});
+
+await step('the overview shows the headline estimate (before the change)', async () => {
+  state.before = await headline(analyst);
+  const b = state.before;
+  check(Number.isFinite(b.medianValue) && b.medianValue > 0, `headline median "${b.median}"`);
+  check(b.p5 && b.p95, `no 90 % interval in "${b.text}"`);
+  check(usd(b.p5) <= b.medianValue && b.medianValue <= usd(b.p95), `median ${b.median} outside ${b.p5} – ${b.p95}`);
+  check(b.revision !== null, 'no ledger revision shown');
+  console.log(`      headline before: ${b.median} (90 %: ${b.p5} – ${b.p95}), revision ${b.revision}`);
+});
+
+await step('analyst: a bad claim value gets a field error, a preview moves the estimate, then a proposal', async () => {
+  const page = analyst;
+  await go(page, '/dash/evidence');
+  // claims that figures depend on (their row links to an explanation)
+  const rows = page.locator('tr:has(th a[href^="/dash/claims/"]):has(a[href^="/dash/explain/"])');
+  const ids = [];
+  for (const a of await rows.locator('th a[href^="/dash/claims/"]').all()) ids.push((await a.innerText()).trim());
+  check(ids.length > 0, 'the evidence page lists no claim with dependent figures');
+  state.evidenceClaim = ids[0];
+  let chosen = null;
+  for (const id of ids.slice(0, 12)) {
+    await go(page, `/dash/edit/claim/${encodeURIComponent(id)}`);
+    equal(await page.locator('h1').innerText(), `Edit claim ${id}`, 'edit page title');
+    const kind = await page.locator('#f-value_kind').inputValue();
+    const a = Number((await page.locator('#f-value_a').inputValue()).replace(/[_,]/g, ''));
+    const b = Number((await page.locator('#f-value_b').inputValue()).replace(/[_,]/g, ''));
+    if (!Number.isFinite(a) || a <= 0) continue;
+    if (!chosen) {
+      // the field error first (once)
+      await page.locator('#f-value_a').fill('lots');
+      const r = await clickAndWait(page, page.getByRole('button', { name: 'Preview' }), { statuses: [422] });
+      equal(r.status(), 422, 'status of a form with a bad value');
+      const err = page.locator('#f-value_a-error');
+      check(await err.isVisible(), 'no error beside the value field');
+      check((await err.innerText()).includes('`lots` is not a number'), `value error: ${await err.innerText()}`);
+      equal(await page.locator('#f-value_a').getAttribute('aria-invalid'), 'true', 'aria-invalid on the value field');
+      check((await page.locator('#f-value_a').getAttribute('aria-describedby')).includes('f-value_a-error'),
+        'the value field is not described by its error');
+      check(await page.locator('#form-errors[role=alert]').isVisible(), 'no error summary (#form-errors)');
+      check(await page.locator('#preview').count() === 0, 'a preview was shown for an invalid value');
+      state.errorPage = `/dash/edit/claim/${encodeURIComponent(id)}`;
+    }
+    await page.locator('#f-value_a').fill(String(a * 3));
+    if (kind === 'range' && Number.isFinite(b)) await page.locator('#f-value_b').fill(String(b * 3));
+    const r = await clickAndWait(page, page.getByRole('button', { name: 'Preview' }), { statuses: [422] });
+    if (r.status() !== 200) continue; // the tripled value is not valid for this claim: try the next one
+    const cells = async (row) => page.locator('#preview tr', { has: page.locator(`th:text-is("${row}")`) }).locator('td').allInnerTexts();
+    const now = await cells('Now');
+    const after = await cells('With this change');
+    check(now.length >= 3 && after.length >= 3, 'the preview table has no Now / With this change rows');
+    equal(now[0], state.before.median, 'the preview\'s "Now" median against the overview');
+    if (after[0] === now[0]) continue; // this claim does not move the median: try the next one
+    chosen = { id, kind, a, b, previewNow: now, previewAfter: after };
+    break;
+  }
+  check(chosen, 'no claim among the first 12 moved the previewed median when tripled');
+  state.claim = chosen;
+  console.log(`      claim ${chosen.id}: preview median ${chosen.previewNow[0]} → ${chosen.previewAfter[0]}`);
+  await page.getByLabel('Why this change (for the reviewer)').fill('browser test: triple the value');
+  const r = await clickAndWait(page, page.getByRole('button', { name: 'Submit for review' }));
+  const m = /\/dash\/changes\/(\d+)$/.exec(new URL(page.url()).pathname);
+  check(m, `after submitting: at ${page.url()} (status ${r.status()}), not a change page`);
+  state.change = Number(m[1]);
+  check(/proposed/i.test(await page.locator('main').innerText()), 'the new change is not shown as proposed');
+  const after = await headline(page);
+  equal(after.median, state.before.median, 'the headline moved before a reviewer approved');
+});
+
+await step('reviewer approves the change; the overview headline moves to the previewed figure', async () => {
+  check(state.change, 'no change was proposed');
+  await go(reviewer, `/dash/changes/${state.change}`);
+  await clickAndWait(reviewer, reviewer.getByRole('button', { name: 'Approve and apply' }));
+  const main = await reviewer.locator('main').innerText();
+  check(/approved/i.test(main), `the change is not shown approved: ${main.slice(0, 300)}`);
+  const after = await headline(analyst);
+  console.log(`      headline after: ${after.median} (90 %: ${after.p5} – ${after.p95}), revision ${after.revision}`);
+  check(after.median !== state.before.median, `the headline median did not change (${after.median})`);
+  check(after.medianValue !== state.before.medianValue, 'the headline median value did not change');
+  check(after.revision > state.before.revision, `revision ${state.before.revision} → ${after.revision}`);
+  equal(after.median, state.claim.previewAfter[0], 'the new headline against the preview\'s "With this change"');
+  state.after = after;
+});
+
+await step('the audit log shows the proposal and the approval with their actors', async () => {
+  await go(viewer, '/dash/audit');
+  const text = await viewer.locator('main').innerText();
+  check(/propose/.test(text) && /analyst/.test(text), 'no "propose" by analyst in the audit log');
+  check(/approve/.test(text) && /reviewer/.test(text), 'no "approve" by reviewer in the audit log');
+});
+
+async function screenName(page, name) {
+  await go(page, '/dash/screen');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  return clickAndWait(page, page.getByRole('button', { name: 'Screen', exact: true }));
+}
+
+await step(`screening "${LISTED}" shows a hit with its explanation; recorded as an alert`, async () => {
+  const page = analyst;
+  await screenName(page, LISTED);
+  const table = page.locator('table', { has: page.locator(`caption:text-is("Hits for ${LISTED}")`) });
+  check(await table.count() === 1, `no table "Hits for ${LISTED}"`);
+  const row = table.locator('tbody tr').first();
+  const entity = (await row.locator('th code').innerText()).trim();
+  const cells = await row.locator('td').allInnerTexts();
+  check(cells.length >= 6, `hit row has ${cells.length} cells`);
+  const score = Number(cells[0]);
+  check(score > 0 && score <= 1, `score "${cells[0]}"`);
+  check(/alert/i.test(cells[1]), `status of the first hit: "${cells[1]}"`);
+  check(/tanchon/i.test(cells[2]), `listed name "${cells[2]}"`);
+  const explanation = cells[5];
+  check(explanation.trim().length > 20 && /matched fields/.test(explanation), `explanation "${explanation}"`);
+  state.entity = entity;
+  console.log(`      hit ${entity} score ${cells[0]}: ${explanation.split('\n')[0]}`);
+  await clickAndWait(page, page.getByRole('button', { name: 'Record these hits as alerts' }));
+  const notice = await page.locator('main p.notice[role=status]').first().innerText();
+  check(/^Recorded [1-9]\d* alerts/.test(notice), `notice after recording: ${notice}`);
+});
+
+await step('the alert is decided false positive with a note', async () => {
+  check(state.entity, 'no hit to decide');
+  const page = analyst;
+  await go(page, '/dash/alerts?show=open');
+  const card = page.locator('article.card', { has: page.locator(`code:text-is("${state.entity}")`) })
+    .filter({ hasText: LISTED }).first();
+  check(await card.count() === 1, `no open alert card for ${LISTED} → ${state.entity}`);
+  const h = await card.locator('h3').innerText();
+  state.alert = Number(/Alert (\d+)/.exec(h)[1]);
+  // a decision without its note is refused, naming the field
+  await card.getByLabel('False positive').check();
+  const r0 = await expecting(page, [422, 400], async () => {
+    const [resp] = await Promise.all([
+      page.waitForNavigation({ waitUntil: 'load' }),
+      // bypass the browser's own `required` check, to see the server's message
+      card.locator('textarea[name=note]').evaluate((t) => { t.removeAttribute('required'); t.form.requestSubmit(); }),
+    ]);
+    return resp;
+  });
+  check(r0.status() >= 400, `a decision without a note answered ${r0.status()}`);
+  check(/note/i.test(await page.locator('main [role=alert]').first().innerText()), 'the refusal does not name the note');
+  const card2 = page.locator(`#alert-${state.alert}`);
+  await card2.getByLabel('False positive').check();
+  await card2.getByLabel('Note (required)').fill('browser test: a different bank of the same name');
+  await clickAndWait(page, card2.getByRole('button', { name: 'Record decision' }));
+  const notice = await page.locator('main [role=status]').first().innerText();
+  check(new RegExp(`Alert ${state.alert} decided: false positive`).test(notice), `notice: ${notice}`);
+  check(/allowed in later screens until/.test(notice), `notice: ${notice}`);
+  await go(page, '/dash/alerts');
+  const row = page.locator(`tr#alert-${state.alert}`);
+  check(await row.count() === 1, 'the decided alert is not in the decided table');
+  const t = await row.innerText();
+  check(/False positive/.test(t) && /a different bank/.test(t) && /analyst/.test(t), `decided row: ${t}`);
+});
+
+await step('screening the name again shows the hit allowed by the decision', async () => {
+  check(state.alert, 'no decision');
+  const page = analyst;
+  await screenName(page, LISTED);
+  const row = page.locator('table tbody tr', { has: page.locator(`th code:text-is("${state.entity}")`) }).first();
+  check(await row.count() === 1, `no row for ${state.entity} on the second screen`);
+  const status = await row.locator('td').nth(1).innerText();
+  check(/allowed/i.test(status), `status of ${state.entity}: "${status}"`);
+  check(status.includes(`by decision`) && status.includes('analyst'), `allowed status names no decision: "${status}"`);
+  check(/allowed by earlier decisions/.test(await page.locator('#results-h + p, section[aria-labelledby=results-h] p[role=status]').first().innerText()),
+    'the results summary does not count the allowed hit');
+});
+
+await step('a CSV batch is uploaded, its job finishes and result.csv downloads', async () => {
+  const page = analyst;
+  await go(page, '/dash/screen');
+  await page.locator('#f-file').setInputFiles({ name: 'batch.csv', mimeType: 'text/csv', buffer: Buffer.from(BATCH_CSV) });
+  await clickAndWait(page, page.getByRole('button', { name: 'Upload and screen' }));
+  const m = /\/dash\/jobs\/([^/?#]+)$/.exec(new URL(page.url()).pathname);
+  check(m, `after the upload: at ${page.url()}, not a job page`);
+  state.job = m[1];
+  await page.locator('main').getByText(/^Done:/).waitFor({ timeout: TIMEOUT });
+  const done = await page.locator('main [role=status]').first().innerText();
+  check(/3 parties screened/.test(done), `job summary: ${done}`);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download result.csv' }).click()]);
+  const file = join(OUT, `${LABEL}-batch-result.csv`);
+  await dl.saveAs(file);
+  const csv = readFileSync(file, 'utf8');
+  const lines = csv.trim().split('\n');
+  check(lines.length >= 2, `result.csv has ${lines.length} lines`);
+  check(/ryonbong/i.test(csv), 'result.csv does not mention the Ryonbong hit');
+  check(!/Jane Q\. Example.*(KPe|un-)/i.test(csv), 'the unlisted party got a hit');
+  equal(dl.suggestedFilename(), 'batch-screened.csv', 'the download\'s file name');
+  console.log(`      result.csv: ${lines.length} lines, saved to ${file}`);
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// every page at both widths: structure, horizontal scroll, axe-core, screenshots
+
+/** [name, page of which user, open(page) → response status]. */
+const claimId = () => state.claim?.id || state.evidenceClaim;
+const pages = [
+  ['login', anon, async (p) => (await go(p, '/login')).status()],
+  ['overview', viewer, async (p) => (await go(p, '/dash')).status()],
+  ['overview-as-of', viewer, async (p) => {
+    await go(p, '/dash');
+    const prev = p.locator('a[rel=prev]');
+    check(await prev.count() === 1, 'the overview has no "as of" step back');
+    return (await clickAndWait(p, prev)).status();
+  }],
+  ['evidence', viewer, async (p) => (await go(p, '/dash/evidence')).status()],
+  ['evidence-filtered', viewer, async (p) => (await go(p, '/dash/evidence?grade=A&q=shell')).status()],
+  ['claim', viewer, async (p) => (await go(p, `/dash/claims/${encodeURIComponent(claimId())}`)).status()],
+  ['source', viewer, async (p) => {
+    await go(p, `/dash/claims/${encodeURIComponent(claimId())}`);
+    return (await clickAndWait(p, p.locator('main a[href^="/dash/sources/"]').first())).status();
+  }],
+  ['explain', viewer, async (p) => {
+    await go(p, `/dash/claims/${encodeURIComponent(claimId())}`);
+    return (await clickAndWait(p, p.locator('main a[href^="/dash/explain/"]').first())).status();
+  }],
+  ['edit-claim-new', analyst, async (p) => (await go(p, '/dash/edit/claim')).status()],
+  ['edit-claim-errors', analyst, async (p) => {
+    await go(p, `/dash/edit/claim/${encodeURIComponent(claimId())}`);
+    await p.locator('#f-value_a').fill('lots');
+    await p.locator('#f-public').fill('');
+    return (await clickAndWait(p, p.getByRole('button', { name: 'Preview' }), { statuses: [422] })).status();
+  }],
+  ['edit-claim-preview', analyst, async (p) => {
+    await go(p, `/dash/edit/claim/${encodeURIComponent(claimId())}`);
+    return (await clickAndWait(p, p.getByRole('button', { name: 'Preview' }))).status();
+  }],
+  ['edit-source-new', analyst, async (p) => (await go(p, '/dash/edit/source')).status()],
+  ['changes', reviewer, async (p) => (await go(p, '/dash/changes')).status()],
+  ['change', reviewer, async (p) => (await go(p, `/dash/changes/${state.change ?? 1}`)).status()],
+  ['audit', viewer, async (p) => (await go(p, '/dash/audit')).status()],
+  ['admin', admin, async (p) => (await go(p, '/dash/admin')).status()],
+  ['screen', viewer, async (p) => (await go(p, '/dash/screen')).status()],
+  ['screen-results', analyst, async (p) => (await screenName(p, LISTED)).status()],
+  ['alerts', analyst, async (p) => (await go(p, '/dash/alerts')).status()],
+  ['lists', viewer, async (p) => (await go(p, '/dash/lists')).status()],
+  ['job', analyst, async (p) => (await go(p, `/dash/jobs/${state.job ?? 'none'}`)).status()],
+  ['not-found', viewer, async (p) => (await go(p, '/dash/no-such-page', { statuses: [404] })).status()],
+];
+const expectedStatus = { 'edit-claim-errors': 422, 'not-found': 404 };
+
+const axeSummary = [];
+for (const [name, userPage, open] of pages) {
+  for (const [size, viewport] of Object.entries(WIDTHS)) {
+    await step(`page ${name} at ${viewport.width} px`, async () => {
+      const page = await userPage.context().newPage();
+      try {
+        await page.setViewportSize(viewport);
+        const status = await open(page);
+        equal(status, expectedStatus[name] ?? 200, 'status');
+        const shape = await page.evaluate(() => ({
+          h1: document.querySelectorAll('h1').length,
+          main: document.querySelectorAll('main').length,
+          header: document.querySelectorAll('header').length,
+          nav: document.querySelectorAll('nav').length,
+          lang: document.documentElement.lang,
+          title: document.title,
+          scrollWidth: document.documentElement.scrollWidth,
+          skip: !!document.querySelector('a[href="#main"]'),
+        }));
+        equal(shape.h1, 1, 'number of h1');
+        equal(shape.main, 1, 'number of main landmarks');
+        check(shape.header >= 1 && shape.nav >= 1, `landmarks: ${shape.header} header, ${shape.nav} nav`);
+        check(shape.skip, 'no skip link to #main');
+        check(shape.lang === 'en', `html lang="${shape.lang}"`);
+        if (size === 'phone') {
+          check(shape.scrollWidth <= viewport.width + 1,
+            `the page scrolls horizontally: scrollWidth ${shape.scrollWidth} > ${viewport.width}` + await widest(page, viewport.width));
+        }
+        const shot = join(OUT, `${LABEL}-${name}-${size}.png`);
+        await page.screenshot({ path: shot, fullPage: true });
+        await page.evaluate(AXE);
+        const axe = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+        const report = join(OUT, `${LABEL}-${name}-${size}.axe.json`);
+        writeFileSync(report, JSON.stringify({ url: axe.url, violations: axe.violations, incomplete: axe.incomplete.length }, null, 2));
+        const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        const minor = axe.violations.filter((v) => !bad.includes(v));
+        for (const v of minor) axeSummary.push(`${name} ${size}: ${v.impact} ${v.id} (${v.nodes.length}) ${v.help}`);
+        check(bad.length === 0, 'axe-core: ' + bad.map((v) => `${v.impact} ${v.id}: ${v.help} — ` +
+          v.nodes.slice(0, 3).map((n) => n.target.join(' ') + (n.failureSummary ? ` [${n.failureSummary.replace(/\s+/g, ' ')}]` : '')).join('; ')).join(' | '));
+      } finally {
+        await page.close();
+      }
+    });
+  }
+}
+
+/** The elements wider than the viewport (for the message of a failed horizontal-scroll check). */
+async function widest(page, width) {
+  const found = await page.evaluate((w) => {
+    const out = [];
+    for (const el of document.querySelectorAll('body *')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > w + 1 && !el.closest('.scroll')) {
+        const parentWide = el.parentElement && el.parentElement.getBoundingClientRect().right > w + 1;
+        if (!parentWide || out.length === 0) out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().replace(/\s+/g, '.') : ''} (right ${Math.round(r.right)})`);
+      }
+      if (out.length >= 5) break;
+    }
+    return out;
+  }, width);
+  return found.length ? `; widest: ${found.join(', ')}` : '';
+}
+
+if (DOCS_IMG) {
+  await step('README screenshots of the overview', async () => {
+    mkdirSync(DOCS_IMG, { recursive: true });
+    for (const [size, viewport, file] of [['desktop', WIDTHS.desktop, 'dashboard.png'], ['phone', WIDTHS.phone, 'dashboard-phone.png']]) {
+      const page = await viewerCtx.newPage();
+      await page.setViewportSize(viewport);
+      await go(page, '/dash');
+      await page.screenshot({ path: join(DOCS_IMG, file), fullPage: false });
+      console.log(`      ${size}: ${join(DOCS_IMG, file)}`);
+      await page.close();
+    }
+  });
+}
+
+await step('no console error, script error, unexpected HTTP error or request leaving 127.0.0.1', async () => {
+  check(guardProblems.length === 0, `${guardProblems.length} problem(s):\n        ` + guardProblems.join('\n        '));
+});
+
+await browser.close();
+
+if (axeSummary.length) {
+  console.log(`axe-core violations of impact moderate or minor (reported, not failed): ${axeSummary.length}`);
+  for (const s of axeSummary) console.log(`      ${s}`);
+}
+writeFileSync(join(OUT, `${LABEL}-summary.json`), JSON.stringify({ passed, failures, axe_minor: axeSummary, guard: guardProblems }, null, 2));
+console.log(`\n${LABEL}: ${passed.length} passed, ${failures.length} failed; artefacts in ${OUT}`);
+if (failures.length) {
+  console.log('failures:');
+  for (const f of failures) console.log(`  - ${f}`);
+  process.exit(1);
+}
