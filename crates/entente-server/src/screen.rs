@@ -1,7 +1,9 @@
 //! entente's own screening API: `POST /api/screen` (JSON queries; the answer is `entente screen --format json`'s
 //! bytes for the same queries) and `POST /api/screen/batch` (a CSV, pacs.008 or pain.001 body; the answer is
 //! streamed as NDJSON while the parties are screened: first `{"audit": …}`, then one line per party as in `results`
-//! of the JSON form, then `{"summary": {"parties": N, "alerts": K}}`).
+//! of the JSON form, then `{"summary": {"parties": N, "alerts": K}}`). With a store (`--db`), hits that an
+//! unexpired false-positive decision allows carry `"allowed": {decision_id, decided_by, note, expires}` and do not
+//! count as alerts (the summary then adds `"allowed": N`).
 
 use crate::error::ApiError;
 use crate::state::State;
@@ -183,9 +185,11 @@ pub async fn screen(
         queries: body.queries.into_iter().enumerate().map(|(i, q)| query_of(i, q)).collect::<Result<_, _>>()?,
         ..ScreenRequest::default()
     };
+    // With a store (`--db`), its unexpired false-positive decisions mark the hits they allow.
+    let allow = crate::dashboard::screen::allow_list(&state).await.map_err(ApiError::internal)?;
     let text = tokio::task::spawn_blocking(move || {
         entente_app::screen::screen_with(&lists.loaded, &req, &Silent)
-            .map(|o| view::render(fmt, &o.results, &o.audit, false))
+            .map(|o| view::render_marked(fmt, &o.results, &o.audit, false, &allow.apply(&o.results)))
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
@@ -258,6 +262,7 @@ pub async fn batch(S(state): S<Arc<State>>, Q(p): Q<BatchParams>, req: Request) 
     if data.is_empty() {
         return Err(ApiError::bad_request("empty body: send the CSV or ISO 20022 file as the request body"));
     }
+    let allow = crate::dashboard::screen::allow_list(&state).await.map_err(ApiError::internal)?;
     let csv = ScreenRequest::default().csv;
     let (n1, d1) = (name.clone(), data.clone());
     let parties = tokio::task::spawn_blocking(move || entente_app::screen::parse_input(&n1, &d1, format, &csv))
@@ -293,21 +298,33 @@ pub async fn batch(S(state): S<Arc<State>>, Q(p): Q<BatchParams>, req: Request) 
         }
         let opts = SearchOptions { algorithm, threshold, limit };
         let index = lists.index();
-        let (mut n, mut alerts) = (0usize, 0usize);
+        let (mut n, mut alerts, mut allowed) = (0usize, 0usize, 0usize);
         for chunk in parties.chunks(BATCH_STEP) {
             let found = entente_screen::screen::screen_all_with_policy(index, chunk.to_vec(), &opts, policy.as_ref());
+            let found: Vec<_> = found.into_iter().map(|r| entente_screen::screen::resolve(index, &audit, r)).collect();
+            let marks = allow.apply(&found);
             let mut buf = Vec::new();
-            for r in found {
-                let r = entente_screen::screen::resolve(index, &audit, r);
+            for (i, r) in found.iter().enumerate() {
                 n += 1;
-                alerts += usize::from(r.alerts());
-                buf.extend_from_slice(&line(&r));
+                alerts += usize::from(marks.alerts(i, r));
+                if (0..r.hits.len()).any(|j| marks.get(i, j).is_some()) {
+                    let mut v = serde_json::to_value(r).unwrap_or_default();
+                    view::mark_party(&mut v, i, &marks);
+                    buf.extend_from_slice(&line(&v));
+                } else {
+                    buf.extend_from_slice(&line(r));
+                }
             }
+            allowed += marks.len();
             if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
                 return; // the client went away
             }
         }
-        let _ = tx.blocking_send(Ok(line(&serde_json::json!({ "summary": { "parties": n, "alerts": alerts } }))));
+        let mut summary = serde_json::json!({ "parties": n, "alerts": alerts });
+        if allowed > 0 {
+            summary["allowed"] = allowed.into();
+        }
+        let _ = tx.blocking_send(Ok(line(&serde_json::json!({ "summary": summary }))));
     });
     let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
