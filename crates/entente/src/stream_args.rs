@@ -31,6 +31,9 @@ pub enum StreamCommand {
     Submit(SubmitArgs),
     /// Collect results, one per message id, until `--expect N` or `--timeout`; exit 1 when any alerts.
     Results(ResultsArgs),
+    /// Re-screen counterparties (every party in the store ENTENTE_PARTIES, or `--counterparties` files) against only
+    /// the list entries added or changed between `--since VERSION` and the current published version.
+    Rescreen(RescreenArgs),
     /// List versions shared through the broker (workers with `--lists-from-nats` switch to each new one).
     Lists {
         #[command(subcommand)]
@@ -160,6 +163,27 @@ pub struct SubmitArgs {
     pub delimiter: String,
 }
 
+/// Arguments of `entente stream rescreen`.
+#[derive(Debug, Args)]
+pub struct RescreenArgs {
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+    /// The published list version the counterparties were last screened against (the target is the current one).
+    #[arg(long, value_name = "VERSION")]
+    pub since: String,
+    /// Counterparty files (CSV, JSON parties, ISO 20022, read as `submit` reads them) instead of every party the
+    /// workers stored.
+    #[arg(long, num_args = 1..)]
+    pub counterparties: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = SubmitFormatArg::Auto)]
+    pub input_format: SubmitFormatArg,
+    /// CSV field delimiter of `--counterparties`.
+    #[arg(long, default_value = ",")]
+    pub delimiter: String,
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
 /// Output format of `entente stream results`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ResultsFormat {
@@ -190,6 +214,7 @@ pub fn run_stream(args: StreamArgs) -> Result<u8> {
         StreamCommand::Worker(a) => run_worker(a),
         StreamCommand::Submit(a) => entente_stream::block_on(run_submit(a)),
         StreamCommand::Results(a) => entente_stream::block_on(run_results(a)),
+        StreamCommand::Rescreen(a) => entente_stream::block_on(run_rescreen(a)),
         StreamCommand::Lists { command: StreamListsCommand::Publish { broker, version, lists } } => {
             entente_stream::block_on(async move {
                 let client = entente_stream::connect(&broker.nats, false).await?;
@@ -214,6 +239,9 @@ fn run_worker(a: WorkerArgs) -> Result<u8> {
     };
     req.check_options()?;
     let from_nats = a.lists_from_nats;
+    // published list versions (--lists-from-nats, and those rescreen messages name) are downloaded here
+    let lists_dir = std::env::temp_dir().join(format!("entente-lists-{}", std::process::id()));
+    let dir = lists_dir.clone();
     let version = if from_nats { None } else { Some(ListsVersion::new(load_index(&req.lists)?, &req, None)?) };
     let cfg = WorkerConfig {
         worker_id: a.id.clone().unwrap_or_else(worker::default_worker_id),
@@ -221,12 +249,13 @@ fn run_worker(a: WorkerArgs) -> Result<u8> {
         concurrency: a.concurrency,
         batch: a.batch,
         retry_delay: Duration::from_millis(a.retry_delay),
+        request: req.clone(),
+        lists_dir: lists_dir.clone(),
     };
     let id = cfg.worker_id.clone();
     let nats = a.broker.nats.clone();
     let replicas = a.broker.replicas;
-    let lists_dir = std::env::temp_dir().join(format!("entente-lists-{}", std::process::id()));
-    let dir = lists_dir.clone();
+
     let stats = entente_stream::block_on(async move {
         let client = entente_stream::connect(&nats, true).await?;
         let lists = match version {
@@ -243,9 +272,7 @@ fn run_worker(a: WorkerArgs) -> Result<u8> {
         drop(v);
         worker::run(client, lists, cfg, entente_stream::shutdown_signal()).await
     });
-    if from_nats {
-        std::fs::remove_dir_all(&lists_dir).ok(); // the downloaded list versions
-    }
+    std::fs::remove_dir_all(&lists_dir).ok(); // the downloaded list versions
     let stats = stats?;
     note(&format!(
         "worker {id}: stopped; screened {} messages ({} alerting), {} could not be screened ({} dead-lettered), {} left for redelivery",
@@ -258,29 +285,63 @@ fn run_worker(a: WorkerArgs) -> Result<u8> {
     Ok(0)
 }
 
-async fn run_submit(a: SubmitArgs) -> Result<u8> {
-    let settings = a.broker.settings()?;
-    let delimiter = match a.delimiter.as_bytes() {
+fn read_messages(
+    inputs: &[PathBuf],
+    format: SubmitFormatArg,
+    delimiter: &str,
+) -> Result<Vec<entente_stream::submit::OutMessage>> {
+    let delimiter = match delimiter.as_bytes() {
         [b] => *b,
-        _ if a.delimiter == "\\t" => b'\t',
-        _ => bail!("--delimiter must be one byte, not {:?}", a.delimiter),
+        _ if delimiter == "\\t" => b'\t',
+        _ => bail!("--delimiter must be one byte, not {delimiter:?}"),
     };
-    let format = match a.input_format {
+    let format = match format {
         SubmitFormatArg::Auto => SubmitFormat::Auto,
         SubmitFormatArg::Csv => SubmitFormat::Csv,
         SubmitFormatArg::Json => SubmitFormat::Json,
         SubmitFormatArg::Iso20022 => SubmitFormat::Iso20022,
     };
     let mut msgs = Vec::new();
-    for path in &a.input {
+    for path in inputs {
         let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let name =
             path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
         msgs.extend(entente_stream::submit::messages(&name, &data, format, delimiter)?);
     }
+    Ok(msgs)
+}
+
+async fn run_submit(a: SubmitArgs) -> Result<u8> {
+    let settings = a.broker.settings()?;
+    let msgs = read_messages(&a.input, a.input_format, &a.delimiter)?;
     let client = entente_stream::connect(&a.broker.nats, false).await?;
     let s = entente_stream::submit::publish(&client, &msgs, &settings).await?;
     note(&format!("published {} messages ({} already submitted, dropped by the broker)", s.published, s.duplicates));
+    Ok(0)
+}
+
+async fn run_rescreen(a: RescreenArgs) -> Result<u8> {
+    let settings = a.broker.settings()?;
+    let counterparties = if a.counterparties.is_empty() {
+        None
+    } else {
+        Some(read_messages(&a.counterparties, a.input_format, &a.delimiter)?)
+    };
+    let client = entente_stream::connect(&a.broker.nats, false).await?;
+    let dir = std::env::temp_dir().join(format!("entente-rescreen-{}", std::process::id()));
+    let s =
+        entente_stream::rescreen::submit(&client, &settings, &a.since, counterparties, &a.load.options(), &dir).await;
+    std::fs::remove_dir_all(&dir).ok();
+    let s = s?;
+    note(&format!(
+        "list version {} since {}: {} added, {} changed, {} removed entries; {} counterparties re-submitted ({} already submitted, dropped by the broker)",
+        s.version, s.since, s.added, s.changed, s.removed, s.parties, s.submit.duplicates
+    ));
+    let summary = serde_json::json!({
+        "since": s.since, "version": s.version, "added": s.added, "changed": s.changed, "removed": s.removed,
+        "parties": s.parties, "published": s.submit.published, "duplicates": s.submit.duplicates,
+    });
+    print(&format!("{summary}\n"))?;
     Ok(0)
 }
 

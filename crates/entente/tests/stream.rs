@@ -406,19 +406,37 @@ fn base64_decode(s: &str) -> Vec<u8> {
         .collect()
 }
 
+fn cluster_args(c: &Cluster) -> Vec<String> {
+    ["--nats", &c.url(), "--replicas", "3", "--max-deliver", "10", "--ack-wait", "2"]
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+}
+
+/// The results, `expect` of them; else the test fails with what `results` and the worker said.
+fn cluster_results(c: &Cluster, expect: usize, w: &mut Child) -> Vec<serde_json::Value> {
+    let o = entente()
+        .args(["stream", "results"])
+        .args(cluster_args(c))
+        .args(["--expect", &expect.to_string(), "--timeout", "120"])
+        .output()
+        .unwrap();
+    if !matches!(o.status.code(), Some(0 | 1)) {
+        w.kill().ok();
+        let mut err = String::new();
+        w.stderr.take().unwrap().read_to_string(&mut err).ok();
+        panic!("{}\nworker:\n{err}", String::from_utf8_lossy(&o.stderr));
+    }
+    String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
 #[test]
 fn a_three_node_cluster_with_replicas_3_loses_nothing_when_a_node_stops() {
     let Some(bin) = nats_server_bin() else { return };
     let mut c = Cluster::start(&bin);
     let dir = tempfile::tempdir().unwrap();
     let csv = payments_csv(dir.path());
-    let args = |c: &Cluster| -> Vec<String> {
-        ["--nats", &c.url(), "--replicas", "3", "--max-deliver", "3", "--ack-wait", "2"]
-            .iter()
-            .map(|a| a.to_string())
-            .collect()
-    };
-    let o = entente().args(["stream", "submit"]).args(args(&c)).arg("--input").arg(&csv).output().unwrap();
+    let o = entente().args(["stream", "submit"]).args(cluster_args(&c)).arg("--input").arg(&csv).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut raw = Raw::connect(c.nodes[0].as_ref().unwrap().port);
     let info = raw.request("$JS.API.STREAM.INFO.ENTENTE_PAYMENTS", "");
@@ -427,25 +445,65 @@ fn a_three_node_cluster_with_replicas_3_loses_nothing_when_a_node_stops() {
     drop(raw);
     // stop one node (not the one the test talks to), then screen everything through the other two
     c.nodes[2].take();
-    let w = entente()
+    let mut w = entente()
         .args(["stream", "worker"])
-        .args(args(&c))
+        .args(cluster_args(&c))
         .args(["--id", "wc", "--lists", &format!("{FIXTURES}/un_small.xml")])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let o = entente()
-        .args(["stream", "results"])
-        .args(args(&c))
-        .args(["--expect", "1000", "--timeout", "90"])
-        .output()
-        .unwrap();
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&o.stderr));
-    let rs: Vec<serde_json::Value> =
-        String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    check_payments(&rs);
+    check_payments(&cluster_results(&c, 1000, &mut w));
     stop(w);
+}
+
+/// The number of results stored, asked of any running node.
+fn stored_results(c: &Cluster) -> u64 {
+    let port = c.nodes.iter().flatten().next().unwrap().port;
+    Raw::connect(port).subject_count("ENTENTE_RESULTS", "entente.results")
+}
+
+#[test]
+fn a_cluster_node_stopped_mid_stream_loses_nothing() {
+    let Some(bin) = nats_server_bin() else { return };
+    let mut c = Cluster::start(&bin);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = payments_csv(dir.path());
+    let o = entente().args(["stream", "submit"]).args(cluster_args(&c)).arg("--input").arg(&csv).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // the node leading the payments stream: stopping it forces a leader election while the worker is busy
+    let info = Raw::connect(c.nodes[0].as_ref().unwrap().port).request("$JS.API.STREAM.INFO.ENTENTE_PAYMENTS", "");
+    assert_eq!((info["config"]["num_replicas"].as_u64(), info["state"]["messages"].as_u64()), (Some(3), Some(1000)));
+    let leader = info["cluster"]["leader"].as_str().expect("the stream has a leader").to_string();
+    let victim: usize = leader.trim_start_matches('n').parse().unwrap();
+    // one message at a time, so that the stream is still being screened when the node stops
+    let mut w = entente()
+        .args(["stream", "worker"])
+        .args(cluster_args(&c))
+        .args(["--id", "wm", "--concurrency", "1", "--batch", "5", "--retry-delay", "50"])
+        .args(["--lists", &format!("{FIXTURES}/un_small.xml")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    let before = loop {
+        let n = stored_results(&c);
+        if n >= 50 {
+            break n;
+        }
+        assert!(t.elapsed() < Duration::from_secs(60), "no results from the worker ({n} in 60 s)");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    c.nodes[victim].take(); // SIGKILL of the stream leader
+    assert!(before < 1000, "the node must stop mid-stream, not after the {before} results");
+    let rs = cluster_results(&c, 1000, &mut w);
+    check_payments(&rs);
+    assert!(w.try_wait().unwrap().is_none(), "the worker kept running through the node stop");
+    let after = stored_results(&c);
+    assert!(after >= 1000, "results stored after de-duplication by the broker: {after}");
+    let err = stop(w);
+    assert!(err.contains("worker wm: stopped; screened"), "{err}");
 }
 
 #[test]
@@ -506,4 +564,115 @@ fn a_list_version_switch_mid_stream_leaves_every_result_labelled_with_the_versio
     assert_eq!(seen.len(), 2, "{seen:?}");
     let err = stop(w);
     assert!(err.contains("switched to version v2"), "{err}");
+}
+
+#[test]
+fn rescreen_since_a_version_screens_stored_parties_against_only_the_added_and_changed_entries() {
+    let Some(bin) = nats_server_bin() else { return };
+    let s = Server::start(&bin);
+    let dir = tempfile::tempdir().unwrap();
+    let publish = |version: &str, file: &str| {
+        let o = entente()
+            .args(["stream", "lists", "publish", "--nats", &s.url(), "--version", version, "--lists"])
+            .arg(format!("{FIXTURES}/{file}"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let rescreen = |extra: &[&str]| -> Output {
+        entente().args(["stream", "rescreen"]).args(broker(&s)).args(extra).output().unwrap()
+    };
+    // v1 → v2 (the fixture's next version): Kim Su Il added (un:9000004), Ri Pyong Chol's entry changed (an alias,
+    // un:9000001), Sergei Viktorovich Testov removed (un:9000002), Chon Ma San unchanged (un:9000003).
+    publish("v1", "un_small.xml");
+    let w = entente()
+        .args(["stream", "worker"])
+        .args(broker(&s))
+        .args(["--id", "wr", "--lists-from-nats"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let names = ["Kim Su Il", "Ri Pyong Chol", "Chon Ma San", "Sergei Viktorovich Testov", "Customer Trading Co"];
+    let parties = dir.path().join("parties.jsonl");
+    let lines: Vec<String> = names.iter().map(|n| format!("{{\"name\":\"{n}\"}}")).collect();
+    std::fs::write(&parties, lines.join("\n")).unwrap();
+    submit(&s, &parties);
+    let first = results(&s, 5);
+    let hit_ids = |r: &serde_json::Value| -> Vec<String> {
+        r["parties"][0]["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["entity_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let name_of = |r: &serde_json::Value| r["parties"][0]["query"]["name"].as_str().unwrap().to_string();
+    let original: std::collections::BTreeMap<String, String> =
+        first.iter().map(|r| (name_of(r), r["msg_id"].as_str().unwrap().to_string())).collect();
+    for r in &first {
+        assert_eq!(r["lists_version"], "v1", "{r}");
+        assert!(r.get("rescreen").is_none(), "a first screening is no rescreen: {r}");
+        let expected: &[&str] = match name_of(r).as_str() {
+            "Ri Pyong Chol" => &["un:9000001"],
+            "Chon Ma San" => &["un:9000003"],
+            "Sergei Viktorovich Testov" => &["un:9000002"],
+            _ => &[],
+        };
+        assert_eq!(hit_ids(r), expected, "{r}");
+    }
+    // nothing published since v1 yet: nothing to rescreen; an unknown version is an error naming it
+    let o = rescreen(&["--since", "v1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((summary["version"].as_str(), summary["parties"].as_u64()), (Some("v1"), Some(0)), "{summary}");
+    let o = rescreen(&["--since", "v0"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--since \"v0\": no such published list version"));
+
+    publish("v2", "lists_v2/un_small.xml");
+    let o = rescreen(&["--since", "v1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let counts = ["added", "changed", "removed", "parties", "published", "duplicates"].map(|k| summary[k].as_u64());
+    assert_eq!(counts, [1, 1, 1, 5, 5, 0].map(Some), "{summary}");
+    let all = results(&s, 10);
+    let again: Vec<&serde_json::Value> = all.iter().filter(|r| r["rescreen"] == true).collect();
+    assert_eq!(again.len(), 5, "one rescreen result per stored party");
+    for r in &again {
+        let name = name_of(r);
+        let party = &original[&name];
+        assert_eq!(r["status"], "ok", "{r}");
+        assert_eq!((r["since"].as_str(), r["lists_version"].as_str()), (Some("v1"), Some("v2")), "{r}");
+        assert_eq!(r["party_id"].as_str(), Some(party.as_str()), "{r}");
+        assert_eq!(r["msg_id"].as_str().unwrap(), format!("rescreen:v1:v2:{party}"), "{r}");
+        assert_eq!(r["changed_entries"], serde_json::json!(["un:9000001", "un:9000004"]), "{r}");
+        // hits only from added or changed entries: Chon Ma San (unchanged) and Testov (removed) have none now
+        let expected: &[&str] = match name.as_str() {
+            "Kim Su Il" => &["un:9000004"],
+            "Ri Pyong Chol" => &["un:9000001"],
+            _ => &[],
+        };
+        assert_eq!(hit_ids(r), expected, "{r}");
+        assert_eq!(r["alert"], !expected.is_empty(), "{r}");
+    }
+    // the same look-back again, or with the counterparties given as the file they came from: the same ids, so
+    // the broker drops every message and no result is repeated
+    let o = rescreen(&["--since", "v1"]);
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((summary["parties"].as_u64(), summary["duplicates"].as_u64()), (Some(5), Some(5)), "{summary}");
+    let o = rescreen(&["--since", "v1", "--counterparties", parties.to_str().unwrap()]);
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((summary["parties"].as_u64(), summary["duplicates"].as_u64()), (Some(5), Some(5)), "{summary}");
+    let mut raw = Raw::connect(s.port);
+    let t = Instant::now();
+    while raw.consumer_info()["num_ack_pending"].as_u64() != Some(0) || raw.consumer_info()["num_pending"] != 0 {
+        assert!(t.elapsed() < Duration::from_secs(30), "the worker did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(raw.subject_count("ENTENTE_RESULTS", "entente.results"), 10);
+    let stored = raw.request("$JS.API.STREAM.INFO.KV_ENTENTE_PARTIES", "");
+    assert_eq!(stored["state"]["messages"], 5, "every screened party stored once, rescreens not: {stored}");
+    let err = stop(w);
+    assert!(err.contains("rescreen v1..v2: 2 added or changed entries indexed"), "{err}");
 }
