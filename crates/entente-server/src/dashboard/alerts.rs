@@ -43,8 +43,21 @@ pub struct DecideForm {
     pub allow_days: String,
 }
 
-/// A checked decision: verdict, note, allow-list days (false positives only), or an error per field.
-fn check(f: &DecideForm) -> Result<(Verdict, String, Option<u32>), Vec<(&'static str, String)>> {
+/// Errors by field name.
+type FieldErrors = Vec<(&'static str, String)>;
+
+/// A decision form sent back with its errors.
+struct Failed<'a> {
+    id: i64,
+    form: &'a DecideForm,
+    errors: &'a FieldErrors,
+}
+
+/// A checked decision: verdict, note, allow-list days (false positives only).
+type Checked = (Verdict, String, Option<u32>);
+
+/// Checks a decision form, with an error per bad field.
+fn check(f: &DecideForm) -> Result<Checked, FieldErrors> {
     let mut errors = Vec::new();
     let verdict = match f.verdict.as_str() {
         "true-match" => Some(Verdict::TrueMatch),
@@ -138,7 +151,7 @@ fn alerts_page(
     alerts: &[Alert],
     only_open: bool,
     notice: Option<Markup>,
-    failed: Option<(i64, &DecideForm, &[(&'static str, String)])>,
+    failed: Option<Failed<'_>>,
 ) -> Response {
     let (open, decided): (Vec<&Alert>, Vec<&Alert>) = alerts.iter().partition(|a| a.decision.is_none());
     let can_decide = who.filter(|w| w.role >= UserRole::Analyst);
@@ -165,8 +178,8 @@ fn alerts_page(
                         dt { "Recorded" } dd { (a.created) " by " (a.actor) }
                     }
                     @if let Some(w) = can_decide {
-                        @match failed {
-                            Some((id, f, errors)) if id == a.id => (decide_form(w, a, f, errors)),
+                        @match &failed {
+                            Some(x) if x.id == a.id => (decide_form(w, a, x.form, x.errors)),
                             _ => (decide_form(w, a, &DecideForm::default(), &[])),
                         }
                     }
@@ -228,20 +241,16 @@ async fn page(S(state): S<Arc<State>>, v: Visitor, Query(q): Query<PageQuery>) -
         Ok(a) => a,
         Err(e) => return super::store_error(e, who),
     };
-    let notice = match q
-        .decided
-        .and_then(|id| alerts.iter().find(|a| a.id == id))
-        .and_then(|a| a.decision.as_ref().map(|d| (a, d)))
-    {
-        Some((a, d)) => Some(html! {
+    let decided = q.decided.and_then(|id| alerts.iter().find(|a| a.id == id));
+    let notice = decided.and_then(|a| a.decision.as_ref().map(|d| (a, d))).map(|(a, d)| {
+        html! {
             p.notice role="status" {
                 "Alert " (a.id) " decided: "
                 @match d.verdict { Verdict::TrueMatch => "true match.", Verdict::FalsePositive => "false positive." }
                 @if let Some(e) = &d.allow_expires { " " (a.query) " → " (a.entity_name) " is allowed in later screens until " (e) "." }
             }
-        }),
-        None => None,
-    };
+        }
+    });
     alerts_page(StatusCode::OK, who, &alerts, only_open, notice, None)
 }
 
@@ -284,7 +293,7 @@ async fn decide(S(state): S<Arc<State>>, v: Visitor, Path(id): Path<i64>, Form(f
                 &alerts,
                 true,
                 None,
-                Some((id, &f, &errors)),
+                Some(Failed { id, form: &f, errors: &errors }),
             );
         }
     };

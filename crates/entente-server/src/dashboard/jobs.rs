@@ -143,6 +143,7 @@ pub fn routes() -> Router<Arc<State>> {
 
 /// The job if the visitor may see it; else the page to answer (sign in, or 404 — a job of someone else is not
 /// admitted to exist).
+#[allow(clippy::result_large_err)] // the error is the page to answer, as in the session's role checks
 fn visible(v: &Visitor, id: &str) -> Result<(Who, Arc<Job>), Response> {
     let who = v.at_least(UserRole::Viewer, "Seeing a batch job")?.clone();
     match find(id) {

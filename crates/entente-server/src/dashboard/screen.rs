@@ -327,6 +327,14 @@ fn audit_markup(a: &entente_screen::audit::Audit) -> Markup {
     }
 }
 
+/// What the screening page shows besides its forms.
+#[derive(Default)]
+struct Shown<'a> {
+    results: Option<(&'a ScreenOutcome, &'a AllowMarks)>,
+    notice: Option<Markup>,
+    batch_error: Option<&'a str>,
+}
+
 /// The screening page: the name form (with `form`'s values and errors), results when there are any, the batch
 /// form.
 fn screen_page(
@@ -334,11 +342,10 @@ fn screen_page(
     who: Option<&Who>,
     form: &NameForm,
     errors: &FieldErrors,
-    results: Option<(&ScreenOutcome, &AllowMarks)>,
-    notice: Option<Markup>,
-    batch_error: Option<&str>,
+    shown: Shown<'_>,
     limit: usize,
 ) -> Response {
+    let Shown { results, notice, batch_error } = shown;
     let main = html! {
         @if let Some(n) = notice { (n) }
         (name_form(who, form, errors))
@@ -378,7 +385,7 @@ async fn form_page(S(state): S<Arc<State>>, v: Visitor) -> Response {
         Ok(w) => w,
         Err(r) => return r,
     };
-    screen_page(StatusCode::OK, who, &NameForm::default(), &Vec::new(), None, None, None, state.cfg.batch_limit)
+    screen_page(StatusCode::OK, who, &NameForm::default(), &Vec::new(), Shown::default(), state.cfg.batch_limit)
 }
 
 /// Screens one query against the loaded lists and applies the allow-list.
@@ -402,13 +409,27 @@ async fn screen_name(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm
     let limit = state.cfg.batch_limit;
     let (query, threshold) = match f.query() {
         Ok(q) => q,
-        Err(errors) => return screen_page(StatusCode::UNPROCESSABLE_ENTITY, who, &f, &errors, None, None, None, limit),
+        Err(errors) => return screen_page(StatusCode::UNPROCESSABLE_ENTITY, who, &f, &errors, Shown::default(), limit),
     };
     match run_one(&state, query, threshold).await {
-        Ok((o, marks)) => screen_page(StatusCode::OK, who, &f, &Vec::new(), Some((&o, &marks)), None, None, limit),
+        Ok((o, marks)) => screen_page(
+            StatusCode::OK,
+            who,
+            &f,
+            &Vec::new(),
+            Shown { results: Some((&o, &marks)), ..Default::default() },
+            limit,
+        ),
         Err(e) => {
             let n = html! { p.notice.bad role="alert" { "Screening failed: " (e) } };
-            screen_page(StatusCode::SERVICE_UNAVAILABLE, who, &f, &Vec::new(), None, Some(n), None, limit)
+            screen_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                who,
+                &f,
+                &Vec::new(),
+                Shown { notice: Some(n), ..Default::default() },
+                limit,
+            )
         }
     }
 }
@@ -428,7 +449,7 @@ async fn record(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) ->
     let (query, threshold) = match f.query() {
         Ok(q) => q,
         Err(errors) => {
-            return screen_page(StatusCode::UNPROCESSABLE_ENTITY, Some(&who), &f, &errors, None, None, None, limit)
+            return screen_page(StatusCode::UNPROCESSABLE_ENTITY, Some(&who), &f, &errors, Shown::default(), limit)
         }
     };
     let (o, marks) = match run_one(&state, query, threshold).await {
@@ -440,9 +461,7 @@ async fn record(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) ->
                 Some(&who),
                 &f,
                 &Vec::new(),
-                None,
-                Some(n),
-                None,
+                Shown { notice: Some(n), ..Default::default() },
                 limit,
             );
         }
@@ -462,7 +481,14 @@ async fn record(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) ->
             Err(e) => return super::store_error(e, Some(&who)),
         }
     };
-    screen_page(StatusCode::OK, Some(&who), &f, &Vec::new(), Some((&o, &marks)), Some(notice), None, limit)
+    screen_page(
+        StatusCode::OK,
+        Some(&who),
+        &f,
+        &Vec::new(),
+        Shown { results: Some((&o, &marks)), notice: Some(notice), ..Default::default() },
+        limit,
+    )
 }
 
 /// A batch upload as read from the form.
@@ -544,7 +570,14 @@ async fn batch(S(state): S<Arc<State>>, v: Visitor, m: Multipart) -> Response {
     };
     let limit = state.cfg.batch_limit;
     let fail = |status: StatusCode, msg: &str| {
-        screen_page(status, Some(&who), &NameForm::default(), &Vec::new(), None, None, Some(msg), limit)
+        screen_page(
+            status,
+            Some(&who),
+            &NameForm::default(),
+            &Vec::new(),
+            Shown { batch_error: Some(msg), ..Default::default() },
+            limit,
+        )
     };
     let up = match read_upload(m, limit).await {
         Ok(u) => u,
