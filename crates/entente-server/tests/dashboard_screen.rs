@@ -315,6 +315,24 @@ fn screen_record_decide_and_the_allow_list_in_later_screens() {
     assert_eq!(last["summary"]["allowed"], 1, "{}", batch.body);
 }
 
+use entente_report::views::screen::{render, Format};
+
+/// What `entente screen --input NAME --lists un_small.xml --now RUN_AT` computes (the CLI's request, run by the
+/// same application function; the CLI reads the file into the same bytes under its path).
+fn cli_screen(name: &str, data: &[u8], run_at: &str) -> entente_app::screen::ScreenOutcome {
+    let req = entente_app::screen::ScreenRequest {
+        inputs: vec![entente_app::screen::Input::Bytes {
+            name: name.into(),
+            data: data.to_vec(),
+            format: entente_app::screen::InputFormat::Auto,
+        }],
+        lists: entente_app::screen::ListsRequest { paths: vec![fixtures().join("un_small.xml")], ..Default::default() },
+        now: Some(run_at.parse().unwrap()),
+        ..Default::default()
+    };
+    entente_app::screen::screen(&req, &entente_app::Silent).unwrap()
+}
+
 #[test]
 fn a_batch_job_gives_the_clis_bytes_and_records_its_hits() {
     let d = Dash::start();
@@ -333,19 +351,7 @@ fn a_batch_job_gives_the_clis_bytes_and_records_its_hits() {
     let v: serde_json::Value = serde_json::from_str(&json.body).unwrap();
 
     // `entente screen --input parties.csv --lists un_small.xml --format csv --now RUN_AT`, run the CLI's way.
-    let run_at = v["audit"]["run_at"].as_str().unwrap();
-    let req = entente_app::screen::ScreenRequest {
-        inputs: vec![entente_app::screen::Input::Bytes {
-            name: "parties.csv".into(),
-            data: file.clone(),
-            format: entente_app::screen::InputFormat::Auto,
-        }],
-        lists: entente_app::screen::ListsRequest { paths: vec![fixtures().join("un_small.xml")], ..Default::default() },
-        now: Some(run_at.parse().unwrap()),
-        ..Default::default()
-    };
-    let cli = entente_app::screen::screen(&req, &entente_app::Silent).unwrap();
-    use entente_report::views::screen::{render, Format};
+    let cli = cli_screen("parties.csv", &file, v["audit"]["run_at"].as_str().unwrap());
     assert_eq!(csv.body, render(Format::Csv, &cli.results, &cli.audit, false));
     assert_eq!(json.body, render(Format::Json, &cli.results, &cli.audit, false));
     assert!(csv.body.contains("un:9000001"));
@@ -370,6 +376,22 @@ fn a_batch_job_gives_the_clis_bytes_and_records_its_hits() {
     let (_, page) = d.wait_job(&vic, &up);
     assert!(page.body.contains("analyst role"), "{}", page.body);
     assert_eq!(d.alerts(false).len(), hits.len());
+
+    // ISO 20022 payments too: pacs.008 and pain.001, the CLI's bytes.
+    for name in ["pacs008.xml", "pain001_clean.xml"] {
+        let xml = std::fs::read(fixtures().join(name)).unwrap();
+        let up = d.upload(&ana, &ana.csrf, name, &xml, &[]);
+        let (job, _) = d.wait_job(&ana, &up);
+        let json = d.get(&format!("{job}/result.json"), Some(&ana)).body;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(!v["results"].as_array().unwrap().is_empty(), "{name}: {json}");
+        let cli = cli_screen(name, &xml, v["audit"]["run_at"].as_str().unwrap());
+        assert_eq!(json, render(Format::Json, &cli.results, &cli.audit, false), "{name}");
+        assert_eq!(
+            d.get(&format!("{job}/result.csv"), Some(&ana)).body,
+            render(Format::Csv, &cli.results, &cli.audit, false)
+        );
+    }
 
     // An upload without the session's token is refused.
     let r = d.upload(&vic, "not-the-token", "parties.csv", &file, &[]);

@@ -168,7 +168,7 @@ async fn page(v: Visitor, Path(id): Path<String>) -> Response {
     let running = matches!(state, JobState::Running);
     let main = html! {
         dl.meta {
-            dt { "File" } dd { (job.name) }
+            dt { "File" } dd style="overflow-wrap: anywhere" { (job.name) }
             dt { "Started" } dd { (job.created.to_rfc3339_opts(SecondsFormat::Secs, true)) " by " (job.owner) }
         }
         @match &state {

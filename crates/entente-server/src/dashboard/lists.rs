@@ -46,7 +46,7 @@ async fn page(S(state): S<Arc<State>>, v: Visitor) -> Response {
                 };
                 dl.meta {
                     dt { "Loaded" } dd { (l.loaded_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) }
-                    dt { "From" } dd { (from.join(", ")) }
+                    dt { "From" } dd style="overflow-wrap: anywhere" { (from.join(", ")) }
                     @if let Some(s) = &l.loaded.snapshot {
                         dt { "Snapshot" } dd { (s.id) " (fetched " (s.manifest.fetched_at) ")" }
                     }
@@ -81,7 +81,7 @@ async fn page(S(state): S<Arc<State>>, v: Visitor) -> Response {
                                     td {
                                         ul.plain {
                                             @for f in &la.files {
-                                                li { (f.path) " " code.hash { (f.sha256) } " (" (f.bytes) " bytes)" }
+                                                li style="overflow-wrap: anywhere" { (f.path) " " code.hash { (f.sha256) } " (" (f.bytes) " bytes)" }
                                             }
                                         }
                                     }
