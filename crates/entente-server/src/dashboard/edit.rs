@@ -73,8 +73,20 @@ const CLAIM_FIELDS: &[Spec] = &[
     f("unit", "Unit", "text", true, Conv::Str),
     // when: as_of or period_from/period_to, handled apart
     h(f("public", "Public from", "date", true, Conv::Date), "The first day the claim could be known"),
-    h(f("derived", "Derived", "select:false=no|true=yes (arithmetic on sourced numbers)", false, Conv::Bool), "DERIVED: no source states the number itself"),
-    h(f("credibility", "Credibility", "select:=from the sources|1=1 confirmed|2=2 probably true|3=3 possibly true|4=4 doubtful|5=5 improbable|6=6 cannot be judged", false, Conv::Int), "Only when graded per claim"),
+    h(
+        f("derived", "Derived", "select:false=no|true=yes (arithmetic on sourced numbers)", false, Conv::Bool),
+        "DERIVED: no source states the number itself",
+    ),
+    h(
+        f(
+            "credibility",
+            "Credibility",
+            "select:=from the sources|1=1 confirmed|2=2 probably true|3=3 possibly true|4=4 doubtful|5=5 improbable|6=6 cannot be judged",
+            false,
+            Conv::Int,
+        ),
+        "Only when graded per claim",
+    ),
     h(f("informed_by", "Informed by", "text", false, Conv::List), "Claim ids, separated by commas"),
     f("note", "Note", "textarea", false, Conv::Str),
 ];
@@ -84,11 +96,29 @@ const SOURCE_FIELDS: &[Spec] = &[
     f("publisher", "Publisher", "text", true, Conv::Str),
     f("url", "Address (URL)", "url", true, Conv::Str),
     h(f("published", "Published", "date", false, Conv::Date), "Where only a month or year is known, its last day"),
-    f("reliability", "Reliability", "select:A=A completely reliable|B=B usually reliable|C=C fairly reliable|D=D not usually reliable|E=E unreliable|F=F cannot be judged", true, Conv::Str),
-    f("credibility", "Credibility", "select:1=1 confirmed|2=2 probably true|3=3 possibly true|4=4 doubtful|5=5 improbable|6=6 cannot be judged", true, Conv::Int),
-    h(f("assumption", "Analyst assumption", "select:false=no|true=yes", false, Conv::Bool), "An explicit analyst assumption (graded F6)"),
+    f(
+        "reliability",
+        "Reliability",
+        "select:A=A completely reliable|B=B usually reliable|C=C fairly reliable|D=D not usually reliable|E=E unreliable|F=F cannot be judged",
+        true,
+        Conv::Str,
+    ),
+    f(
+        "credibility",
+        "Credibility",
+        "select:1=1 confirmed|2=2 probably true|3=3 possibly true|4=4 doubtful|5=5 improbable|6=6 cannot be judged",
+        true,
+        Conv::Int,
+    ),
+    h(
+        f("assumption", "Analyst assumption", "select:false=no|true=yes", false, Conv::Bool),
+        "An explicit analyst assumption (graded F6)",
+    ),
     h(f("made", "Assumption made on", "date", false, Conv::Date), "Required for an analyst assumption"),
-    h(f("originator", "Originator", "select:false=no|true=yes", false, Conv::Bool), "An agency or person statements come from"),
+    h(
+        f("originator", "Originator", "select:false=no|true=yes", false, Conv::Bool),
+        "An agency or person statements come from",
+    ),
     f("note", "Note", "textarea", false, Conv::Str),
 ];
 
@@ -326,6 +356,25 @@ fn field_of(kind: &Kind, e: &FieldError) -> String {
     }
 }
 
+/// Where a validator error is shown and what it says. An error on the edited record goes beside its field; an
+/// error on another record that the edit broke (an estimate resting on the claim, say) goes beside the field whose
+/// new (changed) value the message quotes, naming that record; anything else above the form.
+fn place(kind: &Kind, e: &FieldError, values: &Values, orig: &Values, record: &str) -> (String, String) {
+    let k = field_of(kind, e);
+    if !k.is_empty() && e.file == kind.file && (e.id.is_empty() || e.id == record) {
+        return (k, e.message.clone());
+    }
+    let field = if e.field.is_empty() { String::new() } else { format!(" {}", e.field) };
+    let whole = format!("{} {}{field}: {}", e.file, e.id, e.message);
+    let quoted = values
+        .iter()
+        .filter(|(name, v)| name.as_str() != "change_note" && v.trim().chars().count() >= 4)
+        .filter(|(name, v)| orig.get(name.as_str()).is_none_or(|o| o.trim() != v.trim()))
+        .find(|(_, v)| e.message.contains(v.trim()))
+        .map(|(name, _)| name.clone());
+    (quoted.unwrap_or_default(), whole)
+}
+
 /// What a form shows: values, errors, and (after Preview) the estimate before and after.
 struct FormState {
     id: Option<String>,
@@ -337,9 +386,32 @@ struct FormState {
 
 /// The headline before and after a change.
 pub struct Preview {
-    pub before: (f64, f64, f64),
-    pub after: (f64, f64, f64),
+    pub before: Headline,
+    pub after: Headline,
     pub ms: u128,
+}
+
+/// What the preview compares: the deliveries' P5, median and P95, and the share of their spread resting on strong
+/// evidence and on weak evidence or assumptions.
+#[derive(Debug, Clone, Copy)]
+pub struct Headline {
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub strong: f64,
+    pub weak: f64,
+}
+
+impl Headline {
+    pub fn of(a: &entente_engine::Assessment) -> Headline {
+        let t = a.total();
+        let (strong, weak) = a
+            .judgment
+            .as_ref()
+            .map(|j| (j.grade_mix.strong, j.grade_mix.weak + j.grade_mix.assumption))
+            .unwrap_or((f64::NAN, f64::NAN));
+        Headline { p5: t.summary.p5(), p50: t.summary.p50(), p95: t.summary.p95(), strong, weak }
+    }
 }
 
 fn form(kind: &Kind, who: &Who, st: &FormState) -> Markup {
@@ -395,16 +467,18 @@ fn form(kind: &Kind, who: &Who, st: &FormState) -> Markup {
 }
 
 fn preview_markup(p: &Preview) -> Markup {
-    use entente_report::num::usd;
-    let row = |label: &str, b: (f64, f64, f64)| {
-        html! { tr { th scope="row" { (label) } td.num { (usd(b.1)) } td.num { (usd(b.0)) } td.num { (usd(b.2)) } } }
+    use entente_report::num::{pct, usd};
+    let row = |label: &str, b: Headline| {
+        html! { tr { th scope="row" { (label) } td.num { (usd(b.p50)) } td.num { (usd(b.p5)) } td.num { (usd(b.p95)) }
+        td.num { (pct(b.strong)) } td.num { (pct(b.weak)) } } }
     };
     html! {
         section.notice aria-labelledby="preview-h" id="preview" {
             h2 #preview-h { "Preview: the headline before and after" }
             div.scroll role="region" aria-label="Preview" tabindex="0" {
                 table {
-                    thead { tr { th scope="col" { "Deliveries (KP→RU)" } th.num scope="col" { "Median" } th.num scope="col" { "P5" } th.num scope="col" { "P95" } } }
+                    thead { tr { th scope="col" { "Deliveries (KP→RU)" } th.num scope="col" { "Median" } th.num scope="col" { "P5" } th.num scope="col" { "P95" }
+                        th.num scope="col" { "Spread on strong evidence" } th.num scope="col" { "On weak evidence or assumptions" } } }
                     tbody { (row("Now", p.before)) (row("With this change", p.after)) }
                 }
             }
@@ -478,6 +552,7 @@ async fn submit(
         preview: None,
         status: StatusCode::UNPROCESSABLE_ENTITY,
     };
+    let mut orig = Values::new();
     let change_note = st.values.get("change_note").map(|s| s.trim().to_string()).unwrap_or_default();
     let edit = if action == "delete" {
         let Some(id) = &id else {
@@ -490,6 +565,7 @@ async fn submit(
             Some(id) => Some(current_text(&state, kind, id, who).await?),
             None => None,
         };
+        orig = base.as_deref().map(|b| values_of(kind, b)).unwrap_or_default();
         let new_id = st.values.get("id").map(|s| s.trim().to_string()).unwrap_or_default();
         if id.is_none() && new_id.is_empty() {
             st.errors.insert("id".into(), "Id is required".into());
@@ -508,10 +584,8 @@ async fn submit(
             }
         }
     };
-    if action == "submit" || action == "delete" {
-        if change_note.is_empty() {
-            st.errors.insert("change_note".into(), "Say why (the reviewer reads it)".into());
-        }
+    if (action == "submit" || action == "delete") && change_note.is_empty() {
+        st.errors.insert("change_note".into(), "Say why (the reviewer reads it)".into());
     }
     let change = ChangeSet { note: change_note, edits: vec![edit] };
     // The validator: the same as the CLI's, on the whole ledger with this change.
@@ -520,9 +594,7 @@ async fn submit(
         Ok(f) => Some(f),
         Err(errs) => {
             for e in errs {
-                let k = field_of(kind, &e);
-                let msg =
-                    if k.is_empty() && !e.field.is_empty() { format!("{}: {}", e.field, e.message) } else { e.message };
+                let (k, msg) = place(kind, &e, &st.values, &orig, &change.edits[0].id);
                 st.errors.entry(k).and_modify(|m| *m = format!("{m}; {msg}")).or_insert(msg);
             }
             None
@@ -545,7 +617,8 @@ async fn submit(
         Ok(cid) => Ok(Redirect::to(&format!("/dash/changes/{cid}")).into_response()),
         Err(entente_store::Error::Invalid(errs)) => {
             for e in errs {
-                st.errors.insert(field_of(kind, &e), e.message);
+                let (k, msg) = place(kind, &e, &st.values, &orig, &change.edits[0].id);
+                st.errors.entry(k).and_modify(|m| *m = format!("{m}; {msg}")).or_insert(msg);
             }
             Ok(render(kind, who, &st))
         }
@@ -557,15 +630,13 @@ async fn submit(
 pub async fn preview(state: &Arc<State>, after: entente_data::Files) -> Result<Preview, crate::error::ApiError> {
     let started = std::time::Instant::now();
     let now = super::overview::overview(state, None).await?;
-    let t = now.assessed.assessment.total();
-    let before = (t.summary.p5(), t.summary.p50(), t.summary.p95());
+    let before = Headline::of(&now.assessed.assessment);
     let _permit = state.model_runs.acquire().await.map_err(|e| crate::error::ApiError::internal(e.to_string()))?;
-    let after = tokio::task::spawn_blocking(move || -> Result<(f64, f64, f64), crate::error::ApiError> {
+    let after = tokio::task::spawn_blocking(move || -> Result<Headline, crate::error::ApiError> {
         let ds = entente_data::load(&after).map_err(|e| crate::error::ApiError::bad_request(e.to_string()))?;
         let req = entente_app::model::AssessRequest::default();
         let a = entente_app::model::assess(&ds, &req, &entente_app::Silent)?;
-        let t = a.assessment.total();
-        Ok((t.summary.p5(), t.summary.p50(), t.summary.p95()))
+        Ok(Headline::of(&a.assessment))
     })
     .await
     .map_err(|e| crate::error::ApiError::internal(e.to_string()))??;

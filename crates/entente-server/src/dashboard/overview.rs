@@ -160,6 +160,11 @@ fn body(o: &Overview) -> Markup {
                         " Probability that the deliveries exceed the identified compensation: " (pct(p)) "."
                     }
                 }
+                p data-grade-mix {
+                    "The spread of the estimate rests on strong evidence (A–B, 1–2) for " (pct(j.grade_mix.strong))
+                    ", fair evidence for " (pct(j.grade_mix.fair)) ", weak evidence for " (pct(j.grade_mix.weak))
+                    " and analyst assumptions for " (pct(j.grade_mix.assumption)) "."
+                }
             }
             p.muted { (entente_core::group(a.samples as f64)) " Monte Carlo samples, seed " (a.seed)
                 @if let Some(r) = o.revision { "; ledger revision " (r) } "." }

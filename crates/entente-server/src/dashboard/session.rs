@@ -174,14 +174,17 @@ pub async fn csrf_guard(S(state): S<Arc<State>>, req: Request, next: Next) -> Re
                     "Form too large",
                     &format!("The form is larger than this server accepts ({} bytes).", state.cfg.body_limit),
                     Some(&w),
-                )
+                );
             }
         };
         let field = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
             .ok()
             .and_then(|p| p.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
         if !field.or(from_header).is_some_and(|t| same_token(&t, &w.csrf)) {
-            return refuse(Some(&w), "The form's security token (field `csrf`) is missing or out of date. Reload the page and send it again.");
+            return refuse(
+                Some(&w),
+                "The form's security token (field `csrf`) is missing or out of date. Reload the page and send it again.",
+            );
         }
         return next.run(Request::from_parts(parts, Body::from(bytes))).await;
     }

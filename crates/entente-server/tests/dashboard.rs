@@ -1,0 +1,422 @@
+//! The dashboard end to end: an in-process server with a temporary SQLite store, driven over HTTP with a cookie
+//! like a browser (no redirects followed, so each step's status, cookie and location are checked).
+
+use entente_server::{Config, Running};
+use entente_store::UserRole;
+use scraper::{Html, Selector};
+use std::time::Duration;
+
+struct Server {
+    rt: tokio::runtime::Runtime,
+    running: Option<Running>,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(tweak: impl FnOnce(&mut Config)) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = Config::new();
+        cfg.addr = "127.0.0.1:0".parse().unwrap();
+        cfg.keys = dir.path().join("keys.json");
+        cfg.store = dir.path().join("lists"); // no lists: screening is not tested here
+        cfg.db = Some(dir.path().join("entente.db").display().to_string());
+        tweak(&mut cfg);
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let running = rt.block_on(entente_server::start(cfg)).unwrap();
+        let base = format!("http://{}", running.addr);
+        Server { rt, running: Some(running), base, _dir: dir }
+    }
+
+    fn store(&self) -> entente_store::Store {
+        self.running.as_ref().unwrap().state.store.clone().expect("a store")
+    }
+
+    fn add_user(&self, name: &str, role: UserRole) {
+        let st = self.store();
+        self.rt.block_on(st.add_user(name, &format!("{name}-password-1"), role, "test")).unwrap();
+    }
+
+    fn client(&self) -> Client {
+        Client { base: self.base.clone(), cookie: None }
+    }
+
+    /// A client signed in as `name` (a user made with [`Server::add_user`]).
+    fn signed_in(&self, name: &str) -> Client {
+        let mut c = self.client();
+        let r = c.login(name, &format!("{name}-password-1"));
+        assert_eq!(r.status, 303, "{}", r.body);
+        c
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = self.rt.block_on(r.stop());
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    location: Option<String>,
+    set_cookie: Vec<String>,
+    body: String,
+}
+
+struct Client {
+    base: String,
+    cookie: Option<String>,
+}
+
+impl Client {
+    fn send(&self, method: &str, path: &str, form: Option<&[(String, String)]>, headers: &[(&str, &str)]) -> Resp {
+        let agent = ureq::AgentBuilder::new().redirects(0).timeout(Duration::from_secs(300)).build();
+        let mut req = agent.request(method, &format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.set("Cookie", c);
+        }
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let r = match form {
+            Some(f) => {
+                let pairs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+                req.send_form(&pairs)
+            }
+            None => req.call(),
+        };
+        let resp = match r {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        Resp {
+            status: resp.status(),
+            location: resp.header("location").map(str::to_string),
+            set_cookie: resp.all("set-cookie").into_iter().map(str::to_string).collect(),
+            body: resp.into_string().unwrap(),
+        }
+    }
+
+    fn get(&self, path: &str) -> Resp {
+        self.send("GET", path, None, &[])
+    }
+
+    fn post(&self, path: &str, form: &[(String, String)]) -> Resp {
+        self.send("POST", path, Some(form), &[])
+    }
+
+    fn login(&mut self, name: &str, password: &str) -> Resp {
+        let r = self.post("/login", &pairs(&[("name", name), ("password", password), ("next", "/dash")]));
+        if let Some(c) = r.set_cookie.iter().find(|c| c.starts_with("entente_session=")) {
+            self.cookie = Some(c.split(';').next().unwrap().to_string());
+        }
+        r
+    }
+
+    /// The fields of the form posting to `action` on the page at `path`, as a browser would send them.
+    fn form(&self, path: &str, action: &str) -> Vec<(String, String)> {
+        let r = self.get(path);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        form_fields(&r.body, action)
+    }
+}
+
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+fn set(form: &mut Vec<(String, String)>, k: &str, v: &str) {
+    form.retain(|(n, _)| n != k);
+    form.push((k.into(), v.into()));
+}
+
+fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(&format!("form[action=\"{action}\"]")).unwrap();
+    let form = doc.select(&sel).next().unwrap_or_else(|| panic!("no form posting to {action}:\n{html}"));
+    let mut out = Vec::new();
+    for el in form.select(&Selector::parse("input, select, textarea").unwrap()) {
+        let Some(name) = el.value().attr("name") else { continue };
+        let v = match el.value().name() {
+            "select" => {
+                let opts: Vec<_> = el.select(&Selector::parse("option").unwrap()).collect();
+                let chosen = opts.iter().find(|o| o.value().attr("selected").is_some()).or(opts.first());
+                chosen.and_then(|o| o.value().attr("value")).unwrap_or("").to_string()
+            }
+            "textarea" => el.text().collect(),
+            _ => el.value().attr("value").unwrap_or("").to_string(),
+        };
+        out.push((name.to_string(), v));
+    }
+    out
+}
+
+/// The text of the first element matching `css`.
+fn text_of(html: &str, css: &str) -> String {
+    let doc = Html::parse_document(html);
+    let el = doc.select(&Selector::parse(css).unwrap()).next().unwrap_or_else(|| panic!("no {css} in:\n{html}"));
+    el.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn count(html: &str, css: &str) -> usize {
+    Html::parse_document(html).select(&Selector::parse(css).unwrap()).count()
+}
+
+const CLAIM: &str = "munition-share-reuters-2025-04";
+
+#[test]
+fn the_first_page_shows_the_headline_on_a_small_screen() {
+    let s = Server::start(|_| {});
+    let c = s.client();
+    let r = c.get("/");
+    assert_eq!((r.status, r.location.as_deref()), (303, Some("/dash")));
+    assert_eq!(c.get("/docs").status, 200, "the API docs stay");
+    let r = c.get("/dash");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains(r#"<meta name="viewport" content="width=device-width, initial-scale=1">"#));
+    assert_eq!(count(&r.body, "h1"), 1);
+    for landmark in ["header", "nav", "main", "a.skip[href=\"#main\"]"] {
+        assert!(count(&r.body, landmark) >= 1, "{landmark}");
+    }
+    // The headline is the model's: the same median as the JSON API on the same ledger.
+    let api = c.get("/api/assess?format=json");
+    let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    let total = v["figures"].as_array().unwrap().iter().find(|f| f["id"] == "flow:KP->RU").unwrap();
+    let p50 = total["quantiles"].as_array().unwrap().iter().find(|q| q[0] == 0.5).unwrap()[1].as_f64().unwrap();
+    assert_eq!(text_of(&r.body, "[data-figure=\"flow:KP->RU\"]"), entente_report::num::usd(p50));
+    assert!(count(&r.body, "figure svg") >= 1, "the report's charts");
+    assert!(count(&r.body, "th[scope=col]") >= 4, "tables have column headers");
+    // the as-of stepper steps back to the previous evidence date
+    let prev = Html::parse_document(&r.body)
+        .select(&Selector::parse("a[rel=prev]").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("href").map(str::to_string))
+        .expect("a previous evidence date");
+    let earlier = c.get(&prev);
+    assert_eq!(earlier.status, 200);
+    let date = prev.rsplit('=').next().unwrap();
+    assert!(text_of(&earlier.body, "#headline-h + p").contains(&format!("evidence as of {date}")));
+    assert_eq!(c.get("/dash?as_of=2024-13-40").status, 400);
+}
+
+#[test]
+fn without_a_store_nothing_changes_and_a_closed_server_asks_to_sign_in() {
+    let s = Server::start(|c| c.db = None);
+    let r = s.client().get("/");
+    assert_eq!((r.status, r.location.as_deref()), (303, Some("/docs")), "the index as before");
+    assert_eq!(s.client().get("/dash").status, 404);
+    let s = Server::start(|c| c.require_key = true);
+    let r = s.client().get("/dash/evidence");
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location.as_deref(), Some("/login?next=%2Fdash%2Fevidence"));
+}
+
+#[test]
+fn sign_in_with_good_and_bad_passwords_and_lock_out() {
+    let s = Server::start(|_| {});
+    s.add_user("ana", UserRole::Analyst);
+    let mut c = s.client();
+    let r = c.login("ana", "wrong");
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("Wrong user name or password"), "{}", r.body);
+    assert!(r.set_cookie.is_empty());
+    let r = c.login("ana", "ana-password-1");
+    assert_eq!((r.status, r.location.as_deref()), (303, Some("/dash")));
+    let cookie = r.set_cookie.iter().find(|c| c.starts_with("entente_session=")).expect("a session cookie");
+    for attr in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attr), "{cookie} lacks {attr}");
+    }
+    let page = c.get("/dash/evidence");
+    assert!(text_of(&page.body, ".who").contains("Signed in as ana (analyst)"));
+    // sign out: the session ends on the server too
+    let old = c.cookie.clone();
+    let csrf = form_fields(&page.body, "/logout");
+    assert_eq!(c.post("/logout", &csrf).status, 303);
+    let stale = Client { base: c.base.clone(), cookie: old };
+    assert!(!stale.get("/dash/evidence").body.contains("Signed in as"));
+    // five wrong passwords lock the account; then even the right one is refused with the time to retry
+    s.add_user("vic", UserRole::Viewer);
+    let mut v = s.client();
+    for _ in 0..4 {
+        assert_eq!(v.login("vic", "nope").status, 401);
+    }
+    assert_eq!(v.login("vic", "nope").status, 429, "the fifth failure locks");
+    let r = v.login("vic", "vic-password-1");
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert!(r.body.contains("Try again after"), "{}", r.body);
+    assert!(v.cookie.is_none());
+}
+
+#[test]
+fn posts_without_the_csrf_token_are_refused_and_store_nothing() {
+    let s = Server::start(|_| {});
+    s.add_user("ana", UserRole::Analyst);
+    let c = s.signed_in("ana");
+    let path = format!("/dash/edit/claim/{CLAIM}");
+    let mut form = c.form(&path, &path);
+    set(&mut form, "credibility", "6");
+    set(&mut form, "change_note", "test");
+    set(&mut form, "action", "submit");
+    let without: Vec<_> = form.iter().filter(|(k, _)| k != "csrf").cloned().collect();
+    let r = c.post(&path, &without);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("security token"), "{}", r.body);
+    let mut wrong = without.clone();
+    set(&mut wrong, "csrf", "0000");
+    assert_eq!(c.post(&path, &wrong).status, 403);
+    let r = c.send("POST", &path, Some(&form), &[("Origin", "https://evil.example")]);
+    assert_eq!(r.status, 403, "another site's form");
+    assert!(s.rt.block_on(s.store().changes(None)).unwrap().is_empty(), "nothing proposed");
+    // the same form with its token goes through
+    let r = c.post(&path, &form);
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+#[test]
+fn a_viewer_reads_but_cannot_propose() {
+    let s = Server::start(|_| {});
+    s.add_user("vic", UserRole::Viewer);
+    s.add_user("ana", UserRole::Analyst);
+    let v = s.signed_in("vic");
+    assert_eq!(v.get("/dash/evidence").status, 200);
+    assert_eq!(v.get(&format!("/dash/claims/{CLAIM}")).status, 200);
+    let path = format!("/dash/edit/claim/{CLAIM}");
+    let r = v.get(&path);
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("needs the role `analyst`"), "{}", r.body);
+    // a forged POST with the viewer's own valid token: still 403
+    let a = s.signed_in("ana");
+    let mut form = a.form(&path, &path);
+    let csrf = form_fields(&v.get("/dash").body, "/logout");
+    set(&mut form, "csrf", &csrf.iter().find(|(k, _)| k == "csrf").unwrap().1);
+    set(&mut form, "change_note", "x");
+    set(&mut form, "action", "submit");
+    assert_eq!(v.post(&path, &form).status, 403);
+    assert_eq!(v.get("/dash/admin").status, 403);
+    assert!(s.rt.block_on(s.store().changes(None)).unwrap().is_empty());
+}
+
+#[test]
+fn a_claim_change_moves_the_headline_after_approval_and_revert_restores_it() {
+    let s = Server::start(|_| {});
+    s.add_user("ana", UserRole::Analyst);
+    s.add_user("rev", UserRole::Reviewer);
+    let ana = s.signed_in("ana");
+    let rev = s.signed_in("rev");
+    let headline = || text_of(&ana.get("/dash").body, "[data-grade-mix]");
+    let before = headline();
+
+    // A bad date is refused beside its field, and nothing is stored.
+    let path = format!("/dash/edit/claim/{CLAIM}");
+    let mut form = ana.form(&path, &path);
+    set(&mut form, "public", "2025-02-30");
+    set(&mut form, "change_note", "grade the Reuters share as improbable");
+    set(&mut form, "action", "submit");
+    let r = ana.post(&path, &form);
+    assert_eq!(r.status, 422);
+    assert!(text_of(&r.body, "#f-public-error").contains("`2025-02-30` is not a date"), "{}", r.body);
+    // The dataset validator's errors, too: a claim made public after the estimates that rest on it.
+    set(&mut form, "public", "2099-01-01");
+    let r = ana.post(&path, &form);
+    assert_eq!(r.status, 422);
+    let e = text_of(&r.body, "#f-public-error");
+    assert!(e.contains("variables.toml munition_share") && e.contains("2099-01-01"), "{e}");
+    assert!(s.rt.block_on(s.store().changes(None)).unwrap().is_empty());
+
+    // Preview, then submit: credibility 6 (improbable) for a claim the munition share rests on.
+    let mut form = ana.form(&path, &path);
+    set(&mut form, "credibility", "6");
+    set(&mut form, "change_note", "grade the Reuters share as improbable");
+    set(&mut form, "action", "preview");
+    let r = ana.post(&path, &form);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rows: Vec<String> = Html::parse_document(&r.body)
+        .select(&Selector::parse("#preview tbody tr").unwrap())
+        .map(|e| e.text().collect::<String>())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_ne!(rows[0].replace("Now", ""), rows[1].replace("With this change", ""), "the preview moves");
+    set(&mut form, "action", "submit");
+    let r = ana.post(&path, &form);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let change = r.location.unwrap();
+    assert!(change.starts_with("/dash/changes/"));
+    assert_eq!(headline(), before, "a proposal alone changes nothing");
+    // the analyst cannot approve; the reviewer sees the diff and approves
+    let approve = format!("{change}/approve");
+    let mut aform = form_fields(&ana.get("/dash").body, "/logout");
+    aform.retain(|(k, _)| k == "csrf");
+    assert_eq!(ana.post(&approve, &aform).status, 403);
+    let page = rev.get(&change);
+    assert!(page.body.contains("credibility = 6"), "the diff shows the after text");
+    let r = rev.post(&approve, &form_fields(&page.body, &approve));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = headline();
+    assert_ne!(after, before, "approved: the headline moved");
+    // revert restores it
+    let page = rev.get(&change);
+    let revert = format!("{change}/revert");
+    let r = rev.post(&revert, &form_fields(&page.body, &revert));
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(headline(), before, "reverted");
+    // the audit log has all of it, with who did it
+    let audit = rev.get("/dash/audit");
+    assert_eq!(audit.status, 200);
+    let rows: Vec<String> = Html::parse_document(&audit.body)
+        .select(&Selector::parse("tbody tr").unwrap())
+        .map(|e| e.text().collect::<Vec<_>>().join(" "))
+        .collect();
+    for (who, what) in
+        [("ana", "propose"), ("rev", "approve"), ("rev", "revert"), ("ana", "login"), ("test", "user-add")]
+    {
+        assert!(
+            rows.iter().any(|r| r.contains(who) && r.contains(what)),
+            "no {what} by {who} in:\n{}",
+            rows.join("\n")
+        );
+    }
+    let changes = rev.get("/dash/changes");
+    assert!(changes.body.contains("reverted"), "{}", changes.body);
+}
+
+#[test]
+fn an_admin_adds_users_and_creates_and_revokes_keys() {
+    let s = Server::start(|_| {});
+    s.add_user("adm", UserRole::Admin);
+    let a = s.signed_in("adm");
+    let mut form = a.form("/dash/admin", "/dash/admin/users");
+    set(&mut form, "name", "new user!");
+    set(&mut form, "password", "short");
+    set(&mut form, "role", "reviewer");
+    let r = a.post("/dash/admin/users", &form);
+    assert_eq!(r.status, 422);
+    assert!(text_of(&r.body, "#f-name-error").contains("letters"), "{}", r.body);
+    assert!(text_of(&r.body, "#f-password-error").contains("at least 10"));
+    set(&mut form, "name", "rita");
+    set(&mut form, "password", "rita-password-1");
+    let r = a.post("/dash/admin/users", &form);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let users = s.rt.block_on(s.store().users()).unwrap();
+    assert!(users.iter().any(|u| u.name == "rita" && u.role == UserRole::Reviewer));
+    // a key: shown once, works on the API, then revoked
+    let mut kform = a.form("/dash/admin", "/dash/admin/keys");
+    set(&mut kform, "key_name", "ci");
+    set(&mut kform, "key_role", "admin");
+    let r = a.post("/dash/admin/keys", &kform);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let doc = Html::parse_document(&r.body);
+    let key =
+        doc.select(&Selector::parse("#new-key").unwrap()).next().unwrap().value().attr("value").unwrap().to_string();
+    let api = s.client().send("GET", "/api/keys", None, &[("X-API-Key", &key)]);
+    assert_eq!(api.status, 200, "{}", api.body);
+    let id = key.strip_prefix("ent_").unwrap()[..16].to_string();
+    let mut rform = form_fields(&a.get("/dash/admin").body, "/dash/admin/keys/revoke");
+    set(&mut rform, "id", &id);
+    assert_eq!(a.post("/dash/admin/keys/revoke", &rform).status, 303);
+    let api = s.client().send("GET", "/api/keys", None, &[("X-API-Key", &key)]);
+    assert_eq!(api.status, 401, "revoked: {}", api.body);
+}
