@@ -231,6 +231,10 @@ fn screen_record_decide_and_the_allow_list_in_later_screens() {
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     let a = &alerts[0];
     assert_eq!((a.entity_id.as_str(), a.query.as_str(), a.actor.as_str()), ("un:9000001", "Ri Pyong-chol", "ana"));
+    // Recording the same name again (spelled otherwise) adds no second open alert.
+    let twice = d.post_form("/dash/screen/record", Some(&ana), &with_csrf(&ana, &[("name", "RI PYONG CHOL")]));
+    assert!(twice.body.contains("open alerts already"), "{}", twice.body);
+    assert_eq!(d.alerts(false).len(), 1);
     let kept: serde_json::Value = serde_json::from_str(&a.explanation_json).unwrap();
     assert_eq!(kept["explanation"], hit["explanation"]);
     let list = d.get("/dash/alerts", Some(&ana));

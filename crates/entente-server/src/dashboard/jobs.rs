@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// How many jobs are remembered (the oldest are forgotten first).
-pub const KEEP: usize = 200;
+pub const KEEP: usize = 50;
 
 /// What a finished job produced.
 #[derive(Debug, Clone)]
@@ -44,6 +44,8 @@ pub struct JobResult {
     pub allowed: usize,
     /// Alert ids recorded in the store, or why none were.
     pub recorded: Result<Vec<i64>, String>,
+    /// Hits not recorded because the same name and entity is an open alert already.
+    pub already_open: usize,
 }
 
 /// Where a job is.
@@ -190,8 +192,12 @@ async fn page(v: Visitor, Path(id): Path<String>) -> Response {
                     "."
                 }
                 @match &r.recorded {
-                    Ok(ids) if ids.is_empty() => p { "No alerts were recorded (no list hits to review)." },
-                    Ok(ids) => p { (ids.len()) " alerts recorded: " a href="/dash/alerts" { "review them" } "." },
+                    Ok(ids) if ids.is_empty() && r.already_open == 0 => p { "No alerts were recorded (no list hits to review)." },
+                    Ok(ids) => p {
+                        (ids.len()) " alerts recorded"
+                        @if r.already_open > 0 { " (" (r.already_open) " hits are open alerts already)" }
+                        ": " a href="/dash/alerts" { "review them" } "."
+                    },
                     Err(why) => p.notice { "No alerts recorded: " (why) },
                 }
                 ul.actions {

@@ -83,6 +83,26 @@ pub fn new_alerts(results: &[ScreenedParty], marks: &AllowMarks) -> Vec<entente_
     out
 }
 
+/// Records the alerts not already open (one open alert per normalised query and entity: a name screened again, or
+/// twice in one file, is not recorded twice). Returns the new ids and how many were open already.
+pub async fn record_new(
+    store: &entente_store::Store,
+    actor: &str,
+    alerts: Vec<entente_store::NewAlert>,
+) -> Result<(Vec<i64>, usize), entente_store::Error> {
+    use entente_app::allow::normalize_key;
+    let mut open: std::collections::HashSet<(String, String)> =
+        store.alerts(true).await?.into_iter().map(|a| (normalize_key(&a.query), a.entity_id)).collect();
+    let n = alerts.len();
+    let fresh: Vec<_> =
+        alerts.into_iter().filter(|a| open.insert((normalize_key(&a.query), a.entity_id.clone()))).collect();
+    let skipped = n - fresh.len();
+    if fresh.is_empty() {
+        return Ok((Vec::new(), skipped));
+    }
+    Ok((store.record_alerts(actor, &fresh).await?, skipped))
+}
+
 /// The name form's fields (all text; checked by [`NameForm::query`]).
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct NameForm {
@@ -470,12 +490,16 @@ async fn record(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) ->
     let notice = if alerts.is_empty() {
         html! { p.notice role="status" { "Nothing recorded: no hit needs review." } }
     } else {
-        match store.record_alerts(&who.name, &alerts).await {
-            Ok(ids) => html! {
+        match record_new(&store, &who.name, alerts).await {
+            Ok((ids, open)) => html! {
                 p.notice role="status" {
-                    "Recorded " (ids.len()) " alerts ("
-                    (ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))
-                    "). " a href="/dash/alerts" { "Review them" } "."
+                    @if ids.is_empty() { "Nothing recorded: " } @else {
+                        "Recorded " (ids.len()) " alerts ("
+                        (ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))
+                        "). "
+                    }
+                    @if open > 0 { (open) " hits are open alerts already. " }
+                    a href="/dash/alerts" { "Review them" } "."
                 }
             },
             Err(e) => return super::store_error(e, Some(&who)),
@@ -629,6 +653,7 @@ async fn batch(S(state): S<Arc<State>>, v: Visitor, m: Multipart) -> Response {
                 hits: results.iter().map(|r| r.hits.len()).sum(),
                 allowed: marks.len(),
                 recorded: Ok(Vec::new()),
+                already_open: 0,
             };
             Ok::<_, entente_app::Error>((r, alerts))
         })
@@ -639,9 +664,13 @@ async fn batch(S(state): S<Arc<State>>, v: Visitor, m: Multipart) -> Response {
             Ok(Ok((mut r, alerts))) => {
                 r.recorded = match (&store, alerts.is_empty()) {
                     (_, true) => Ok(Vec::new()),
-                    (Some(s), false) => {
-                        s.record_alerts(&actor, &alerts).await.map_err(|e| format!("the store failed: {e}"))
-                    }
+                    (Some(s), false) => match record_new(s, &actor, alerts).await {
+                        Ok((ids, open)) => {
+                            r.already_open = open;
+                            Ok(ids)
+                        }
+                        Err(e) => Err(format!("the store failed: {e}")),
+                    },
                     (None, false) if viewer => Err("recording alerts needs the analyst role".into()),
                     (None, false) => Err("this server has no store".into()),
                 };
