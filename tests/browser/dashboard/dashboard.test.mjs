@@ -173,28 +173,44 @@ function usd(text) {
   return x * ({ bn: 1e9, M: 1e6, k: 1e3 }[m[2]] ?? 1);
 }
 
-/** The overview's headline: the median shown big, the interval, the ledger revision. */
+/** The overview's headline section as numbers: the median shown big, the 90 % interval, the confidence, the shares
+ * of the spread by evidence grade, the ledger revision. */
 async function headline(page) {
   await go(page, '/dash');
   const sec = page.locator('section.headline');
   const text = (await sec.innerText()).replace(/\s+/g, ' ');
   const median = (await sec.locator('.big[data-figure]').innerText()).trim();
-  const interval = /90 % interval (USD [\d.,]+(?: bn| M| k)?) – (USD [\d.,]+(?: bn| M| k)?)/.exec(text);
+  const money = 'USD [\\d.,]+(?: bn| M| k)?';
+  const interval = new RegExp(`90 % interval (${money}) – (${money})`).exec(text);
+  const mix = /strong evidence \(A–B, 1–2\) for ([\d.]+ %), fair evidence for ([\d.]+ %), weak evidence for ([\d.]+ %) and analyst assumptions for ([\d.]+ %)/.exec(text);
+  const confidence = /Confidence from the evidence grades: (\w+)/.exec(text);
   const rev = /ledger revision (\d+)/.exec(text);
   return {
     median,
     medianValue: usd(median),
     p5: interval ? interval[1] : null,
     p95: interval ? interval[2] : null,
+    strong: mix ? mix[1] : null,
+    fair: mix ? mix[2] : null,
+    weak: mix ? mix[3] : null,
+    assumption: mix ? mix[4] : null,
+    confidence: confidence ? confidence[1] : null,
     revision: rev ? Number(rev[1]) : null,
     text,
   };
 }
 
+/** The numbers of the headline that a change can move (everything but the revision). */
+function numbers(h) {
+  const { median, p5, p95, strong, fair, weak, assumption, confidence } = h;
+  return { median, p5, p95, strong, fair, weak, assumption, confidence };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // the users (created by dashboard_check.sh with `entente users add`)
 
-const anon = await newContext('anonymous');
+const anonCtx = await newContext('anonymous');
+const anon = await anonCtx.newPage();
 const viewerCtx = await newContext('viewer');
 const analystCtx = await newContext('analyst');
 const reviewerCtx = await newContext('reviewer');
@@ -277,80 +293,93 @@ await step('the overview shows the headline estimate (before the change)', async
   check(Number.isFinite(b.medianValue) && b.medianValue > 0, `headline median "${b.median}"`);
   check(b.p5 && b.p95, `no 90 % interval in "${b.text}"`);
   check(usd(b.p5) <= b.medianValue && b.medianValue <= usd(b.p95), `median ${b.median} outside ${b.p5} – ${b.p95}`);
+  check(b.strong && b.weak, `no grade mix in "${b.text}"`);
   check(b.revision !== null, 'no ledger revision shown');
-  console.log(`      headline before: ${b.median} (90 %: ${b.p5} – ${b.p95}), revision ${b.revision}`);
+  console.log(`      headline before: ${JSON.stringify(numbers(b))}, revision ${b.revision}`);
 });
+
+// The estimate's numbers come from the variables' estimates (variables.toml), which cite claims as their evidence:
+// a claim's value moves no figure, its grade moves the estimate's grade mix and confidence. So the analyst changes
+// a claim's credibility grade (after trying a bad value to see the field's error). The claim: the first, among
+// those figures depend on, whose change moves the previewed headline (the Reuters munition-share claim of the
+// embedded dataset first).
+const PREFERRED_CLAIMS = ['munition-share-reuters-2025-04'];
 
 await step('analyst: a bad claim value gets a field error, a preview moves the estimate, then a proposal', async () => {
   const page = analyst;
   await go(page, '/dash/evidence');
-  // claims that figures depend on (their row links to an explanation)
-  const rows = page.locator('tr:has(th a[href^="/dash/claims/"]):has(a[href^="/dash/explain/"])');
-  const ids = [];
-  for (const a of await rows.locator('th a[href^="/dash/claims/"]').all()) ids.push((await a.innerText()).trim());
+  const ids = await page.evaluate(() => [...document.querySelectorAll('tr')]
+    .filter((tr) => tr.querySelector('th a[href^="/dash/claims/"]') && tr.querySelector('a[href^="/dash/explain/"]'))
+    .map((tr) => tr.querySelector('th a').textContent.trim()));
   check(ids.length > 0, 'the evidence page lists no claim with dependent figures');
   state.evidenceClaim = ids[0];
+  const candidates = [...PREFERRED_CLAIMS.filter((c) => ids.includes(c)), ...ids.filter((c) => !c.startsWith('assume-') && !PREFERRED_CLAIMS.includes(c))];
+  // the field error first
+  const first = candidates[0];
+  await go(page, `/dash/edit/claim/${encodeURIComponent(first)}`);
+  equal(await page.locator('h1').innerText(), `Edit claim ${first}`, 'edit page title');
+  const value = await page.locator('#f-value_a').inputValue();
+  await page.locator('#f-value_a').fill('lots');
+  const r0 = await clickAndWait(page, page.getByRole('button', { name: 'Preview' }), { statuses: [422] });
+  equal(r0.status(), 422, 'status of a form with a bad value');
+  const err = page.locator('#f-value_a-error');
+  check(await err.isVisible(), 'no error beside the value field');
+  check((await err.innerText()).includes('`lots` is not a number'), `value error: ${await err.innerText()}`);
+  equal(await page.locator('#f-value_a').getAttribute('aria-invalid'), 'true', 'aria-invalid on the value field');
+  check((await page.locator('#f-value_a').getAttribute('aria-describedby') || '').includes('f-value_a-error'),
+    'the value field is not described by its error');
+  check(await page.locator('#form-errors[role=alert]').isVisible(), 'no error summary (#form-errors)');
+  check(await page.locator('#preview').count() === 0, 'a preview was shown for an invalid value');
+  equal(await page.locator('#f-value_a').inputValue(), 'lots', 'the bad value kept in the form');
+  await page.locator('#f-value_a').fill(value);
+
+  const rowCells = async (row) => page.locator('#preview tbody tr', { has: page.locator(`th:text-is("${row}")`) }).locator('td').allInnerTexts();
   let chosen = null;
-  for (const id of ids.slice(0, 12)) {
-    await go(page, `/dash/edit/claim/${encodeURIComponent(id)}`);
-    equal(await page.locator('h1').innerText(), `Edit claim ${id}`, 'edit page title');
-    const kind = await page.locator('#f-value_kind').inputValue();
-    const a = Number((await page.locator('#f-value_a').inputValue()).replace(/[_,]/g, ''));
-    const b = Number((await page.locator('#f-value_b').inputValue()).replace(/[_,]/g, ''));
-    if (!Number.isFinite(a) || a <= 0) continue;
-    if (!chosen) {
-      // the field error first (once)
-      await page.locator('#f-value_a').fill('lots');
-      const r = await clickAndWait(page, page.getByRole('button', { name: 'Preview' }), { statuses: [422] });
-      equal(r.status(), 422, 'status of a form with a bad value');
-      const err = page.locator('#f-value_a-error');
-      check(await err.isVisible(), 'no error beside the value field');
-      check((await err.innerText()).includes('`lots` is not a number'), `value error: ${await err.innerText()}`);
-      equal(await page.locator('#f-value_a').getAttribute('aria-invalid'), 'true', 'aria-invalid on the value field');
-      check((await page.locator('#f-value_a').getAttribute('aria-describedby')).includes('f-value_a-error'),
-        'the value field is not described by its error');
-      check(await page.locator('#form-errors[role=alert]').isVisible(), 'no error summary (#form-errors)');
-      check(await page.locator('#preview').count() === 0, 'a preview was shown for an invalid value');
-      state.errorPage = `/dash/edit/claim/${encodeURIComponent(id)}`;
-    }
-    await page.locator('#f-value_a').fill(String(a * 3));
-    if (kind === 'range' && Number.isFinite(b)) await page.locator('#f-value_b').fill(String(b * 3));
+  for (const [i, id] of candidates.slice(0, 20).entries()) {
+    if (i > 0) await go(page, `/dash/edit/claim/${encodeURIComponent(id)}`);
+    const cred = await page.locator('#f-credibility').inputValue();
+    const to = cred === '5' ? '1' : '5';
+    await page.locator('#f-credibility').selectOption(to);
     const r = await clickAndWait(page, page.getByRole('button', { name: 'Preview' }), { statuses: [422] });
-    if (r.status() !== 200) continue; // the tripled value is not valid for this claim: try the next one
-    const cells = async (row) => page.locator('#preview tr', { has: page.locator(`th:text-is("${row}")`) }).locator('td').allInnerTexts();
-    const now = await cells('Now');
-    const after = await cells('With this change');
-    check(now.length >= 3 && after.length >= 3, 'the preview table has no Now / With this change rows');
+    if (r.status() !== 200) continue;
+    const now = await rowCells('Now');
+    const after = await rowCells('With this change');
+    check(now.length >= 5 && after.length >= 5, `the preview table has no Now / With this change rows (${now} / ${after})`);
     equal(now[0], state.before.median, 'the preview\'s "Now" median against the overview');
-    if (after[0] === now[0]) continue; // this claim does not move the median: try the next one
-    chosen = { id, kind, a, b, previewNow: now, previewAfter: after };
+    equal(now[3], state.before.strong, 'the preview\'s "Now" share on strong evidence against the overview');
+    if (now.join('|') === after.join('|')) continue; // this claim's grade moves nothing: the next one
+    chosen = { id, from: cred, to, previewNow: now, previewAfter: after };
     break;
   }
-  check(chosen, 'no claim among the first 12 moved the previewed median when tripled');
+  check(chosen, `no claim's credibility change moved the previewed headline (tried ${Math.min(20, candidates.length)})`);
   state.claim = chosen;
-  console.log(`      claim ${chosen.id}: preview median ${chosen.previewNow[0]} → ${chosen.previewAfter[0]}`);
-  await page.getByLabel('Why this change (for the reviewer)').fill('browser test: triple the value');
+  console.log(`      claim ${chosen.id}, credibility "${chosen.from}" → ${chosen.to}: preview ${chosen.previewNow.join(' / ')} → ${chosen.previewAfter.join(' / ')}`);
+  await page.getByLabel('Why this change (for the reviewer)').fill('browser test: the claim is graded improbable');
   const r = await clickAndWait(page, page.getByRole('button', { name: 'Submit for review' }));
   const m = /\/dash\/changes\/(\d+)$/.exec(new URL(page.url()).pathname);
   check(m, `after submitting: at ${page.url()} (status ${r.status()}), not a change page`);
   state.change = Number(m[1]);
   check(/proposed/i.test(await page.locator('main').innerText()), 'the new change is not shown as proposed');
-  const after = await headline(page);
-  equal(after.median, state.before.median, 'the headline moved before a reviewer approved');
+  check(await page.getByRole('button', { name: 'Approve and apply' }).count() === 0, 'the author is offered to approve their own change');
+  const unchanged = await headline(page);
+  equal(JSON.stringify(numbers(unchanged)), JSON.stringify(numbers(state.before)), 'the headline before a reviewer approved');
 });
 
-await step('reviewer approves the change; the overview headline moves to the previewed figure', async () => {
+await step('reviewer approves the change; the overview headline moves to the previewed figures', async () => {
   check(state.change, 'no change was proposed');
   await go(reviewer, `/dash/changes/${state.change}`);
   await clickAndWait(reviewer, reviewer.getByRole('button', { name: 'Approve and apply' }));
   const main = await reviewer.locator('main').innerText();
   check(/approved/i.test(main), `the change is not shown approved: ${main.slice(0, 300)}`);
   const after = await headline(analyst);
-  console.log(`      headline after: ${after.median} (90 %: ${after.p5} – ${after.p95}), revision ${after.revision}`);
-  check(after.median !== state.before.median, `the headline median did not change (${after.median})`);
-  check(after.medianValue !== state.before.medianValue, 'the headline median value did not change');
+  console.log(`      headline after: ${JSON.stringify(numbers(after))}, revision ${after.revision}`);
+  check(JSON.stringify(numbers(after)) !== JSON.stringify(numbers(state.before)), 'the headline numbers did not change');
   check(after.revision > state.before.revision, `revision ${state.before.revision} → ${after.revision}`);
-  equal(after.median, state.claim.previewAfter[0], 'the new headline against the preview\'s "With this change"');
+  const p = state.claim.previewAfter;
+  equal(after.median, p[0], 'the new median against the preview\'s "With this change"');
+  equal(after.p5, p[1], 'the new P5 against the preview');
+  equal(after.p95, p[2], 'the new P95 against the preview');
+  equal(after.strong, p[3], 'the new share on strong evidence against the preview');
   state.after = after;
 });
 
@@ -399,7 +428,7 @@ await step('the alert is decided false positive with a note', async () => {
   const h = await card.locator('h3').innerText();
   state.alert = Number(/Alert (\d+)/.exec(h)[1]);
   // a decision without its note is refused, naming the field
-  await card.getByLabel('False positive').check();
+  await card.getByLabel('False positive', { exact: true }).check();
   const r0 = await expecting(page, [422, 400], async () => {
     const [resp] = await Promise.all([
       page.waitForNavigation({ waitUntil: 'load' }),
@@ -411,7 +440,7 @@ await step('the alert is decided false positive with a note', async () => {
   check(r0.status() >= 400, `a decision without a note answered ${r0.status()}`);
   check(/note/i.test(await page.locator('main [role=alert]').first().innerText()), 'the refusal does not name the note');
   const card2 = page.locator(`#alert-${state.alert}`);
-  await card2.getByLabel('False positive').check();
+  await card2.getByLabel('False positive', { exact: true }).check();
   await card2.getByLabel('Note (required)').fill('browser test: a different bank of the same name');
   await clickAndWait(page, card2.getByRole('button', { name: 'Record decision' }));
   const notice = await page.locator('main [role=status]').first().innerText();
@@ -475,7 +504,8 @@ const pages = [
     return (await clickAndWait(p, prev)).status();
   }],
   ['evidence', viewer, async (p) => (await go(p, '/dash/evidence')).status()],
-  ['evidence-filtered', viewer, async (p) => (await go(p, '/dash/evidence?grade=A&q=shell')).status()],
+  ['evidence-filtered', viewer, async (p) => (await go(p, '/dash/evidence?grade=B3&q=shell')).status()],
+  ['evidence-bad-filter', viewer, async (p) => (await go(p, '/dash/evidence?grade=Z9&from=yesterday', { statuses: [400] })).status()],
   ['claim', viewer, async (p) => (await go(p, `/dash/claims/${encodeURIComponent(claimId())}`)).status()],
   ['source', viewer, async (p) => {
     await go(p, `/dash/claims/${encodeURIComponent(claimId())}`);
@@ -508,7 +538,7 @@ const pages = [
   ['job', analyst, async (p) => (await go(p, `/dash/jobs/${state.job ?? 'none'}`)).status()],
   ['not-found', viewer, async (p) => (await go(p, '/dash/no-such-page', { statuses: [404] })).status()],
 ];
-const expectedStatus = { 'edit-claim-errors': 422, 'not-found': 404 };
+const expectedStatus = { 'edit-claim-errors': 422, 'evidence-bad-filter': 400, 'not-found': 404 };
 
 const axeSummary = [];
 for (const [name, userPage, open] of pages) {
@@ -556,21 +586,24 @@ for (const [name, userPage, open] of pages) {
   }
 }
 
-/** The elements wider than the viewport (for the message of a failed horizontal-scroll check). */
+/** The elements that stick out of the viewport or whose text overflows them, outside the scroll boxes (for the
+ * message of a failed horizontal-scroll check). */
 async function widest(page, width) {
   const found = await page.evaluate((w) => {
     const out = [];
-    for (const el of document.querySelectorAll('body *')) {
+    const name = (el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().replace(/\s+/g, '.') : ''}`;
+    for (const el of document.querySelectorAll('main *, header *, footer *')) {
+      if (el.closest('.scroll')) continue;
       const r = el.getBoundingClientRect();
-      if (r.right > w + 1 && !el.closest('.scroll')) {
-        const parentWide = el.parentElement && el.parentElement.getBoundingClientRect().right > w + 1;
-        if (!parentWide || out.length === 0) out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().replace(/\s+/g, '.') : ''} (right ${Math.round(r.right)})`);
+      const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (r.right > w + 1 || (text && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)) {
+        out.push(`${name(el)} (right ${Math.round(r.right)}, scrollWidth ${el.scrollWidth}): "${el.textContent.trim().slice(0, 80)}"`);
       }
-      if (out.length >= 5) break;
+      if (out.length >= 4) break;
     }
     return out;
   }, width);
-  return found.length ? `; widest: ${found.join(', ')}` : '';
+  return found.length ? `; overflowing: ${found.join('; ')}` : '';
 }
 
 if (DOCS_IMG) {
