@@ -102,6 +102,15 @@ impl Progress for Job {
     }
 }
 
+/// `1 hit`, `2 hits`.
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 fn registry() -> &'static Mutex<VecDeque<Arc<Job>>> {
     static JOBS: OnceLock<Mutex<VecDeque<Arc<Job>>>> = OnceLock::new();
     JOBS.get_or_init(|| Mutex::new(VecDeque::new()))
@@ -187,15 +196,15 @@ async fn page(v: Visitor, Path(id): Path<String>) -> Response {
             }
             JobState::Done(r) => {
                 p.notice.good role="status" {
-                    "Done: " (r.parties) " parties screened, " (r.alerting) " need review"
-                    @if r.allowed > 0 { ", " (r.allowed) " hits allowed by earlier decisions" }
+                    "Done: " (r.parties) @if r.parties == 1 { " party" } @else { " parties" } " screened, " (r.alerting) " to review"
+                    @if r.allowed > 0 { ", " (count(r.allowed, "hit")) " allowed by earlier decisions" }
                     "."
                 }
                 @match &r.recorded {
                     Ok(ids) if ids.is_empty() && r.already_open == 0 => p { "No alerts were recorded (no list hits to review)." },
                     Ok(ids) => p {
-                        (ids.len()) " alerts recorded"
-                        @if r.already_open > 0 { " (" (r.already_open) " hits are open alerts already)" }
+                        (count(ids.len(), "alert")) " recorded"
+                        @if r.already_open > 0 { " (" (count(r.already_open, "hit")) " open as alerts already)" }
                         ": " a href="/dash/alerts" { "review them" } "."
                     },
                     Err(why) => p.notice { "No alerts recorded: " (why) },

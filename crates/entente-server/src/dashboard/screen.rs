@@ -285,7 +285,8 @@ fn party_markup(i: usize, r: &ScreenedParty, marks: &AllowMarks, audit: &entente
             }
         } @else {
             div.scroll role="region" aria-label=(format!("Hits for {label}")) tabindex="0" {
-                table {
+                // Wide enough to read on a phone: the box scrolls rather than squeezing the columns.
+                table style="min-width: 48em" {
                     caption { "Hits for " (label) }
                     thead { tr {
                         th scope="col" { "Entity" }
@@ -374,7 +375,7 @@ fn screen_page(
                 h2 id="results-h" { "Results" }
                 @let hits: usize = o.results.iter().map(|r| r.hits.len()).sum();
                 p role="status" {
-                    (hits) " hits"
+                    (jobs::count(hits, "hit"))
                     @if !marks.is_empty() { ", " (marks.len()) " allowed by earlier decisions" }
                     "; " @if marks.any_alert(&o.results) { strong { "needs review" } } @else { "nothing to review" } "."
                 }
@@ -494,11 +495,11 @@ async fn record(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) ->
             Ok((ids, open)) => html! {
                 p.notice role="status" {
                     @if ids.is_empty() { "Nothing recorded: " } @else {
-                        "Recorded " (ids.len()) " alerts ("
+                        "Recorded " (jobs::count(ids.len(), "alert")) " ("
                         (ids.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(", "))
                         "). "
                     }
-                    @if open > 0 { (open) " hits are open alerts already. " }
+                    @if open > 0 { (jobs::count(open, "hit")) " open as alerts already. " }
                     a href="/dash/alerts" { "Review them" } "."
                 }
             },
