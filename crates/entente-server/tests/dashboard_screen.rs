@@ -36,6 +36,10 @@ struct User {
 
 impl Dash {
     fn start() -> Dash {
+        Dash::start_with(|_| {})
+    }
+
+    fn start_with(tweak: impl FnOnce(&mut Config)) -> Dash {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = Config::new();
         cfg.addr = "127.0.0.1:0".parse().unwrap();
@@ -43,6 +47,7 @@ impl Dash {
         cfg.keys = dir.path().join("keys.json");
         cfg.store = dir.path().join("store");
         cfg.db = Some(dir.path().join("entente.db").display().to_string());
+        tweak(&mut cfg);
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let running = rt.block_on(entente_server::start(cfg)).unwrap();
         let base = format!("http://{}", running.addr);
@@ -446,4 +451,38 @@ fn the_list_page_shows_names_dates_hashes_and_counts() {
     assert!(rows[0].contains(&published), "{}", rows[0]);
     let loaded = lists.loaded_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     assert!(page.body.contains(&loaded));
+}
+
+#[test]
+fn a_running_job_shows_its_progress_and_refreshes_and_uploads_keep_the_batch_limit() {
+    use entente_app::Progress;
+    let d = Dash::start_with(|cfg| cfg.batch_limit = 1000);
+    let ana = d.user("ana", UserRole::Analyst);
+    // A job in progress (registered as the upload handler does, its progress reported through the app's trait).
+    let job = entente_server::dashboard::jobs::start("ana", "big.csv");
+    job.start(1000, "screening");
+    job.inc(250);
+    let path = format!("/dash/jobs/{}", job.id);
+    let r = d.get(&path, Some(&ana));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.refresh.as_deref(), Some("1"), "the page reloads itself without script");
+    assert_accessible(&r.body);
+    let doc = Html::parse_document(&r.body);
+    let bar = doc.select(&Selector::parse("progress").unwrap()).next().expect("a progress bar");
+    assert_eq!((bar.value().attr("value"), bar.value().attr("max")), (Some("250"), Some("1000")));
+    assert!(texts(&r.body, "label[for=job-progress]")[0].contains("250 of 1000"));
+    assert!(!r.body.contains("result.csv"), "no download before the end");
+    assert_eq!(d.get(&format!("{path}/result.csv"), Some(&ana)).status, 409);
+    // Done: no refresh, the downloads.
+    job.inc(750);
+    job.set_state(entente_server::dashboard::jobs::JobState::Failed("stopped by the test".into()));
+    let r = d.get(&path, Some(&ana));
+    assert!(r.refresh.is_none() && r.body.contains("stopped by the test"), "{}", r.body);
+
+    // The upload limit is the server's batch limit, with a page that names it; nothing runs.
+    let big = format!("name\n{}", "Ri Pyong-chol\n".repeat(100));
+    let r = d.upload(&ana, &ana.csrf, "big.csv", big.as_bytes(), &[]);
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert!(texts(&r.body, "#batch-error").join(" ").contains("1000 bytes"), "{}", r.body);
+    assert!(d.alerts(false).is_empty());
 }
