@@ -388,6 +388,8 @@ struct FormState {
 pub struct Preview {
     pub before: Headline,
     pub after: Headline,
+    /// Every figure the change moves.
+    pub moved: Vec<entente_app::ledger::FigureDelta>,
     pub ms: u128,
 }
 
@@ -467,7 +469,7 @@ fn form(kind: &Kind, who: &Who, st: &FormState) -> Markup {
 }
 
 fn preview_markup(p: &Preview) -> Markup {
-    use entente_report::num::{pct, usd};
+    use entente_report::num::{in_unit, pct, usd};
     let row = |label: &str, b: Headline| {
         html! { tr { th scope="row" { (label) } td.num { (usd(b.p50)) } td.num { (usd(b.p5)) } td.num { (usd(b.p95)) }
         td.num { (pct(b.strong)) } td.num { (pct(b.weak)) } } }
@@ -480,6 +482,24 @@ fn preview_markup(p: &Preview) -> Markup {
                     thead { tr { th scope="col" { "Deliveries (KP→RU)" } th.num scope="col" { "Median" } th.num scope="col" { "P5" } th.num scope="col" { "P95" }
                         th.num scope="col" { "Spread on strong evidence" } th.num scope="col" { "On weak evidence or assumptions" } } }
                     tbody { (row("Now", p.before)) (row("With this change", p.after)) }
+                }
+            }
+            @if p.moved.is_empty() {
+                p { "No figure moves." }
+            } @else {
+                div.scroll role="region" aria-label="Figures the change moves" tabindex="0" {
+                    table {
+                        caption { "Figures the change moves (median, 90 % interval)" }
+                        thead { tr { th scope="col" { "Figure" } th.num scope="col" { "Now" } th.num scope="col" { "With this change" } } }
+                        tbody { @for f in &p.moved {
+                            tr {
+                                th scope="row" { (f.label) }
+                                @for side in [f.before, f.after] {
+                                    td.num { @if let Some(x) = side { (in_unit(x.p50, &f.unit)) " (" (in_unit(x.p05, &f.unit)) "–" (in_unit(x.p95, &f.unit)) ")" } @else { "—" } }
+                                }
+                            }
+                        } }
+                    }
                 }
             }
             p.muted { "Computed in " (p.ms) " ms at the default sample count and seed. Nothing is stored until you submit and a reviewer approves." }
@@ -600,13 +620,15 @@ async fn submit(
             None
         }
     };
-    let Some(after) = after else { return Ok(render(kind, who, &st)) };
+    if after.is_none() {
+        return Ok(render(kind, who, &st));
+    }
     if !st.errors.is_empty() {
         return Ok(render(kind, who, &st));
     }
     if action == "preview" {
         st.preview = Some(
-            preview(&state, after)
+            preview(&state, files, change)
                 .await
                 .map_err(|e| layout::error_page(e.status, "Preview failed", &e.message, Some(who)))?,
         );
@@ -626,21 +648,30 @@ async fn submit(
     }
 }
 
-/// The headline now and with the changed files, at the default run spec.
-pub async fn preview(state: &Arc<State>, after: entente_data::Files) -> Result<Preview, crate::error::ApiError> {
+/// The estimate now and with the change, at the default run spec: the application's ledger preview
+/// (`entente_app::ledger::preview`, the same as every front end's), on the blocking pool, one model run at a time.
+pub async fn preview(
+    state: &Arc<State>,
+    files: entente_data::Files,
+    change: ChangeSet,
+) -> Result<Preview, crate::error::ApiError> {
+    use crate::error::ApiError;
     let started = std::time::Instant::now();
-    let now = super::overview::overview(state, None).await?;
-    let before = Headline::of(&now.assessed.assessment);
-    let _permit = state.model_runs.acquire().await.map_err(|e| crate::error::ApiError::internal(e.to_string()))?;
-    let after = tokio::task::spawn_blocking(move || -> Result<Headline, crate::error::ApiError> {
-        let ds = entente_data::load(&after).map_err(|e| crate::error::ApiError::bad_request(e.to_string()))?;
-        let req = entente_app::model::AssessRequest::default();
-        let a = entente_app::model::assess(&ds, &req, &entente_app::Silent)?;
-        Ok(Headline::of(&a.assessment))
+    let _permit = state.model_runs.acquire().await.map_err(|e| ApiError::internal(e.to_string()))?;
+    let p = tokio::task::spawn_blocking(move || {
+        entente_app::ledger::preview(&files, &change, &entente_app::RunSpec::default(), &entente_app::Silent)
     })
     .await
-    .map_err(|e| crate::error::ApiError::internal(e.to_string()))??;
-    Ok(Preview { before, after, ms: started.elapsed().as_millis() })
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(|e| {
+        ApiError::new(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string())
+    })?;
+    Ok(Preview {
+        before: Headline::of(&p.before),
+        after: Headline::of(&p.after),
+        moved: p.figures.into_iter().filter(|f| f.changed()).collect(),
+        ms: started.elapsed().as_millis(),
+    })
 }
 
 async fn new_claim(S(s): S<Arc<State>>, v: Visitor) -> Result<Response, Response> {
