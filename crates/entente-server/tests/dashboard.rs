@@ -420,3 +420,44 @@ fn an_admin_adds_users_and_creates_and_revokes_keys() {
     let api = s.client().send("GET", "/api/keys", None, &[("X-API-Key", &key)]);
     assert_eq!(api.status, 401, "revoked: {}", api.body);
 }
+
+#[test]
+fn evidence_filters_and_each_claim_links_its_figures_to_their_explanation() {
+    let s = Server::start(|_| {});
+    let c = s.client();
+    let all = c.get("/dash/evidence");
+    assert_eq!(all.status, 200, "{}", all.body);
+    let n = |body: &str| count(body, "tbody tr");
+    let total = n(&all.body);
+    // full text
+    let r = c.get("/dash/evidence?q=reuters");
+    assert_eq!(r.status, 200);
+    assert!(n(&r.body) > 0 && n(&r.body) < total);
+    assert!(r.body.contains(&format!("/dash/claims/{CLAIM}")));
+    // grade: only claims at least this good
+    let r = c.get("/dash/evidence?grade=A1");
+    assert!(n(&r.body) < total);
+    // a date range and a bad date named by its field
+    let r = c.get("/dash/evidence?from=2025-01-01&to=2025-12-31");
+    assert!(n(&r.body) < total && !r.body.contains("2023-10-13</td>"));
+    let r = c.get("/dash/evidence?from=2025-02-30&grade=Z9");
+    assert_eq!(r.status, 400);
+    assert!(text_of(&r.body, "#f-from-error").contains("not a date"));
+    assert!(text_of(&r.body, "#f-grade-error").contains("not a grade"));
+    // category: the claims behind a figure of that category
+    let r = c.get("/dash/evidence?category=artillery-shells");
+    assert!(n(&r.body) > 0 && n(&r.body) < total);
+    // a claim's figures link to their explanation, which explains the item
+    let claim = c.get(&format!("/dash/claims/{CLAIM}"));
+    assert_eq!(claim.status, 200);
+    let href = Html::parse_document(&claim.body)
+        .select(&Selector::parse("a[href^=\"/dash/explain/\"]").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("href").map(str::to_string))
+        .expect("an item that rests on the claim");
+    let e = c.get(&href);
+    assert_eq!(e.status, 200, "{}", e.body);
+    assert!(text_of(&e.body, "h1").starts_with("Explain: "));
+    assert_eq!(c.get("/dash/explain/no-such-item").status, 404);
+    assert_eq!(c.get("/dash/claims/no-such-claim").status, 404);
+}
