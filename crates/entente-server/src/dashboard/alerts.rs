@@ -17,6 +17,9 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use std::sync::Arc;
 
+/// Most alerts shown per section.
+pub const SHOWN: usize = 100;
+
 /// The expiries offered for a false positive, in days.
 pub const ALLOW_DAYS: [u32; 5] = [30, 90, 180, 365, 730];
 
@@ -153,7 +156,12 @@ fn alerts_page(
     notice: Option<Markup>,
     failed: Option<Failed<'_>>,
 ) -> Response {
-    let (open, decided): (Vec<&Alert>, Vec<&Alert>) = alerts.iter().partition(|a| a.decision.is_none());
+    let (mut open, mut decided): (Vec<&Alert>, Vec<&Alert>) = alerts.iter().partition(|a| a.decision.is_none());
+    // The oldest open alerts first (a form sent back with errors on top), the latest decisions first.
+    if let Some(f) = &failed {
+        open.sort_by_key(|a| a.id != f.id);
+    }
+    decided.reverse();
     let can_decide = who.filter(|w| w.role >= UserRole::Analyst);
     let main = html! {
         @if let Some(n) = notice { (n) }
@@ -167,7 +175,8 @@ fn alerts_page(
             @if can_decide.is_none() && !open.is_empty() {
                 p.muted { "Deciding alerts needs the analyst role." }
             }
-            @for a in &open {
+            @if open.len() > SHOWN { p { "Showing the first " (SHOWN) "; decide them to see the next." } }
+            @for a in open.iter().take(SHOWN) {
                 @let (text, fields) = explanation(a);
                 article.card id=(format!("alert-{}", a.id)) aria-labelledby=(format!("alert-{}-h", a.id)) {
                     h3 id=(format!("alert-{}-h", a.id)) { "Alert " (a.id) ": " (a.query) " → " (a.entity_name) }
@@ -190,6 +199,7 @@ fn alerts_page(
             section aria-labelledby="decided-h" {
                 h2 id="decided-h" { "Decided alerts (" (decided.len()) ")" }
                 @if decided.is_empty() { p { "None yet." } } @else {
+                    @if decided.len() > SHOWN { p { "The latest " (SHOWN) " decisions; the audit log has every one." } }
                     div.scroll role="region" aria-label="Decided alerts" tabindex="0" {
                         table {
                             thead { tr {
@@ -203,7 +213,7 @@ fn alerts_page(
                                 th scope="col" { "Allowed until" }
                             } }
                             tbody {
-                                @for a in &decided {
+                                @for a in decided.iter().take(SHOWN) {
                                     @if let Some(d) = &a.decision {
                                         tr id=(format!("alert-{}", a.id)) {
                                             th scope="row" { (a.id) }
