@@ -178,7 +178,7 @@ fn alerts_page(
             @if open.len() > SHOWN { p { "Showing the first " (SHOWN) "; decide them to see the next." } }
             @for a in open.iter().take(SHOWN) {
                 @let (text, fields) = explanation(a);
-                article.card id=(format!("alert-{}", a.id)) aria-labelledby=(format!("alert-{}-h", a.id)) {
+                article.card style="overflow-wrap: anywhere" id=(format!("alert-{}", a.id)) aria-labelledby=(format!("alert-{}-h", a.id)) {
                     h3 id=(format!("alert-{}-h", a.id)) { "Alert " (a.id) ": " (a.query) " → " (a.entity_name) }
                     dl.meta {
                         dt { "Entity" } dd { code { (a.entity_id) } " on " (a.list) }

@@ -32,7 +32,7 @@ async fn page(S(state): S<Arc<State>>, v: Visitor) -> Response {
     let main = html! {
         @match &lists {
             None => {
-                p.notice.bad role="alert" {
+                p.notice.bad role="alert" style="overflow-wrap: anywhere" {
                     "No sanctions lists are loaded, so screening is unavailable. "
                     @if let Some(e) = &reload.error { "Reason: " (e) }
                 }
@@ -53,8 +53,9 @@ async fn page(S(state): S<Arc<State>>, v: Visitor) -> Response {
                     dt { "Entities" } dd { (l.index().entities.len()) }
                     dt { "Load time" } dd { (format!("{} ms read, {} ms index", l.loaded.load_time.as_millis(), l.loaded.index_time.as_millis())) }
                 }
+                // Paths and hashes stay whole: on a narrow screen the box scrolls sideways instead.
                 div.scroll role="region" aria-label="Lists in force" tabindex="0" {
-                    table {
+                    table style="min-width: 40em" {
                         caption.muted { "Lists in force (" (audit.lists.len()) ")" }
                         thead { tr {
                             th scope="col" { "List" }
@@ -81,7 +82,7 @@ async fn page(S(state): S<Arc<State>>, v: Visitor) -> Response {
                                     td {
                                         ul.plain {
                                             @for f in &la.files {
-                                                li style="overflow-wrap: anywhere" { (f.path) " " code.hash { (f.sha256) } " (" (f.bytes) " bytes)" }
+                                                li { (f.path) " " code.hash { (f.sha256) } " (" (f.bytes) " bytes)" }
                                             }
                                         }
                                     }
@@ -92,16 +93,16 @@ async fn page(S(state): S<Arc<State>>, v: Visitor) -> Response {
                 }
                 @if !audit.warnings.is_empty() {
                     h2 { "Warnings" }
-                    ul { @for w in &audit.warnings { li { (w) } } }
+                    ul style="overflow-wrap: anywhere" { @for w in &audit.warnings { li { (w) } } }
                 }
                 @if !audit.skipped.is_empty() {
                     h2 { "Files not read" }
-                    ul { @for s in &audit.skipped { li { (s.path) ": " (s.reason) } } }
+                    ul style="overflow-wrap: anywhere" { @for s in &audit.skipped { li { (s.path) ": " (s.reason) } } }
                 }
             }
         }
         h2 { "Last reload" }
-        p {
+        p style="overflow-wrap: anywhere" {
             @match (&reload.at, &reload.error) {
                 (Some(at), None) => { "Succeeded at " (at) "." },
                 (Some(at), Some(e)) => { "Failed at " (at) ": " (e) " (the previous lists stay in force)." },

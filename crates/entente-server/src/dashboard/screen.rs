@@ -234,7 +234,7 @@ fn batch_form(who: Option<&Who>, error: Option<&str>, limit: usize) -> Markup {
             @match who {
                 None => p { a href="/login?next=/dash/screen" { "Sign in" } " to screen a file." },
                 Some(w) => {
-                    @if let Some(e) = error { p.notice.bad role="alert" id="batch-error" { (e) } }
+                    @if let Some(e) = error { p.notice.bad role="alert" id="batch-error" style="overflow-wrap: anywhere" { (e) } }
                     form.stack method="post" action=(format!("/dash/screen/batch?csrf={}", w.csrf)) enctype="multipart/form-data" {
                         div.field {
                             label for="f-file" { "File (required)" }
@@ -266,7 +266,7 @@ fn ownership_lines(h: &entente_screen::screen::ScreenedHit) -> Markup {
 fn party_markup(i: usize, r: &ScreenedParty, marks: &AllowMarks, audit: &entente_screen::audit::Audit) -> Markup {
     let label = if r.query.name.is_empty() { entente_app::allow::query_key(&r.query) } else { r.query.name.clone() };
     html! {
-        @if let Some(n) = &r.note { p.notice.bad { (n) } }
+        @if let Some(n) = &r.note { p.notice.bad style="overflow-wrap: anywhere" { (n) } }
         @if !r.jurisdiction.is_empty() {
             div.scroll role="region" aria-label=(format!("Country policy alerts for {label}")) tabindex="0" {
                 table {
@@ -333,7 +333,8 @@ fn party_markup(i: usize, r: &ScreenedParty, marks: &AllowMarks, audit: &entente
 /// The audit of a run in short: when, threshold, algorithm, lists with dates.
 fn audit_markup(a: &entente_screen::audit::Audit) -> Markup {
     html! {
-        details {
+        // Warnings quote list file paths: long words wrap rather than widen the page on a phone.
+        details style="overflow-wrap: anywhere" {
             summary { "Audit trail: screened at " (a.run_at) ", threshold " (format!("{:.2}", a.threshold)) ", " (a.lists.len()) " lists" }
             ul {
                 @for l in &a.lists {
