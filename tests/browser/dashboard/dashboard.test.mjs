@@ -397,6 +397,27 @@ await step('reviewer approves the change; the overview headline moves to the pre
   state.after = after;
 });
 
+await step('roles: a viewer may not open the claim form, nor approve a change', async () => {
+  const r = await go(viewer, '/dash/edit/claim', { statuses: [403] });
+  equal(r.status(), 403, 'status of the claim form for a viewer');
+  const msg = await viewer.locator('main [role=alert]').innerText();
+  check(/needs the role `analyst`/.test(msg), `the refusal does not name the role: ${msg}`);
+  await go(viewer, `/dash/changes/${state.change ?? 1}`);
+  check(await viewer.getByRole('button', { name: /Approve|Reject|Revert/ }).count() === 0, 'a viewer is offered a review button');
+});
+
+await step('CSRF: a form with a forged token is refused and changes nothing', async () => {
+  const id = state.claim?.id || state.evidenceClaim;
+  await go(analyst, `/dash/edit/claim/${encodeURIComponent(id)}`);
+  await analyst.locator('form.stack input[name=csrf]').evaluate((i) => { i.value = 'forged'; });
+  await analyst.getByLabel('Why this change (for the reviewer)').fill('forged');
+  const r = await clickAndWait(analyst, analyst.getByRole('button', { name: 'Submit for review' }), { statuses: [403] });
+  equal(r.status(), 403, 'status of a forged form');
+  check(/security token/.test(await analyst.locator('main').innerText()), 'the refusal does not name the security token');
+  await go(analyst, '/dash/changes');
+  check(!/forged/.test(await analyst.locator('main').innerText()), 'a change with the forged token was stored');
+});
+
 await step('the audit log shows the proposal and the approval with their actors', async () => {
   await go(viewer, '/dash/audit');
   const text = await viewer.locator('main').innerText();
@@ -619,6 +640,15 @@ async function widest(page, width) {
   }, width);
   return found.length ? `; overflowing: ${found.join('; ')}` : '';
 }
+
+await step('signing out ends the session', async () => {
+  await go(viewer, '/dash');
+  await clickAndWait(viewer, viewer.getByRole('button', { name: 'Sign out' }));
+  equal(new URL(viewer.url()).pathname, '/login', 'the page after signing out');
+  check(!(await viewerCtx.cookies()).some((c) => c.name === 'entente_session' && c.value), 'the session cookie is still set');
+  await go(viewer, '/dash');
+  check(!(await whoText(viewer)).includes('Signed in'), `header after signing out: ${await whoText(viewer)}`);
+});
 
 await step('no console error, script error, unexpected HTTP error or request leaving 127.0.0.1', async () => {
   check(guardProblems.length === 0, `${guardProblems.length} problem(s):\n        ` + guardProblems.join('\n        '));
