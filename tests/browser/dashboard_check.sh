@@ -36,7 +36,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     apt-get update -qq >/dev/null
     apt-get install -y -qq nodejs npm >/dev/null
 fi
-(cd "$root/tests/browser/dashboard" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+(cd "$root/tests/browser/dashboard" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
 
 bin="${1:-${ENTENTE_BIN:-}}"
 if [[ -z "$bin" ]]; then
