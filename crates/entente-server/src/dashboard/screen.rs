@@ -525,6 +525,22 @@ struct Upload {
     threshold: f32,
 }
 
+/// A short text field of the upload form (at most 256 bytes, UTF-8).
+async fn small_text(
+    mut field: axum::extract::multipart::Field<'_>,
+    name: &str,
+) -> Result<String, (StatusCode, String)> {
+    let bad = |m: String| (StatusCode::UNPROCESSABLE_ENTITY, format!("field `{name}`: {m}"));
+    let mut buf = Vec::new();
+    while let Some(c) = field.chunk().await.map_err(|e| bad(e.to_string()))? {
+        buf.extend_from_slice(&c);
+        if buf.len() > 256 {
+            return Err(bad("longer than 256 bytes".into()));
+        }
+    }
+    String::from_utf8(buf).map_err(|_| bad("not UTF-8 text".into()))
+}
+
 /// Reads the multipart form: `file` (at most `limit` bytes), `input`, `threshold`. Errors name the field.
 async fn read_upload(mut m: Multipart, limit: usize) -> Result<Upload, (StatusCode, String)> {
     let bad = |m: String| (StatusCode::UNPROCESSABLE_ENTITY, m);
@@ -565,7 +581,7 @@ async fn read_upload(mut m: Multipart, limit: usize) -> Result<Upload, (StatusCo
                 data = Some(buf);
             }
             "input" => {
-                let v = field.text().await.map_err(|e| bad(format!("field `input`: {e}")))?;
+                let v = small_text(field, "input").await?;
                 format = match v.trim() {
                     "" | "auto" => InputFormat::Auto,
                     "csv" => InputFormat::Csv,
@@ -574,7 +590,7 @@ async fn read_upload(mut m: Multipart, limit: usize) -> Result<Upload, (StatusCo
                 };
             }
             "threshold" => {
-                let v = field.text().await.map_err(|e| bad(format!("field `threshold`: {e}")))?;
+                let v = small_text(field, "threshold").await?;
                 threshold = threshold_of(&v).map_err(|e| bad(format!("field `threshold`: {e}")))?;
             }
             _ => {} // csrf (checked from the query by the guard) and anything else
