@@ -635,21 +635,27 @@ async fn batch(S(state): S<Arc<State>>, v: Visitor, m: Multipart) -> Response {
     };
     // Read every party before anything runs: a bad file is refused whole, with its line and field.
     let csv = ScreenRequest::default().csv;
-    let (n, d, fmt) = (up.name.clone(), up.data.clone(), up.format);
-    let parties = match tokio::task::spawn_blocking(move || entente_app::screen::parse_input(&n, &d, fmt, &csv)).await {
+    let Upload { name, data, format, threshold } = up;
+    let n = name.clone();
+    let parsed = tokio::task::spawn_blocking(move || {
+        // The audit's record of the input (name, SHA-256, size); the bytes are not kept after this.
+        let input = entente_app::screen::input_audit(&n, &data);
+        entente_app::screen::parse_input(&n, &data, format, &csv).map(|p| (p, input))
+    });
+    let (parties, input) = match parsed.await {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => return fail(StatusCode::UNPROCESSABLE_ENTITY, &format!("field `file`: {e}")),
         Err(e) => return fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
-    let job = jobs::start(&who.name, &up.name);
+    let job = jobs::start(&who.name, &name);
     let id = job.id.clone();
     let store = if who.role >= UserRole::Analyst { state.store.clone() } else { None };
     let viewer = who.role < UserRole::Analyst;
     let actor = who.name.clone();
     tokio::spawn(async move {
         let j = job.clone();
-        let inputs = vec![entente_app::screen::input_audit(&up.name, &up.data)];
-        let req = ScreenRequest { threshold: up.threshold, ..ScreenRequest::default() };
+        let inputs = vec![input];
+        let req = ScreenRequest { threshold, ..ScreenRequest::default() };
         let screened = tokio::task::spawn_blocking(move || {
             let run = ScreenRun::new(&lists.loaded, &req, inputs)?;
             j.start(parties.len(), "screening");
