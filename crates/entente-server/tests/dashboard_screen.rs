@@ -380,6 +380,11 @@ fn a_batch_job_gives_the_clis_bytes_and_records_its_hits() {
         if hits.len() == 1 { "1 alert recorded".to_string() } else { format!("{} alerts recorded", hits.len()) };
     assert!(page.body.contains(&recorded), "{}", page.body);
 
+    // The screening page lists the uploader's jobs.
+    let screen = d.get("/dash/screen", Some(&ana));
+    assert!(screen.body.contains(&format!("href=\"{job}\"")), "{}", screen.body);
+    assert!(!d.get("/dash/screen", Some(&vic)).body.contains(&job), "not another user's");
+
     // Another user does not see the job; a viewer's upload records nothing.
     assert_eq!(d.get(&job, Some(&vic)).status, 404);
     assert_eq!(d.get(&format!("{job}/result.csv"), Some(&vic)).status, 404);

@@ -148,6 +148,24 @@ pub fn find(id: &str) -> Option<Arc<Job>> {
     registry().lock().unwrap_or_else(|e| e.into_inner()).iter().find(|j| j.id == id).cloned()
 }
 
+/// The jobs `who` may see, newest first.
+pub fn recent(who: &Who) -> Vec<Arc<Job>> {
+    let jobs = registry().lock().unwrap_or_else(|e| e.into_inner());
+    jobs.iter().rev().filter(|j| j.visible_to(who)).cloned().collect()
+}
+
+/// A job's state in a few words, for lists.
+pub fn status_text(job: &Job) -> String {
+    match job.state() {
+        JobState::Running => {
+            let (done, total) = job.progress();
+            format!("running: {done} of {total} parties")
+        }
+        JobState::Failed(e) => format!("failed: {e}"),
+        JobState::Done(r) => format!("done: {} screened, {} to review", r.parties, r.alerting),
+    }
+}
+
 pub fn routes() -> Router<Arc<State>> {
     Router::new().route("/dash/jobs/{id}", get(page)).route("/dash/jobs/{id}/{file}", get(download))
 }

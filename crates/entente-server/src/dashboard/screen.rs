@@ -252,6 +252,15 @@ fn batch_form(who: Option<&Who>, error: Option<&str>, limit: usize) -> Markup {
                     @if w.role < UserRole::Analyst {
                         p.muted { "Hits of a file are recorded as alerts when an analyst (or higher) screens it." }
                     }
+                    @let recent = jobs::recent(w);
+                    @if !recent.is_empty() {
+                        h3 { "Your recent files" }
+                        ul style="overflow-wrap: anywhere" {
+                            @for j in recent.iter().take(10) {
+                                li { a href=(format!("/dash/jobs/{}", j.id)) { (j.name) } " — " (jobs::status_text(j)) }
+                            }
+                        }
+                    }
                 }
             }
         }
