@@ -158,7 +158,9 @@ fn query_of(i: usize, q: ScreenQuery) -> Result<Query, ApiError> {
 /// Screen parties (`entente screen`).
 #[utoipa::path(post, path = "/api/screen", tag = "screening", params(ScreenParams), request_body = ScreenBody,
     responses(
-        (status = 200, description = "`entente screen --format json` for these queries: the audit and every party's hits",
+        (status = 200, description = "`entente screen --format json` for these queries: the audit and every party's hits. \
+            With a store (`--db`), a hit that an unexpired false-positive decision allows carries `allowed` \
+            (decision_id, decided_by, note, expires); in CSV and table, an `ALLOWED decision …` note",
             content((serde_json::Value = "application/json"), (String = "text/csv"), (String = "text/plain"))),
         (status = 400, description = "A bad query or parameter, or a body that is not JSON", body = crate::error::ErrorBody),
         (status = 413, description = "Body larger than the limit", body = crate::error::ErrorBody),
@@ -226,7 +228,8 @@ const BATCH_STEP: usize = 256;
     request_body(content = String, description = "The file: CSV, or ISO 20022 pacs.008 / pain.001 XML",
         content_type = "text/csv"),
     responses(
-        (status = 200, description = "NDJSON, streamed: `{\"audit\": …}`, one line per party, `{\"summary\": …}`",
+        (status = 200, description = "NDJSON, streamed: `{\"audit\": …}`, one line per party, `{\"summary\": …}` \
+            (with a store, allow-listed hits carry `allowed` and the summary counts them as `allowed`)",
             content_type = "application/x-ndjson", body = String),
         (status = 400, description = "A bad parameter", body = crate::error::ErrorBody),
         (status = 413, description = "Body larger than the batch limit", body = crate::error::ErrorBody),
