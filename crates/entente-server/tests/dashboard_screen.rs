@@ -376,6 +376,13 @@ fn a_batch_job_gives_the_clis_bytes_and_records_its_hits() {
     let alerts = d.alerts(true);
     assert_eq!(alerts.iter().map(|a| a.entity_id.clone()).collect::<Vec<_>>(), hits);
     assert!(alerts.iter().all(|a| a.actor == "ana"));
+    let scores: Vec<f64> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["hits"].as_array().unwrap().iter().map(|h| h["score"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(alerts.iter().map(|a| a.score).collect::<Vec<_>>(), scores, "the scores as the download gives them");
     let recorded =
         if hits.len() == 1 { "1 alert recorded".to_string() } else { format!("{} alerts recorded", hits.len()) };
     assert!(page.body.contains(&recorded), "{}", page.body);

@@ -75,7 +75,7 @@ pub fn new_alerts(results: &[ScreenedParty], marks: &AllowMarks) -> Vec<entente_
                 entity_id: h.entity_id.clone(),
                 entity_name: h.caption.clone(),
                 list: h.list.clone(),
-                score: f64::from((h.score * 1000.0).round() / 1000.0),
+                score: (f64::from(h.score) * 1000.0).round() / 1000.0,
                 explanation_json: serde_json::to_string(h).unwrap_or_default(),
             });
         }
