@@ -61,9 +61,11 @@ pub async fn collect(
     expect: usize,
     timeout: Duration,
 ) -> Result<Collected> {
+    let deadline = Instant::now() + timeout;
     let js = async_nats::jetstream::new(client.clone());
     let stream = setup::results_stream(&js, settings).await?;
-    let consumer = setup::retry("cannot create a consumer on the results stream", || {
+    // (within the whole timeout: after a cluster node stops, this can take longer than other calls)
+    let consumer = setup::retry_for("cannot create a consumer on the results stream", timeout, || {
         stream.create_consumer(pull::OrderedConfig {
             filter_subject: RESULTS_SUBJECT.into(),
             deliver_policy: DeliverPolicy::All,
@@ -71,8 +73,8 @@ pub async fn collect(
         })
     })
     .await?;
-    let mut messages = setup::retry("cannot read the results stream", || consumer.clone().messages()).await?;
-    let deadline = Instant::now() + timeout;
+    let left = deadline.saturating_duration_since(Instant::now());
+    let mut messages = setup::retry_for("cannot read the results stream", left, || consumer.clone().messages()).await?;
     let mut out = Collected::default();
     while expect == 0 || out.results.len() < expect {
         let next = match tokio::time::timeout_at(deadline, messages.next()).await {

@@ -69,7 +69,17 @@ impl StreamSettings {
 
 /// Retries a JetStream API call for up to 30 s: right after a cluster node stops, the streams it led elect a new
 /// leader, and calls time out meanwhile.
-pub async fn retry<T, E, F, Fut>(what: &str, mut f: F) -> Result<T>
+pub async fn retry<T, E, F, Fut>(what: &str, f: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    retry_for(what, Duration::from_secs(30), f).await
+}
+
+/// Retries a JetStream API call for up to `patience`.
+pub async fn retry_for<T, E, F, Fut>(what: &str, patience: Duration, mut f: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = std::result::Result<T, E>>,
@@ -79,7 +89,7 @@ where
     loop {
         match f().await {
             Ok(v) => return Ok(v),
-            Err(e) if start.elapsed() < Duration::from_secs(30) => {
+            Err(e) if start.elapsed() < patience => {
                 let _ = e;
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }

@@ -185,7 +185,14 @@ impl Lists {
     }
 }
 
+/// How long a worker keeps trying to publish a result (and store its party) before leaving the message for
+/// redelivery.
+const PUBLISH_PATIENCE: Duration = Duration::from_secs(30);
+
 struct Ctx {
+    client: async_nats::Client,
+    /// When the worker last reconnected because the broker said no stream takes its results.
+    reconnected: tokio::sync::Mutex<Option<tokio::time::Instant>>,
     js: jetstream::Context,
     lists: Lists,
     parties: kv::Store,
@@ -210,7 +217,17 @@ pub async fn run(
     let stats = Arc::new(WorkerStats::default());
     let parties = parties::bucket(&js, cfg.settings.replicas).await?;
     let deltas = Deltas::new(js.clone(), cfg.request.clone(), cfg.lists_dir.clone(), cfg.settings.replicas);
-    let ctx = Arc::new(Ctx { js, lists, parties, deltas, cfg: cfg.clone(), max_deliver, stats: stats.clone() });
+    let ctx = Arc::new(Ctx {
+        client: client.clone(),
+        reconnected: tokio::sync::Mutex::new(None),
+        js,
+        lists,
+        parties,
+        deltas,
+        cfg: cfg.clone(),
+        max_deliver,
+        stats: stats.clone(),
+    });
     let messages = consumer
         .stream()
         .max_messages_per_batch(cfg.batch)
@@ -231,6 +248,23 @@ pub async fn run(
         .await;
     client.flush().await.ok();
     Ok(stats)
+}
+
+impl Ctx {
+    /// Reconnects to the broker, at most once every 5 s. After a cluster node stops, nats-server 2.9 can keep
+    /// answering "no responders" on one connection for a subject whose stream has a new leader (the stream is
+    /// healthy, and other connections reach it); a new connection does not have that stale view.
+    async fn reconnect(&self) {
+        let mut last = self.reconnected.lock().await;
+        if last.is_some_and(|t| t.elapsed() < Duration::from_secs(5)) {
+            return;
+        }
+        *last = Some(tokio::time::Instant::now());
+        eprintln!("worker {}: the broker found no stream for a result; reconnecting", self.cfg.worker_id);
+        if let Err(e) = self.client.force_reconnect().await {
+            eprintln!("worker {}: reconnecting: {e}", self.cfg.worker_id);
+        }
+    }
 }
 
 fn header(msg: &jetstream::Message, name: &str) -> Option<String> {
@@ -352,22 +386,32 @@ async fn handle(ctx: &Ctx, msg: jetstream::Message) {
         record.alert = true;
         to_store = None;
     }
-    // The party is stored and the result published before the message is acked: either failing leaves it for
-    // redelivery.
-    let store = async {
-        match &to_store {
-            Some(p) => parties::put(&ctx.parties, p).await,
-            None => Ok(()),
+    // The party is stored and the result published before the message is acked. While the broker does not
+    // answer (a leader election after a node stopped), both are retried for a while, the message kept ours with
+    // in-progress acks, so that an election does not use up its deliveries; after that it is left for redelivery.
+    let started = tokio::time::Instant::now();
+    loop {
+        let store = async {
+            match &to_store {
+                Some(p) => parties::put(&ctx.parties, p).await,
+                None => Ok(()),
+            }
+        };
+        let (published, stored) = tokio::join!(publish_result(ctx, &record), store);
+        let Err(e) = published.and(stored) else { break };
+        if started.elapsed() >= PUBLISH_PATIENCE {
+            ctx.stats.failed.fetch_add(1, Ordering::Relaxed);
+            eprintln!(
+                "worker {}: message {msg_id}: result or party not stored, left for redelivery: {e:#}",
+                ctx.cfg.worker_id
+            );
+            return;
         }
-    };
-    let (published, stored) = tokio::join!(publish_result(ctx, &record), store);
-    if let Err(e) = published.and(stored) {
-        ctx.stats.failed.fetch_add(1, Ordering::Relaxed);
-        eprintln!(
-            "worker {}: message {msg_id}: result or party not stored, left for redelivery: {e:#}",
-            ctx.cfg.worker_id
-        );
-        return;
+        if format!("{e:#}").contains("no stream found") {
+            ctx.reconnect().await;
+        }
+        msg.ack_with(AckKind::Progress).await.ok();
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let ack = match &failed {
         None => {

@@ -425,7 +425,22 @@ fn cluster_results(c: &Cluster, expect: usize, w: &mut Child) -> Vec<serde_json:
         w.kill().ok();
         let mut err = String::new();
         w.stderr.take().unwrap().read_to_string(&mut err).ok();
-        panic!("{}\nworker:\n{err}", String::from_utf8_lossy(&o.stderr));
+        let port = c.nodes.iter().flatten().next().unwrap().port;
+        let mut raw = Raw::connect(port);
+        let streams: Vec<String> = ["ENTENTE_PAYMENTS", "ENTENTE_RESULTS", "KV_ENTENTE_PARTIES"]
+            .iter()
+            .map(|n| {
+                let i = raw.request(&format!("$JS.API.STREAM.INFO.{n}"), "");
+                format!("{n}: replicas {} cluster {} state {}", i["config"]["num_replicas"], i["cluster"], i["state"])
+            })
+            .collect();
+        let tail: Vec<&str> = err.lines().rev().take(20).collect();
+        panic!(
+            "{}\nstreams:\n{}\nworker (last lines):\n{}",
+            String::from_utf8_lossy(&o.stderr),
+            streams.join("\n"),
+            tail.join("\n")
+        );
     }
     String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
