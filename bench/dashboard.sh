@@ -28,7 +28,7 @@ for _ in $(seq 1 300); do
     kill -0 "$pid" 2>/dev/null || { cat "$tmp/server.log" >&2; exit 1; }
     sleep 0.1
 done
-ENTENTE_PASSWORD="bench-password-1" "$bin" users add bench --role analyst --db "$db" >/dev/null
+ENTENTE_PASSWORD="bench-password-1" "$bin" users add bench --role analyst --db "$db" >/dev/null 2>&1
 python3 - "$port" "$n" "$p" <<'PY'
 import html.parser, re, statistics, sys, time, urllib.error, urllib.parse, urllib.request
 port, n, p = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -80,7 +80,7 @@ st, _, body = call("/dash")
 assert st == 200 and "data-figure" in body, (st, body[:500])
 cold = (time.perf_counter() - s) * 1000
 med, lo, hi = median_ms(lambda: call("/dash"), n)
-print(f"GET /dash: first (cold, runs the model) {cold:.0f} ms; warm median {med:.1f} ms over {n} requests (min {lo:.1f}, max {hi:.1f}; target < 100 ms)")
+print(f"GET /dash ({len(body.encode()):,} bytes): first (cold, runs the model) {cold:.0f} ms; warm median {med:.1f} ms over {n} requests (min {lo:.1f}, max {hi:.1f}; target < 100 ms)")
 
 st, h, _ = call("/login", {"name": "bench", "password": "bench-password-1", "next": "/dash"})
 assert st == 303, st
