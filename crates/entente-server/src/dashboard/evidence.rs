@@ -193,7 +193,7 @@ async fn list(S(state): S<Arc<State>>, v: Visitor, Query(f): Query<Filters>) -> 
         }
         h2 { "Claims (" (claims.len()) ")" }
         div.scroll role="region" aria-label="Claims" tabindex="0" {
-            table {
+            table.wide {
                 thead { tr {
                     th scope="col" { "Claim" } th scope="col" { "Measure" } th scope="col" { "Value" }
                     th scope="col" { "Grade" } th scope="col" { "Public" } th scope="col" { "Figures that depend on it" }
@@ -203,7 +203,7 @@ async fn list(S(state): S<Arc<State>>, v: Visitor, Query(f): Query<Filters>) -> 
         }
         h2 { "Sources (" (sources.len()) ")" }
         div.scroll role="region" aria-label="Sources" tabindex="0" {
-            table {
+            table.wide {
                 thead { tr { th scope="col" { "Source" } th scope="col" { "Title" } th scope="col" { "Publisher" } th scope="col" { "Published" } th scope="col" { "Grade" } } }
                 tbody { @for s in &sources {
                     tr {
@@ -223,7 +223,7 @@ async fn list(S(state): S<Arc<State>>, v: Visitor, Query(f): Query<Filters>) -> 
 fn figures_cell(deps: &[Dependent]) -> Markup {
     html! {
         @if deps.is_empty() { span.muted { "none in the current estimate" } }
-        ul {
+        ul.figs {
             @for d in deps.iter().filter(|d| d.kind == FigureKind::Item) {
                 li { a href={"/dash/explain/" (d.id.strip_prefix("item:").unwrap_or(&d.id))} { (d.label) } }
             }
