@@ -461,3 +461,39 @@ fn evidence_filters_and_each_claim_links_its_figures_to_their_explanation() {
     assert_eq!(c.get("/dash/explain/no-such-item").status, 404);
     assert_eq!(c.get("/dash/claims/no-such-claim").status, 404);
 }
+
+#[test]
+fn an_analyst_adds_a_source_and_a_duplicate_id_is_refused_beside_its_field() {
+    let s = Server::start(|_| {});
+    s.add_user("ana", UserRole::Analyst);
+    let a = s.signed_in("ana");
+    let mut form = a.form("/dash/edit/source", "/dash/edit/source");
+    for (k, v) in [
+        ("id", "presseportal-2024-10-28"),
+        ("title", "A new report"),
+        ("publisher", "Somebody"),
+        ("url", "https://example.org/report"),
+        ("published", "2025-01-31"),
+        ("reliability", "B"),
+        ("credibility", "2"),
+        ("change_note", "a new source"),
+        ("action", "submit"),
+    ] {
+        set(&mut form, k, v);
+    }
+    let r = a.post("/dash/edit/source", &form);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(text_of(&r.body, "#f-id-error").contains("presseportal-2024-10-28"), "{}", r.body);
+    set(&mut form, "id", "dash-test-2025-01");
+    set(&mut form, "title", "");
+    let r = a.post("/dash/edit/source", &form);
+    assert_eq!(r.status, 422);
+    assert!(text_of(&r.body, "#f-title-error").contains("required"));
+    assert!(s.rt.block_on(s.store().changes(None)).unwrap().is_empty(), "nothing stored");
+    set(&mut form, "title", "A new report");
+    let r = a.post("/dash/edit/source", &form);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = a.get(r.location.as_deref().unwrap());
+    assert!(page.body.contains("id = &quot;dash-test-2025-01&quot;"), "{}", page.body);
+    assert!(page.body.contains("reliability = &quot;B&quot;"));
+}
