@@ -336,15 +336,20 @@ impl Store {
                 .bind(rev)
                 .execute(&mut **tx)
                 .await?;
-            for r in ledger::split(name, text) {
-                sqlx::query("INSERT INTO ledger_record (file, id, pos, kind, body) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(&r.file)
-                    .bind(&r.id)
-                    .bind(r.position)
-                    .bind(&r.kind)
-                    .bind(&r.text)
-                    .execute(&mut **tx)
-                    .await?;
+            // many rows per statement (5 parameters a row, well under both backends' limits)
+            for chunk in ledger::split(name, text).chunks(200) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let b = i * 5;
+                        format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
+                    })
+                    .collect();
+                let sql = format!("INSERT INTO ledger_record (file, id, pos, kind, body) VALUES {}", values.join(", "));
+                let mut q = sqlx::query(&sql);
+                for r in chunk {
+                    q = q.bind(&r.file).bind(&r.id).bind(r.position).bind(&r.kind).bind(&r.text);
+                }
+                q.execute(&mut **tx).await?;
             }
         }
         Ok(rev)

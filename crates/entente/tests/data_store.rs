@@ -199,9 +199,10 @@ fn users_add_list_set_role() {
         let rows: Vec<Vec<&str>> = list.lines().map(|l| l.split('\t').collect()).collect();
         assert_eq!(rows.iter().map(|r| (r[0], r[1])).collect::<Vec<_>>(), [("ana", "admin"), ("rita", "reviewer")]);
         // the passwords work (and only they)
-        let s = store::runtime().unwrap().block_on(store::open(&db)).unwrap();
         let rt = store::runtime().unwrap();
-        assert!(rt.block_on(s.login("rita", "battery staple")).is_ok());
+        let s = rt.block_on(store::open(&db)).unwrap();
+        let login = rt.block_on(s.login("rita", "battery staple"));
+        assert!(login.is_ok(), "{login:?}");
         assert!(rt.block_on(s.login("ana", "battery staple")).is_err());
         // errors: a taken name, a short password, an unknown user, an unknown role
         let out = entente()
@@ -235,16 +236,26 @@ impl Lcg {
     }
 }
 
-/// The embedded dataset grown by `n` extra claims (a big, changed, valid dataset).
-fn big_dataset(dir: &Path, n: usize) {
+/// The embedded dataset grown by `claims` extra claims and `rows` extra trade rows (a big, changed, valid
+/// dataset whose import spends most of its time writing records).
+fn big_dataset(dir: &Path, claims: usize, rows: usize) {
     export(None, dir);
     let p = dir.join("claims.toml");
     let mut text = std::fs::read_to_string(&p).unwrap();
-    for i in 0..n {
+    for i in 0..claims {
         text.push_str(&format!(
             "\n# crash-test filler {i}\n[[claim]]\nid = \"crash-filler-{i}\"\nsources = [\"watson-dpa-2024-10-28\"]\n\
              measure = \"filler figure {i}\"\nvalue = {{ point = {i} }}\nunit = \"USD\"\nas_of = 2024-10-28\n\
              public = 2024-10-28\n"
+        ));
+    }
+    std::fs::write(&p, text).unwrap();
+    let p = dir.join("trade.csv");
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    for i in 0..rows {
+        text.push_str(&format!(
+            "2013-01-01,2013-06-30,{},total,yonhap-2012-09-22,2013-09-22,false,filler {i}\n",
+            1000 + i
         ));
     }
     std::fs::write(&p, text).unwrap();
@@ -254,51 +265,61 @@ fn big_dataset(dir: &Path, n: usize) {
 fn kill_9_during_import_leaves_the_old_or_the_new_dataset() {
     let tmp = tempfile::tempdir().unwrap();
     let big = tmp.path().join("big");
-    big_dataset(&big, 3000);
+    big_dataset(&big, 300, 20_000);
     let old = dataset(&data_dir());
     let new = dataset(&big);
-    let db = tmp.path().join("crash.db").display().to_string();
-    export(Some(&db), &tmp.path().join("first")); // create and seed
-                                                  // how long a whole import takes, to spread the kills over it
-    let t = Instant::now();
-    let out = import(&db, &big);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let full = t.elapsed();
     let bin = assert_cmd::cargo::cargo_bin("entente");
     let mut rng = Lcg(20261203);
-    let (mut saw_old, mut saw_new) = (0, 0);
-    let rounds = 24;
-    for round in 0..rounds {
-        // alternate the target so that an import is always a change: new -> old -> new ...
-        let target = if round % 2 == 0 { data_dir() } else { big.clone() };
-        let mut child = std::process::Command::new(&bin)
-            .args(["data", "import"])
-            .arg(&target)
-            .args(["--db", &db])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let wait = rng.below(full.as_millis() as u64 + 20);
-        std::thread::sleep(Duration::from_millis(wait));
-        let _ = child.kill(); // SIGKILL
-        child.wait().unwrap();
-        let after = tmp.path().join(format!("after-{round}"));
-        export(Some(&db), &after);
-        let got = dataset(&after);
-        if got == old {
-            saw_old += 1;
-        } else if got == new {
-            saw_new += 1;
-        } else {
-            panic!("round {round} (killed after {wait} ms): the store holds neither the old nor the new dataset");
+    let sqlite = tmp.path().join("crash.db").display().to_string();
+    let mut targets = vec![(sqlite, 24)];
+    targets.extend(pg_url().map(|u| (u, 8)));
+    for (db, rounds) in targets {
+        export(Some(&db), &tmp.path().join("first")); // create and seed (the old dataset)
+                                                      // how long a whole import takes, to spread the kills over it
+        let t = Instant::now();
+        let out = import(&db, &big);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let full = t.elapsed();
+        let (mut saw_old, mut saw_new) = (0, 0);
+        let mut holds_new = true;
+        for round in 0..rounds {
+            if holds_new {
+                let out = import(&db, &data_dir());
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            }
+            let mut child = std::process::Command::new(&bin)
+                .args(["data", "import"])
+                .arg(&big)
+                .args(["--db", &db])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            // anywhere from the start to half as long again as a whole import took (imports vary in time)
+            let wait = rng.below(full.as_millis() as u64 * 3 / 2 + 1);
+            std::thread::sleep(Duration::from_millis(wait));
+            let _ = child.kill(); // SIGKILL
+            child.wait().unwrap();
+            let after = tmp.path().join(format!("after-{round}"));
+            export(Some(&db), &after);
+            let got = dataset(&after);
+            holds_new = got == new;
+            if got == old {
+                saw_old += 1;
+            } else if holds_new {
+                saw_new += 1;
+            } else {
+                panic!(
+                    "{db} round {round} (killed after {wait} ms): the store holds neither the old nor the new dataset"
+                );
+            }
+            let v = entente().args(["validate", "--data"]).arg(&after).output().unwrap();
+            assert!(v.status.success(), "round {round}: {}", String::from_utf8_lossy(&v.stderr));
+            std::fs::remove_dir_all(&after).unwrap();
         }
-        let v = entente().args(["validate", "--data"]).arg(&after).output().unwrap();
-        assert!(v.status.success(), "round {round}: {}", String::from_utf8_lossy(&v.stderr));
-        std::fs::remove_dir_all(&after).unwrap();
+        eprintln!("{db}: import killed {rounds} times (a whole import takes {full:?}): old {saw_old}, new {saw_new}");
+        assert_eq!(saw_old + saw_new, rounds);
     }
-    eprintln!("import killed {rounds} times (a full import takes {full:?}): old {saw_old}, new {saw_new}");
-    assert_eq!(saw_old + saw_new, rounds);
 }
 
 const CRASH_DB: &str = "ENTENTE_CRASH_DB";
@@ -349,11 +370,23 @@ fn kill_9_during_approve_leaves_a_consistent_ledger() {
         let mut child = std::process::Command::new(&me)
             .args(["--ignored", "--exact", "approve_crash_child", "--nocapture", "--test-threads", "1"])
             .env(CRASH_DB, &db)
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(300 + rng.below(1200)));
+        // kill at a random moment once the child is approving (its first "approved" line)
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.starts_with("approved") && tx.send(()).is_err() {
+                    break;
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(120)).expect("the child approves within two minutes");
+        std::thread::sleep(Duration::from_millis(rng.below(400)));
         let _ = child.kill();
         child.wait().unwrap();
         rt.block_on(async {
