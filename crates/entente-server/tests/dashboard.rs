@@ -352,7 +352,7 @@ fn a_claim_change_moves_the_headline_after_approval_and_revert_restores_it() {
     aform.retain(|(k, _)| k == "csrf");
     assert_eq!(ana.post(&approve, &aform).status, 403);
     let page = rev.get(&change);
-    assert!(page.body.contains("credibility = 6"), "the diff shows the after text");
+    assert_eq!(text_of(&page.body, "pre.diff.lines ins"), "+ credibility = 6", "the diff shows the added line");
     let r = rev.post(&approve, &form_fields(&page.body, &approve));
     assert_eq!(r.status, 303, "{}", r.body);
     let after = headline();

@@ -107,12 +107,29 @@ fn decision_forms(c: &Change, w: &Who) -> Markup {
     }
 }
 
-/// Before and after of each edited record.
+/// One edited record: its lines removed and added (a line diff, `del` / `ins`), then the whole text before and
+/// after, folded.
 pub fn diff(before: Option<&str>, after: Option<&str>) -> Markup {
+    use similar::{ChangeTag, TextDiff};
+    let (b, a) = (before.unwrap_or(""), after.unwrap_or(""));
+    let d = TextDiff::from_lines(b, a);
     html! {
-        div.diffgrid {
-            div { h4 { "Before" } pre.diff.before { (before.unwrap_or("(none: the record is new)")) } }
-            div { h4 { "After" } pre.diff.after { (after.unwrap_or("(none: the record is deleted)")) } }
+        pre.diff.lines aria-label="Lines removed (−) and added (+)" {
+            @for c in d.iter_all_changes() {
+                @let line = c.value().trim_end_matches('\n');
+                @match c.tag() {
+                    ChangeTag::Delete => { del { "− " (line) } }
+                    ChangeTag::Insert => { ins { "+ " (line) } }
+                    ChangeTag::Equal => { "  " (line) "\n" }
+                }
+            }
+        }
+        details {
+            summary { "The whole record before and after" }
+            div.diffgrid {
+                div { h3 { "Before" } pre.diff.before { (before.unwrap_or("(none: the record is new)")) } }
+                div { h3 { "After" } pre.diff.after { (after.unwrap_or("(none: the record is deleted)")) } }
+            }
         }
     }
 }
