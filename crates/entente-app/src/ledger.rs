@@ -162,7 +162,7 @@ pub fn dataset_file_names() -> Vec<&'static str> {
 
 /// Reads a dataset folder: its dataset files and `actors.toml` when present. Errors name the file.
 pub fn read_dataset(dir: &Path) -> Result<Files> {
-    let mut files = entente_data::read_dir(dir).map_err(|e| entente_store::Error::Dataset(e))?;
+    let mut files = entente_data::read_dir(dir).map_err(entente_store::Error::Dataset)?;
     let actors = dir.join(entente_data::actors::ACTORS_FILE);
     if actors.exists() {
         let bytes = entente_data::read_regular_file(&actors)

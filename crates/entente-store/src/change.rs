@@ -277,7 +277,7 @@ pub fn apply_edits(files: &Files, change: &ChangeSet) -> Result<(Files, Vec<Reso
 /// The kind of the one record `text` holds, or why it is not one record.
 fn single_record(file: &str, text: &str) -> Result<String, String> {
     if ledger::is_csv(file) {
-        return if text.trim_end_matches('\n').contains('\n') && text.matches('"').count() % 2 == 0 {
+        return if text.trim_end_matches('\n').contains('\n') && text.matches('"').count() & 1 == 0 {
             Err("a CSV record is one row".into())
         } else {
             Ok("row".into())
@@ -288,13 +288,9 @@ fn single_record(file: &str, text: &str) -> Result<String, String> {
     let preamble_ok = recs.iter().filter(|r| r.kind == "preamble").all(|r| r.text.trim().is_empty());
     match body.as_slice() {
         [one] if preamble_ok => Ok(one.kind.clone()),
-        [] => Err(if toml_edit::ImDocument::parse(text).is_err() {
-            match toml_edit::ImDocument::parse(text) {
-                Err(e) => format!("not valid TOML: {}", e.message().trim()),
-                Ok(_) => unreachable!(),
-            }
-        } else {
-            "the text holds no [[table]] record".into()
+        [] => Err(match toml_edit::ImDocument::parse(text) {
+            Err(e) => format!("not valid TOML: {}", e.message().trim()),
+            Ok(_) => "the text holds no [[table]] record".into(),
         }),
         _ if !preamble_ok => Err("keys before the record's [[table]] header".into()),
         _ => Err(format!("the text holds {} records; a record is one top-level [[table]]", body.len())),

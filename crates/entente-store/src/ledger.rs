@@ -190,7 +190,7 @@ fn split_csv(file: &str, text: &str) -> Vec<(String, String, String)> {
     let mut cur = String::new();
     for line in text.split_inclusive('\n') {
         cur.push_str(line);
-        if cur.matches('"').count() % 2 == 0 {
+        if cur.matches('"').count() & 1 == 0 {
             pieces.push(std::mem::take(&mut cur));
         }
     }

@@ -584,7 +584,7 @@ impl Store {
     /// own change. Returns the new revision.
     pub async fn approve(&self, id: i64, reviewer: &str) -> Result<i64> {
         let mut tx = self.write_tx().await?;
-        let c = Self::change_from(&mut *tx, id).await?;
+        let c = Self::change_from(&mut tx, id).await?;
         if c.status != Status::Proposed {
             return Err(Error::BadInput(format!("change {id} is {}, not proposed", c.status.as_str())));
         }
@@ -632,7 +632,7 @@ impl Store {
     /// Rejects a proposed change with a note. Audited.
     pub async fn reject(&self, id: i64, reviewer: &str, note: &str) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        let c = Self::change_from(&mut *tx, id).await?;
+        let c = Self::change_from(&mut tx, id).await?;
         if c.status != Status::Proposed {
             return Err(Error::BadInput(format!("change {id} is {}, not proposed", c.status.as_str())));
         }
@@ -646,7 +646,7 @@ impl Store {
     /// changed since), the original is marked reverted. Audited. Returns the new revision.
     pub async fn revert(&self, id: i64, reviewer: &str) -> Result<i64> {
         let mut tx = self.write_tx().await?;
-        let c = Self::change_from(&mut *tx, id).await?;
+        let c = Self::change_from(&mut tx, id).await?;
         if c.status != Status::Approved {
             return Err(Error::BadInput(format!(
                 "change {id} is {}, only an approved change can be reverted",
