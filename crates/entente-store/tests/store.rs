@@ -296,3 +296,35 @@ async fn alerts_decisions_allow_list() {
         assert!(matches!(store.decide(999_999, Verdict::TrueMatch, "", "ana", None).await, Err(Error::NotFound(_))));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_approvals_of_the_same_record_give_one_winner() {
+    for (store, _dir) in stores().await {
+        let base = store.files().await.unwrap();
+        let rec = claim_text(&base, "dpa-2024-gdp");
+        let mut ids = Vec::new();
+        for i in 0..4 {
+            let text = set_fields(&rec, &[("note", toml_edit::value(format!("racer {i}")))]).unwrap();
+            ids.push(store.propose("ana", &update("dpa-2024-gdp", text)).await.unwrap());
+        }
+        let tasks: Vec<_> = ids
+            .iter()
+            .map(|&id| {
+                let s = store.clone();
+                tokio::spawn(async move { s.approve(id, "rev").await })
+            })
+            .collect();
+        let mut won = Vec::new();
+        for (t, id) in tasks.into_iter().zip(&ids) {
+            match t.await.unwrap() {
+                Ok(_) => won.push(*id),
+                Err(Error::Conflict { .. }) => {}
+                Err(e) => panic!("{:?}: {e}", store.backend()),
+            }
+        }
+        assert_eq!(won.len(), 1, "{:?}: exactly one approval wins", store.backend());
+        assert_eq!(store.revision().await.unwrap(), 2);
+        let winner = store.change(won[0]).await.unwrap();
+        assert_eq!(claim_text(&store.files().await.unwrap(), "dpa-2024-gdp"), winner.edits[0].after.clone().unwrap());
+    }
+}
