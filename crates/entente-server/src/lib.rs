@@ -161,9 +161,11 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let cfg = Config { addr, ..cfg };
     let store = match &cfg.db {
-        Some(url) => {
-            Some(entente_store::open(url).await.map_err(|e| anyhow::anyhow!("cannot open the store {url}: {e}"))?)
-        }
+        Some(url) => Some(
+            entente_store::open(url)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot open the store {}: {e}", redact(url)))?,
+        ),
         None => None,
     };
     let mut state = tokio::task::spawn_blocking(move || State::load(cfg)).await??;
@@ -184,6 +186,19 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
             .await
     });
     Ok(Running { addr, state, stop: Some(tx), done })
+}
+
+/// A store URL without its password (`postgres://user:secret@host/db` → `postgres://user:***@host/db`), for messages.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some(p) => p,
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
 }
 
 /// Polls the list store's `current` file and the key store, and reloads on SIGHUP.
@@ -245,7 +260,7 @@ pub async fn serve_until(cfg: Config, until: impl Future<Output = ()>) -> anyhow
     log::event(
         "start",
         &format!(
-            "entente {} listening on http://{} ({}; {}; docs at /docs)",
+            "entente {} listening on http://{} ({}; {}; docs at /docs{})",
             env!("CARGO_PKG_VERSION"),
             r.addr,
             match lists {
@@ -256,6 +271,10 @@ pub async fn serve_until(cfg: Config, until: impl Future<Output = ()>) -> anyhow
                 "loopback: reads and screening open without a key".to_string()
             } else {
                 "every request needs a key".to_string()
+            },
+            match &r.state.cfg.db {
+                Some(db) => format!("; dashboard at /dash on the store {}", redact(db)),
+                None => String::new(),
             }
         ),
     );
@@ -270,4 +289,14 @@ pub async fn serve_until(cfg: Config, until: impl Future<Output = ()>) -> anyhow
 pub fn serve(cfg: Config) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(serve_until(cfg, shutdown_signal()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn store_urls_lose_their_password_in_messages() {
+        assert_eq!(super::redact("postgres://ana:s3cret@db:5432/entente"), "postgres://ana:***@db:5432/entente");
+        assert_eq!(super::redact("postgres://ana@db/entente"), "postgres://ana@db/entente");
+        assert_eq!(super::redact("/var/lib/entente.db"), "/var/lib/entente.db");
+    }
 }
