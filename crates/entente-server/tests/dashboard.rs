@@ -188,7 +188,9 @@ fn the_first_page_shows_the_headline_on_a_small_screen() {
     let total = v["figures"].as_array().unwrap().iter().find(|f| f["id"] == "flow:KP->RU").unwrap();
     let p50 = total["quantiles"].as_array().unwrap().iter().find(|q| q[0] == 0.5).unwrap()[1].as_f64().unwrap();
     assert_eq!(text_of(&r.body, "[data-figure=\"flow:KP->RU\"]"), entente_report::num::usd(p50));
-    assert!(count(&r.body, "figure svg") >= 1, "the report's charts");
+    for chart in ["categories", "balance", "timeline"] {
+        assert_eq!(count(&r.body, &format!("figure#chart-{chart} svg")), 1, "the report's {chart} chart");
+    }
     assert!(count(&r.body, "th[scope=col]") >= 4, "tables have column headers");
     // the as-of stepper steps back to the previous evidence date
     let prev = Html::parse_document(&r.body)

@@ -1,5 +1,5 @@
 //! The overview (`GET /dash`): the headline estimate with its judgment, every structural hypothesis's options
-//! side by side, the report's charts, and an as-of stepper through the dates at which evidence became public
+//! side by side, the report's charts (categories, balance, and the estimate over time as `entente timeline` gives it), and an as-of stepper through the dates at which evidence became public
 //! (`?as_of=YYYY-MM-DD`).
 //!
 //! The assessment is the application's (`entente_app::model::assess` at the default run spec, the same figures as
@@ -56,7 +56,30 @@ pub async fn overview(state: &Arc<State>, as_of: Option<NaiveDate>) -> Result<Ar
     let o = tokio::task::spawn_blocking(move || -> Result<Overview, ApiError> {
         let req = AssessRequest { run: spec, quantiles: Vec::new(), compare: false };
         let assessed = entente_app::model::assess(&ds, &req, &Silent)?;
-        let charts = draw(&assessed);
+        let mut charts = draw(&assessed);
+        // the history of the estimate: `entente timeline`, drawn as the report draws it
+        let timeline = entente_app::model::timeline(&ds, &req.run, &Silent)?;
+        let mut points: Vec<data::TimelinePoint> = timeline
+            .points
+            .iter()
+            .map(|t| data::TimelinePoint {
+                date: t.date,
+                p5: t.deliveries.p5,
+                p50: t.deliveries.p50,
+                p95: t.deliveries.p95,
+            })
+            .collect();
+        let a = &assessed.assessment;
+        if let Some(last) = points.last_mut().filter(|p| p.date == a.as_of) {
+            let t = &a.total().summary;
+            (last.p5, last.p50, last.p95) = (t.p5(), t.p50(), t.p95());
+        }
+        if points.len() >= 2 {
+            match charts::timeline(&points, "Value of deliveries") {
+                Ok(c) => charts.push((c.id, c.title, c.svg)),
+                Err(e) => charts.push(("timeline".into(), format!("chart not drawn: {e}"), String::new())),
+            }
+        }
         let mut dates: Vec<NaiveDate> = ds.claims.values().map(|c| c.public).collect();
         dates.sort();
         dates.dedup();
