@@ -653,14 +653,29 @@ impl Store {
                 c.status.as_str()
             )));
         }
-        // the inverse, last edit first; the record of an undone delete comes back at the end of its kind
-        let inverse: Vec<ChangeEdit> = c
-            .edits
-            .iter()
-            .rev()
-            .map(|e| ChangeEdit {
+        // the inverse, last edit first; the record of an undone delete comes back at the end of its kind. A
+        // record is found by the text the change gave it (an edit may have changed its id, e.g. a CSV row's key
+        // columns); when no record holds that text any more, the id of the edit stands and the revert conflicts.
+        let current = Self::files_from(&mut *tx).await?;
+        let mut split: BTreeMap<String, Vec<Record>> = BTreeMap::new();
+        let mut inverse = Vec::with_capacity(c.edits.len());
+        for e in c.edits.iter().rev() {
+            let recs = split
+                .entry(e.file.clone())
+                .or_insert_with(|| current.files.get(&e.file).map(|t| ledger::split(&e.file, t)).unwrap_or_default());
+            let id = match (&e.op, &e.after) {
+                (Op::Add | Op::Update, Some(after)) => {
+                    let found: Vec<&Record> = recs.iter().filter(|r| &r.text == after).collect();
+                    match found.as_slice() {
+                        [one] => one.id.clone(),
+                        _ => e.id.clone(),
+                    }
+                }
+                _ => e.id.clone(),
+            };
+            inverse.push(ChangeEdit {
                 file: e.file.clone(),
-                id: e.id.clone(),
+                id,
                 op: match e.op {
                     Op::Add => Op::Delete,
                     Op::Delete => Op::Add,
@@ -668,8 +683,8 @@ impl Store {
                 },
                 before: e.after.clone(),
                 after: e.before.clone(),
-            })
-            .collect();
+            });
+        }
         let (rev, resolved) = Self::apply_in(&mut tx, id, &inverse).await?;
         let base = rev - 1;
         let new_id = Self::insert_change_in(

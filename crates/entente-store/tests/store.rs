@@ -328,3 +328,29 @@ async fn concurrent_approvals_of_the_same_record_give_one_winner() {
         assert_eq!(claim_text(&store.files().await.unwrap(), "dpa-2024-gdp"), winner.edits[0].after.clone().unwrap());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_row_whose_key_changes_is_approved_and_reverted() {
+    for (store, _dir) in stores().await {
+        let base = store.files().await.unwrap();
+        let rows = store.records("trade.csv").await.unwrap();
+        let row = rows.iter().find(|r| r.kind == "row").unwrap();
+        assert_eq!(row.id, "2012-01-01|2012-06-30|total|yonhap-2012-09-22");
+        let edited = row.text.replace("2012-06-30", "2012-07-31");
+        let change = ChangeSet {
+            note: "period end".into(),
+            edits: vec![Edit {
+                file: "trade.csv".into(),
+                id: row.id.clone(),
+                op: Op::Update,
+                text: Some(edited.clone()),
+            }],
+        };
+        let id = store.propose("ana", &change).await.unwrap();
+        store.approve(id, "rev").await.unwrap();
+        let now = store.records("trade.csv").await.unwrap();
+        assert!(now.iter().any(|r| r.id == "2012-01-01|2012-07-31|total|yonhap-2012-09-22" && r.text == edited));
+        store.revert(id, "rev").await.unwrap();
+        assert_eq!(store.files().await.unwrap().files, base.files, "{:?}", store.backend());
+    }
+}
