@@ -201,6 +201,10 @@ pub fn apply_edits(files: &Files, change: &ChangeSet) -> Result<(Files, Vec<Reso
                     }
                 }
                 let before = recs[i].text.clone();
+                if new_text.as_ref() == Some(&before) {
+                    errors.push(err(e, "text", "nothing changed: the text is the record's current text"));
+                    continue;
+                }
                 match &new_text {
                     Some(t) => recs[i].text = t.clone(),
                     None => {

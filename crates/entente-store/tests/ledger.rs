@@ -102,6 +102,17 @@ fn apply_refuses_text_that_is_not_one_record() {
     };
     let Err(errs) = apply(&files, &change) else { panic!("two records refused") };
     assert_eq!((errs[0].field.as_str(), errs[0].id.as_str()), ("text", "dpa-2024-gdp"), "{errs:?}");
+    let same = entente_store::ledger::split("claims.toml", &files.files["claims.toml"])
+        .into_iter()
+        .find(|r| r.id == "dpa-2024-gdp")
+        .unwrap()
+        .text;
+    let change = ChangeSet {
+        note: String::new(),
+        edits: vec![Edit { file: "claims.toml".into(), id: "dpa-2024-gdp".into(), op: Op::Update, text: Some(same) }],
+    };
+    let Err(errs) = apply(&files, &change) else { panic!("a no-op edit is refused") };
+    assert!(errs[0].message.contains("nothing changed"), "{errs:?}");
     let change = ChangeSet {
         note: String::new(),
         edits: vec![Edit { file: "claims.toml".into(), id: "no-such".into(), op: Op::Delete, text: None }],
