@@ -37,10 +37,11 @@ pub enum Backend {
 /// Store errors. `Invalid` and `Dataset` carry every validation error; the others name what failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    // (no #[source]: the message already holds the cause, and error chains would print it twice)
     #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     #[error("database migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
     #[error("the dataset is not valid:\n{0}")]
     Dataset(entente_data::DataErrors),
     #[error("the change is not valid:\n{}", list(.0))]
@@ -55,6 +56,18 @@ pub enum Error {
     BadInput(String),
     #[error("the stored ledger is damaged: {0}")]
     Corrupt(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Db(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for Error {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        Error::Migrate(e)
+    }
 }
 
 fn list(errors: &[FieldError]) -> String {

@@ -68,8 +68,14 @@ pub enum LoginError {
     Invalid,
     #[error("the account is locked after {LOCK_AFTER_FAILURES} failed logins until {until}")]
     Locked { until: String },
-    #[error(transparent)]
-    Store(#[from] Error),
+    #[error("{0}")]
+    Store(Error),
+}
+
+impl From<Error> for LoginError {
+    fn from(e: Error) -> Self {
+        LoginError::Store(e)
+    }
 }
 
 impl From<sqlx::Error> for LoginError {
