@@ -267,14 +267,28 @@ fn submit(s: &Server, input: &Path) -> Output {
     o
 }
 
-fn results(s: &Server, expect: usize) -> Vec<serde_json::Value> {
+/// The results, `expect` of them (within 120 s); else the test fails with what `results` and the workers said
+/// (the workers are killed: none outlives a failed test).
+fn results(s: &Server, expect: usize, workers: &mut [&mut Child]) -> Vec<serde_json::Value> {
     let o = entente()
         .args(["stream", "results"])
         .args(broker(s))
-        .args(["--expect", &expect.to_string(), "--timeout", "60"])
+        .args(["--expect", &expect.to_string(), "--timeout", "120"])
         .output()
         .unwrap();
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&o.stderr));
+    if !matches!(o.status.code(), Some(0 | 1)) {
+        let said: Vec<String> = workers
+            .iter_mut()
+            .map(|w| {
+                w.kill().ok();
+                let mut err = String::new();
+                w.stderr.take().unwrap().read_to_string(&mut err).ok();
+                let tail: Vec<&str> = err.lines().rev().take(20).collect();
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            })
+            .collect();
+        panic!("{}\nworkers (last lines):\n{}", String::from_utf8_lossy(&o.stderr), said.join("\n--\n"));
+    }
     String::from_utf8(o.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
@@ -304,14 +318,14 @@ fn two_workers_share_1000_messages_and_the_listed_names_are_flagged() {
     let s = Server::start(&bin);
     let dir = tempfile::tempdir().unwrap();
     let csv = payments_csv(dir.path());
-    let a = worker(&s, "wa", &["--batch", "10", "--concurrency", "4"]);
-    let b = worker(&s, "wb", &["--batch", "10", "--concurrency", "4"]);
+    let mut a = worker(&s, "wa", &["--batch", "10", "--concurrency", "4"]);
+    let mut b = worker(&s, "wb", &["--batch", "10", "--concurrency", "4"]);
     let o = submit(&s, &csv);
     assert!(String::from_utf8_lossy(&o.stderr).contains("published 1000 messages (0 already"));
     // the same file again: the broker drops every message as a duplicate
     let o = submit(&s, &csv);
     assert!(String::from_utf8_lossy(&o.stderr).contains("published 1000 messages (1000 already"));
-    let rs = results(&s, 1000);
+    let rs = results(&s, 1000, &mut [&mut a, &mut b]);
     check_payments(&rs);
     let by = |w: &str| rs.iter().filter(|r| r["worker"] == w).count();
     assert!(by("wa") > 0 && by("wb") > 0, "both workers screened: wa {} wb {}", by("wa"), by("wb"));
@@ -342,8 +356,8 @@ fn a_worker_killed_mid_stream_loses_nothing() {
     let info = raw.consumer_info();
     let left = info["num_pending"].as_u64().unwrap() + info["num_ack_pending"].as_u64().unwrap();
     assert!(left > 0 && info["num_ack_pending"].as_u64().unwrap() > 0, "killed with messages in flight: {info}");
-    let b = worker(&s, "survivor", &[]);
-    let rs = results(&s, 1000);
+    let mut b = worker(&s, "survivor", &[]);
+    let rs = results(&s, 1000, &mut [&mut b]);
     check_payments(&rs);
     assert!(rs.iter().any(|r| r["worker"] == "survivor" && r["delivered"].as_i64().unwrap() >= 2), "redelivered");
     stop(b);
@@ -354,7 +368,7 @@ fn a_malformed_message_is_dead_lettered_after_bounded_deliveries_and_the_worker_
     let Some(bin) = nats_server_bin() else { return };
     let s = Server::start(&bin);
     let dir = tempfile::tempdir().unwrap();
-    let w = worker(&s, "w1", &[]);
+    let mut w = worker(&s, "w1", &[]);
     // the worker creates the streams; wait for its consumer
     let mut raw = Raw::connect(s.port);
     let t = Instant::now();
@@ -366,7 +380,7 @@ fn a_malformed_message_is_dead_lettered_after_bounded_deliveries_and_the_worker_
     let parties = dir.path().join("p.jsonl");
     std::fs::write(&parties, "{\"name\":\"Chon Ma San\",\"type\":\"vessel\"}\n{\"name\":\"Olga Demova\"}\n").unwrap();
     submit(&s, &parties);
-    let rs = results(&s, 3);
+    let rs = results(&s, 3, &mut [&mut w]);
     let bad = rs.iter().find(|r| r["msg_id"] == "bad-1").expect("an error result for the malformed message");
     assert_eq!(bad["status"], "error");
     assert!(bad["error"].as_str().unwrap().contains("bad.jsonl:1: not a JSON party"), "{bad}");
@@ -536,7 +550,7 @@ fn a_list_version_switch_mid_stream_leaves_every_result_labelled_with_the_versio
     };
     // v1 lists Sergei Viktorovich Testov; v2 drops him and adds Kim Su Il
     publish("v1", "un_small.xml");
-    let w = entente()
+    let mut w = entente()
         .args(["stream", "worker"])
         .args(broker(&s))
         .args(["--id", "wl", "--lists-from-nats", "--concurrency", "1", "--batch", "1"])
@@ -561,7 +575,7 @@ fn a_list_version_switch_mid_stream_leaves_every_result_labelled_with_the_versio
     }
     publish("v2", "lists_v2/un_small.xml");
     submit(&s, &parties("b", 900));
-    let rs = results(&s, 1200);
+    let rs = results(&s, 1200, &mut [&mut w]);
     assert_eq!(rs.len(), 1200);
     let mut seen = std::collections::BTreeMap::new();
     for r in &rs {
@@ -600,7 +614,7 @@ fn rescreen_since_a_version_screens_stored_parties_against_only_the_added_and_ch
     // v1 → v2 (the fixture's next version): Kim Su Il added (un:9000004), Ri Pyong Chol's entry changed (an alias,
     // un:9000001), Sergei Viktorovich Testov removed (un:9000002), Chon Ma San unchanged (un:9000003).
     publish("v1", "un_small.xml");
-    let w = entente()
+    let mut w = entente()
         .args(["stream", "worker"])
         .args(broker(&s))
         .args(["--id", "wr", "--lists-from-nats"])
@@ -613,7 +627,7 @@ fn rescreen_since_a_version_screens_stored_parties_against_only_the_added_and_ch
     let lines: Vec<String> = names.iter().map(|n| format!("{{\"name\":\"{n}\"}}")).collect();
     std::fs::write(&parties, lines.join("\n")).unwrap();
     submit(&s, &parties);
-    let first = results(&s, 5);
+    let first = results(&s, 5, &mut [&mut w]);
     let hit_ids = |r: &serde_json::Value| -> Vec<String> {
         r["parties"][0]["hits"]
             .as_array()
@@ -651,7 +665,7 @@ fn rescreen_since_a_version_screens_stored_parties_against_only_the_added_and_ch
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let counts = ["added", "changed", "removed", "parties", "published", "duplicates"].map(|k| summary[k].as_u64());
     assert_eq!(counts, [1, 1, 1, 5, 5, 0].map(Some), "{summary}");
-    let all = results(&s, 10);
+    let all = results(&s, 10, &mut [&mut w]);
     let again: Vec<&serde_json::Value> = all.iter().filter(|r| r["rescreen"] == true).collect();
     assert_eq!(again.len(), 5, "one rescreen result per stored party");
     for r in &again {
