@@ -246,7 +246,8 @@ pub async fn run(
             }
         })
         .await;
-    client.flush().await.ok();
+    // (bounded: a broker that is gone would keep a flush waiting for a reconnection forever)
+    tokio::time::timeout(Duration::from_secs(5), client.flush()).await.ok();
     Ok(stats)
 }
 
