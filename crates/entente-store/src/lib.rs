@@ -273,6 +273,26 @@ impl Store {
         }
     }
 
+    /// Appends one entry to the audit log for an action taken outside the store (an API key created or revoked
+    /// by an admin, say): who, what, on what, and the state before and after as text. Append-only like every
+    /// audit entry; the action and target must not be empty. Returns the entry's id.
+    pub async fn record_audit(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<i64> {
+        if actor.trim().is_empty() || action.trim().is_empty() {
+            return Err(Error::BadInput("an audit entry needs an actor and an action".into()));
+        }
+        let mut tx = self.write_tx().await?;
+        let id = Self::audit_in(&mut tx, actor, action, target, before, after).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     pub(crate) async fn audit_in(
         tx: &mut Transaction<'static, Any>,
         actor: &str,

@@ -210,6 +210,28 @@ async fn audit_is_append_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_outside_the_store_are_audited() {
+    for (store, _dir) in stores().await {
+        let id = store
+            .record_audit("adm", "key-create", "api key abc123", None, Some("role admin, label ci"))
+            .await
+            .unwrap();
+        let last = &store.audit(1, None).await.unwrap()[0];
+        assert_eq!(last.id, id);
+        assert_eq!(
+            (last.actor.as_str(), last.action.as_str(), last.target.as_str()),
+            ("adm", "key-create", "api key abc123")
+        );
+        assert_eq!((last.before.as_deref(), last.after.as_deref()), (None, Some("role admin, label ci")));
+        assert!(matches!(
+            store.record_audit("adm", " ", "x", None, None).await,
+            Err(entente_store::Error::BadInput(_))
+        ));
+        assert_eq!(store.audit(1, None).await.unwrap()[0].id, id, "a refused entry writes nothing");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_lockout_and_sessions() {
     for (store, _dir) in stores().await {
         store.add_user("ana", "correct horse", UserRole::Analyst, "admin").await.unwrap();

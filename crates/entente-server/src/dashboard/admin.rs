@@ -201,6 +201,7 @@ async fn create_key(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<KeyForm>)
     };
     let path = state.cfg.keys.clone();
     let name = Some(f.key_name.trim().to_string()).filter(|s| !s.is_empty());
+    let label = name.clone();
     let made = tokio::task::spawn_blocking(move || -> anyhow::Result<(String, String)> {
         let mut ks = KeyStore::load(&path)?;
         let (rec, key) = ks.create(role, name)?;
@@ -212,6 +213,18 @@ async fn create_key(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<KeyForm>)
     .map_err(|e| super::store_error(format!("key store: {e:#}"), Some(who)))?;
     state.refresh_keys();
     crate::log::event("keys", &format!("key {} (role {role}) created by dashboard user {}", made.0, who.name));
+    // audited with its id, role and label; never the key itself
+    let store = super::store(&state, Some(who))?;
+    store
+        .record_audit(
+            &who.name,
+            "key-create",
+            &format!("api key {}", made.0),
+            None,
+            Some(&key_summary(role, label.as_deref())),
+        )
+        .await
+        .map_err(|e| super::store_error(e, Some(who)))?;
     let x = Extra {
         notice: Some(html! {
             div.notice role="status" {
@@ -234,26 +247,39 @@ async fn revoke_key(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<RevokeFor
     let who = v.at_least(UserRole::Admin, "Revoking an API key")?;
     let path = state.cfg.keys.clone();
     let id = f.id.clone();
-    let found = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+    let found = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<String>> {
         let mut ks = KeyStore::load(&path)?;
-        let found = ks.revoke(&id);
-        if found {
-            ks.save(&path)?;
-        }
-        Ok(found)
+        let Some(rec) = ks.keys.iter().find(|k| k.id == id) else { return Ok(None) };
+        let before = key_summary(rec.role, rec.name.as_deref());
+        ks.revoke(&id);
+        ks.save(&path)?;
+        Ok(Some(before))
     })
     .await
     .map_err(|e| super::store_error(e, Some(who)))?
     .map_err(|e| super::store_error(format!("key store: {e:#}"), Some(who)))?;
-    if !found {
+    let Some(before) = found else {
         return Err(layout::error_page(
             StatusCode::NOT_FOUND,
             "No such key",
             &format!("id: no key `{}`", f.id),
             Some(who),
         ));
-    }
+    };
     state.refresh_keys();
     crate::log::event("keys", &format!("key {} revoked by dashboard user {}", f.id, who.name));
+    let store = super::store(&state, Some(who))?;
+    store
+        .record_audit(&who.name, "key-revoke", &format!("api key {}", f.id), Some(&before), None)
+        .await
+        .map_err(|e| super::store_error(e, Some(who)))?;
     Ok(Redirect::to("/dash/admin").into_response())
+}
+
+/// What the audit log says of an API key: its role and label (never the key).
+fn key_summary(role: Role, label: Option<&str>) -> String {
+    match label {
+        Some(l) => format!("role {}, label {l}", role.as_str()),
+        None => format!("role {}, no label", role.as_str()),
+    }
 }

@@ -375,6 +375,21 @@ fn place(kind: &Kind, e: &FieldError, values: &Values, orig: &Values, record: &s
     (quoted.unwrap_or_default(), whole)
 }
 
+/// [`place`], with the errors on the new estimate's variable record beside the estimate's fields.
+fn place_any(
+    kind: &Kind,
+    e: &FieldError,
+    values: &Values,
+    orig: &Values,
+    record: &str,
+    est_var: &str,
+) -> (String, String) {
+    if kind.table == "claim" && !est_var.is_empty() && e.file == "variables.toml" && e.id == est_var {
+        return (estimate_field(e), format!("the new estimate of {est_var}: {}", e.message));
+    }
+    place(kind, e, values, orig, record)
+}
+
 /// What a form shows: values, errors, and (after Preview) the estimate before and after.
 struct FormState {
     id: Option<String>,
@@ -382,6 +397,138 @@ struct FormState {
     errors: Errors,
     preview: Option<Preview>,
     status: StatusCode,
+    /// Claims only: the variables a new estimate may be added to, and those whose estimates cite the claim now.
+    vars: Vec<VarInfo>,
+    cited_by: Vec<String>,
+}
+
+/// A variable with dated estimates (`[[variable.estimate]]`): one a claim form may add an estimate to.
+#[derive(Debug, Clone)]
+struct VarInfo {
+    id: String,
+    unit: String,
+    description: String,
+}
+
+/// The variables with dated estimates, in file order, and the ids of the variables whose estimates cite `claim`.
+fn variables_of(records: &[entente_store::Record], claim: Option<&str>) -> (Vec<VarInfo>, Vec<String>) {
+    let mut vars = Vec::new();
+    let mut cited = Vec::new();
+    for r in records.iter().filter(|r| r.kind == "variable") {
+        let Ok(doc) = r.text.parse::<DocumentMut>() else { continue };
+        let Some(t) = doc.get("variable").and_then(|i| i.as_array_of_tables()).and_then(|a| a.get(0)) else {
+            continue;
+        };
+        let text = |k: &str| t.get(k).and_then(|i| i.as_str()).unwrap_or("").to_string();
+        let cites = |t: &toml_edit::Table| {
+            claim.is_some_and(|c| {
+                t.get("claims").and_then(|i| i.as_array()).is_some_and(|a| a.iter().any(|x| x.as_str() == Some(c)))
+            })
+        };
+        let estimates = t.get("estimate").and_then(|i| i.as_array_of_tables());
+        if cites(t) || estimates.is_some_and(|a| a.iter().any(cites)) {
+            cited.push(r.id.clone());
+        }
+        if estimates.is_some() {
+            vars.push(VarInfo { id: r.id.clone(), unit: text("unit"), description: text("description") });
+        }
+    }
+    (vars, cited)
+}
+
+/// The distributions an estimate may take, with the parameters each needs (the dataset's keys).
+const DISTS: &[(&str, &[&str])] = &[
+    ("pert", &["low", "mode", "high"]),
+    ("triangular", &["low", "mode", "high"]),
+    ("uniform", &["low", "high"]),
+    ("lognormal", &["low", "high"]),
+    ("normal", &["mean", "sd"]),
+    ("point", &["value"]),
+];
+const EST_PARAMS: &[&str] = &["low", "mode", "high", "mean", "sd", "value"];
+
+/// The variable record with a new dated estimate appended (`[[variable.estimate]]`: public, dist and its
+/// parameters, claims, note), edited with toml_edit so the record's comments and other estimates are kept. Errors
+/// name the form's `est_…` fields.
+fn append_estimate(
+    var_text: &str,
+    claim: &str,
+    public: Option<toml_edit::Datetime>,
+    v: &Values,
+) -> Result<String, Errors> {
+    let mut errors = Errors::new();
+    let get = |k: &str| v.get(k).map(|s| s.trim()).unwrap_or("");
+    let mut doc: DocumentMut = var_text.parse().map_err(|e: toml_edit::TomlError| {
+        Errors::from([(
+            "est_variable".to_string(),
+            format!("the variable's record is not valid TOML: {}", e.message()),
+        )])
+    })?;
+    let var = doc.get_mut("variable").and_then(|i| i.as_array_of_tables_mut()).and_then(|a| a.get_mut(0)).ok_or_else(
+        || Errors::from([("est_variable".to_string(), "the record holds no [[variable]] table".to_string())]),
+    )?;
+    let dist = get("est_dist");
+    let Some((_, params)) = DISTS.iter().find(|(d, _)| *d == dist) else {
+        let known: Vec<&str> = DISTS.iter().map(|(d, _)| *d).collect();
+        return Err(Errors::from([("est_dist".to_string(), format!("`{dist}` is not one of {}", known.join(", ")))]));
+    };
+    let mut est = toml_edit::Table::new();
+    est.decor_mut().set_prefix("\n");
+    if let Some(p) = public {
+        est.insert("public", toml_edit::value(p));
+    }
+    est.insert("dist", toml_edit::value(dist));
+    for k in EST_PARAMS {
+        let raw = get(&format!("est_{k}"));
+        let needed = params.contains(k);
+        if raw.is_empty() {
+            if needed {
+                errors.insert(format!("est_{k}"), format!("a {dist} needs `{k}`"));
+            }
+            continue;
+        }
+        if !needed {
+            errors.insert(format!("est_{k}"), format!("a {dist} has no `{k}`: leave it empty"));
+            continue;
+        }
+        match number(raw) {
+            Some(x) => {
+                est.insert(k, toml_edit::value(num_value(x)));
+            }
+            None => {
+                errors.insert(format!("est_{k}"), format!("`{raw}` is not a number"));
+            }
+        }
+    }
+    let mut claims = Array::new();
+    claims.push(claim);
+    est.insert("claims", toml_edit::value(claims));
+    if !get("est_note").is_empty() {
+        est.insert("note", toml_edit::value(get("est_note")));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    match var.get_mut("estimate").and_then(|i| i.as_array_of_tables_mut()) {
+        Some(a) => a.push(est),
+        None => {
+            return Err(Errors::from([(
+                "est_variable".to_string(),
+                "this variable has no dated estimates ([[variable.estimate]]) to add to".to_string(),
+            )]))
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// The form field beside which an error on the new estimate's variable record is shown.
+fn estimate_field(e: &FieldError) -> String {
+    let last = e.field.rsplit('.').next().unwrap_or("");
+    match last {
+        "public" => "public".into(),
+        "dist" | "low" | "mode" | "high" | "mean" | "sd" | "value" | "note" => format!("est_{last}"),
+        _ => "est_variable".into(),
+    }
 }
 
 /// The headline before and after a change.
@@ -456,6 +603,7 @@ fn form(kind: &Kind, who: &Who, st: &FormState) -> Markup {
                     }
                 }
             }
+            @if kind.table == "claim" { (estimate_fieldset(st)) }
             (Field { name: "change_note", label: "Why this change (for the reviewer)", value: &val("change_note"), hint: None, error: err("change_note"), kind: "textarea", required: true }.markup())
             div.actions {
                 button.secondary type="submit" name="action" value="preview" { "Preview" }
@@ -464,6 +612,54 @@ fn form(kind: &Kind, who: &Who, st: &FormState) -> Markup {
                     button.danger type="submit" name="action" value="delete" { "Propose deleting it" }
                 }
             }
+        }
+    }
+}
+
+/// What a claim moves, in words: nothing by itself; the estimates that cite it.
+fn claim_effect(st: &FormState) -> Markup {
+    html! {
+        p #claim-effect {
+            "A claim is evidence, not a model input: on its own it moves no figure. The numbers come from the \
+             variables' dated estimates, which cite claims; a figure changes when an estimate resting on this claim \
+             is added or changed. "
+            @if st.cited_by.is_empty() {
+                "No variable's estimate cites this claim today."
+            } @else {
+                "Estimates of " @for (i, v) in st.cited_by.iter().enumerate() {
+                    @if i > 0 { ", " } code { (v) }
+                } " cite this claim today."
+            }
+        }
+    }
+}
+
+/// The optional section of the claim form that adds a dated estimate resting on the claim to a variable.
+fn estimate_fieldset(st: &FormState) -> Markup {
+    let err = |k: &str| st.errors.get(k).map(String::as_str);
+    let val = |k: &str| st.values.get(k).cloned().unwrap_or_default();
+    let mut vars = String::from("=— none: only the claim —");
+    for v in &st.vars {
+        let desc = v.description.replace(['|', '='], " ");
+        vars.push_str(&format!("|{}={} — {desc} ({})", v.id, v.id, v.unit.replace(['|', '='], " ")));
+    }
+    let dists = DISTS.iter().map(|(d, p)| format!("{d}={d} ({})", p.join(", "))).collect::<Vec<_>>().join("|");
+    let dist = if val("est_dist").is_empty() { "pert".to_string() } else { val("est_dist") };
+    html! {
+        fieldset #estimate {
+            legend { "Use this claim in a new estimate (optional)" }
+            (claim_effect(st))
+            p.hint { "Choose a variable to add a dated estimate to it, public from the claim's public date and \
+                resting on this claim. The claim and the estimate are proposed together, as one change." }
+            (Field { name: "est_variable", label: "Variable", value: &val("est_variable"), hint: None, error: err("est_variable"), kind: &format!("select:{vars}"), required: false }.markup())
+            (Field { name: "est_dist", label: "Distribution", value: &dist, hint: Some("Its parameters in brackets; leave the others empty"), error: err("est_dist"), kind: &format!("select:{dists}"), required: false }.markup())
+            (Field { name: "est_low", label: "Low", value: &val("est_low"), hint: Some("pert, triangular, uniform; for a lognormal the 5th percentile"), error: err("est_low"), kind: "text", required: false }.markup())
+            (Field { name: "est_mode", label: "Most likely (mode)", value: &val("est_mode"), hint: Some("pert, triangular"), error: err("est_mode"), kind: "text", required: false }.markup())
+            (Field { name: "est_high", label: "High", value: &val("est_high"), hint: Some("pert, triangular, uniform; for a lognormal the 95th percentile"), error: err("est_high"), kind: "text", required: false }.markup())
+            (Field { name: "est_mean", label: "Mean", value: &val("est_mean"), hint: Some("normal"), error: err("est_mean"), kind: "text", required: false }.markup())
+            (Field { name: "est_sd", label: "Standard deviation", value: &val("est_sd"), hint: Some("normal"), error: err("est_sd"), kind: "text", required: false }.markup())
+            (Field { name: "est_value", label: "Value", value: &val("est_value"), hint: Some("point"), error: err("est_value"), kind: "text", required: false }.markup())
+            (Field { name: "est_note", label: "Estimate note", value: &val("est_note"), hint: None, error: err("est_note"), kind: "textarea", required: false }.markup())
         }
     }
 }
@@ -485,7 +681,8 @@ fn preview_markup(p: &Preview) -> Markup {
                 }
             }
             @if p.moved.is_empty() {
-                p { "No figure moves." }
+                p { "No figure moves: no estimate rests on what this change alters. A claim moves a figure only \
+                    through an estimate that cites it (add one below)." }
             } @else {
                 div.scroll role="region" aria-label="Figures the change moves" tabindex="0" {
                     table {
@@ -551,7 +748,27 @@ async fn show(state: Arc<State>, v: Visitor, kind: &Kind, id: Option<String>) ->
             v
         }
     };
-    Ok(render(kind, who, &FormState { id, values, errors: Errors::new(), preview: None, status: StatusCode::OK }))
+    let (vars, cited_by) = claim_context(&state, kind, id.as_deref(), who).await?;
+    Ok(render(
+        kind,
+        who,
+        &FormState { id, values, errors: Errors::new(), preview: None, status: StatusCode::OK, vars, cited_by },
+    ))
+}
+
+/// For a claim form: the variables with dated estimates and those citing the claim (empty for a source).
+async fn claim_context(
+    state: &State,
+    kind: &Kind,
+    id: Option<&str>,
+    who: &Who,
+) -> Result<(Vec<VarInfo>, Vec<String>), Response> {
+    if kind.table != "claim" {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let store = super::store(state, Some(who))?;
+    let recs = store.records("variables.toml").await.map_err(|e| super::store_error(e, Some(who)))?;
+    Ok(variables_of(&recs, id))
 }
 
 async fn submit(
@@ -565,12 +782,15 @@ async fn submit(
     let store = super::store(&state, Some(who))?;
     let values: Values = form.into_iter().filter(|(k, _)| k != "csrf").collect();
     let action = values.get("action").map(String::as_str).unwrap_or("preview").to_string();
+    let (vars, cited_by) = claim_context(&state, kind, id.as_deref(), who).await?;
     let mut st = FormState {
         id: id.clone(),
         values,
         errors: Errors::new(),
         preview: None,
         status: StatusCode::UNPROCESSABLE_ENTITY,
+        vars,
+        cited_by,
     };
     let mut orig = Values::new();
     let change_note = st.values.get("change_note").map(|s| s.trim().to_string()).unwrap_or_default();
@@ -607,14 +827,41 @@ async fn submit(
     if (action == "submit" || action == "delete") && change_note.is_empty() {
         st.errors.insert("change_note".into(), "Say why (the reviewer reads it)".into());
     }
-    let change = ChangeSet { note: change_note, edits: vec![edit] };
+    let mut edits = vec![edit];
+    // A new estimate resting on the claim: the variable's record with a [[variable.estimate]] appended.
+    let est_var = st.values.get("est_variable").map(|s| s.trim().to_string()).unwrap_or_default();
+    if kind.table == "claim" && action != "delete" && !est_var.is_empty() {
+        let recs = store.records("variables.toml").await.map_err(|e| super::store_error(e, Some(who)))?;
+        match recs.iter().find(|r| r.kind == "variable" && r.id == est_var) {
+            None => {
+                st.errors.insert("est_variable".into(), format!("there is no variable `{est_var}`"));
+            }
+            Some(r) => {
+                let public = st.values.get("public").and_then(|p| date(p));
+                let claim_id = edits[0].id.clone();
+                match append_estimate(&r.text, &claim_id, public, &st.values) {
+                    Ok(text) => edits.push(Edit {
+                        file: "variables.toml".into(),
+                        id: est_var.clone(),
+                        op: Op::Update,
+                        text: Some(text),
+                    }),
+                    Err(e) => st.errors.extend(e),
+                }
+            }
+        }
+        if edits.len() < 2 {
+            return Ok(render(kind, who, &st));
+        }
+    }
+    let change = ChangeSet { note: change_note, edits };
     // The validator: the same as the CLI's, on the whole ledger with this change.
     let files = store.files().await.map_err(|e| super::store_error(e, Some(who)))?;
     let after = match entente_store::apply(&files, &change) {
         Ok(f) => Some(f),
         Err(errs) => {
             for e in errs {
-                let (k, msg) = place(kind, &e, &st.values, &orig, &change.edits[0].id);
+                let (k, msg) = place_any(kind, &e, &st.values, &orig, &change.edits[0].id, &est_var);
                 st.errors.entry(k).and_modify(|m| *m = format!("{m}; {msg}")).or_insert(msg);
             }
             None
@@ -639,7 +886,7 @@ async fn submit(
         Ok(cid) => Ok(Redirect::to(&format!("/dash/changes/{cid}")).into_response()),
         Err(entente_store::Error::Invalid(errs)) => {
             for e in errs {
-                let (k, msg) = place(kind, &e, &st.values, &orig, &change.edits[0].id);
+                let (k, msg) = place_any(kind, &e, &st.values, &orig, &change.edits[0].id, &est_var);
                 st.errors.entry(k).and_modify(|m| *m = format!("{m}; {msg}")).or_insert(msg);
             }
             Ok(render(kind, who, &st))
@@ -763,6 +1010,37 @@ mod tests {
         assert!(e["sources"].contains("required"));
         assert!(e["measure"].contains("required"));
         assert!(!e.contains_key("as_of"));
+    }
+
+    #[test]
+    fn a_new_estimate_is_appended_to_the_variable_keeping_its_comments() {
+        let base = "# containers\n[[variable]]\nid = \"c\"\nunit = \"container\" # count\n\n[[variable.estimate]]\npublic = 2024-01-01\ndist = \"pert\"\nlow = 1\nmode = 2\nhigh = 3\nclaims = [\"a\"]\n\n";
+        let v: Values = [
+            ("est_dist", "pert"),
+            ("est_low", "60,000"),
+            ("est_mode", "70000"),
+            ("est_high", "9e4"),
+            ("est_note", "n"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let text = append_estimate(base, "new-claim", date("2025-09-01"), &v).unwrap();
+        assert!(text.starts_with(&base[..base.len() - 1]), "{text}");
+        assert!(
+            text.ends_with("[[variable.estimate]]\npublic = 2025-09-01\ndist = \"pert\"\nlow = 60000\nmode = 70000\nhigh = 90000\nclaims = [\"new-claim\"]\nnote = \"n\"\n\n"),
+            "{text}"
+        );
+        let mut bad = v.clone();
+        bad.insert("est_mode".into(), "".into());
+        bad.insert("est_sd".into(), "3".into());
+        bad.insert("est_high".into(), "lots".into());
+        let e = append_estimate(base, "x", None, &bad).unwrap_err();
+        assert!(e["est_mode"].contains("a pert needs `mode`"), "{e:?}");
+        assert!(e["est_sd"].contains("has no `sd`"), "{e:?}");
+        assert!(e["est_high"].contains("`lots` is not a number"), "{e:?}");
+        bad.insert("est_dist".into(), "cauchy".into());
+        assert!(append_estimate(base, "x", None, &bad).unwrap_err()["est_dist"].contains("not one of"));
     }
 
     #[test]

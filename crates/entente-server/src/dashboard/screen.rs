@@ -433,8 +433,9 @@ async fn run_one(state: &Arc<State>, query: Query, threshold: f32) -> Result<(Sc
 }
 
 async fn screen_name(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) -> Response {
-    let who = match v.reader() {
-        Ok(w) => w,
+    // screening results are personal data: signed-in users only
+    let who = match v.at_least(UserRole::Viewer, "Screening a name") {
+        Ok(w) => Some(w),
         Err(r) => return r,
     };
     let limit = state.cfg.batch_limit;
