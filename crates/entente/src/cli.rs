@@ -111,9 +111,9 @@ pub enum Command {
     /// Screening workers behind a NATS JetStream queue: worker, submit, results, lists publish.
     Stream(crate::stream_args::StreamArgs),
     /// The evidence ledger as dataset files: export the embedded dataset or a store's ledger, import into a store.
-    Data(crate::commands::data_args::DataCmdArgs),
+    Data(crate::data_args::DataCmdArgs),
     /// Dashboard users of a store (`--db`): add, list, set-role.
-    Users(crate::commands::data_args::UsersArgs),
+    Users(crate::data_args::UsersArgs),
 }
 
 /// `--data`: where the dataset comes from (its folder, or the embedded one), for every command that reads it.

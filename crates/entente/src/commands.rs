@@ -8,9 +8,6 @@ use entente_app::{gaps, indicators, model, report};
 use entente_report::{show, views};
 use std::path::Path;
 
-#[path = "data_args.rs"]
-pub mod data_args;
-
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Assess(a) => assess(a),
@@ -31,8 +28,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Trade(a) => trade(a),
         Command::Meetings(a) => meetings(a),
         Command::Stream(a) => crate::stream_args::run_stream(a),
-        Command::Data(a) => data_args::run_data(a),
-        Command::Users(a) => data_args::run_users(a),
+        Command::Data(a) => crate::data_args::run_data(a),
+        Command::Users(a) => crate::data_args::run_users(a),
     }
 }
 

@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use entente_app::ledger::{self, store};
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 /// The roles a dashboard user may have.
@@ -49,8 +49,9 @@ pub struct UsersArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
-    /// Add a dashboard user. The password comes from ENTENTE_PASSWORD or, without it, from the first line of
-    /// standard input (never from the command line).
+    /// Add a dashboard user (creating the store if it does not exist). The password comes from ENTENTE_PASSWORD,
+    /// else a prompt that does not echo (on a terminal), else the first line of standard input; never from the
+    /// command line.
     Add {
         /// The user name (letters, digits and . _ @ -).
         name: String,
@@ -86,8 +87,25 @@ fn actor() -> String {
     format!("cli:{user}")
 }
 
+/// Opens a store, creating (and seeding) it if it does not exist yet: for `import` and `users add`, the commands
+/// that set a store up.
 fn open(rt: &store::Runtime, db: &str) -> Result<store::Store> {
     rt.block_on(store::open(db)).with_context(|| format!("cannot open the store {db}"))
+}
+
+/// Opens a store that must already exist: a mistyped SQLite path is an error, not a new empty store.
+fn open_existing(rt: &store::Runtime, db: &str) -> Result<store::Store> {
+    if let (_, store::Backend::Sqlite) = store::parse_url(db)? {
+        let path = db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:")).unwrap_or(db);
+        let path = path.split('?').next().unwrap_or(path);
+        if !std::path::Path::new(path).is_file() {
+            bail!(
+                "no store at {path}: `entente data import DIR --db {path}`, `entente users add NAME --db {path}` or \
+                 `entente serve --db {path}` creates one"
+            );
+        }
+    }
+    open(rt, db)
 }
 
 pub fn run_data(a: DataCmdArgs) -> Result<u8> {
@@ -97,7 +115,7 @@ pub fn run_data(a: DataCmdArgs) -> Result<u8> {
                 None => store::embedded_files(),
                 Some(db) => {
                     let rt = store::runtime()?;
-                    let s = open(&rt, db)?;
+                    let s = open_existing(&rt, db)?;
                     rt.block_on(s.files())?
                 }
             };
@@ -115,15 +133,19 @@ pub fn run_data(a: DataCmdArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// The password: ENTENTE_PASSWORD, else the first line of standard input.
+/// The password: ENTENTE_PASSWORD, else a prompt that does not echo on a terminal, else the first line of
+/// standard input.
 fn password() -> Result<String> {
     if let Ok(p) = std::env::var("ENTENTE_PASSWORD") {
         return Ok(p);
     }
-    crate::output::note("password (one line on standard input; or set ENTENTE_PASSWORD):");
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
-    let p = line.trim_end_matches(['\n', '\r']).to_string();
+    let p = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("password: ").context("cannot read the password from the terminal")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
     if p.is_empty() {
         bail!("no password: set ENTENTE_PASSWORD or give it on standard input");
     }
@@ -141,14 +163,14 @@ pub fn run_users(a: UsersArgs) -> Result<u8> {
             crate::output::note(&format!("added user {name} ({role})"));
         }
         UsersCommand::List { db } => {
-            let s = open(&rt, &db)?;
+            let s = open_existing(&rt, &db)?;
             for u in rt.block_on(s.users())? {
                 println!("{}\t{}\t{}\t{}", u.name, u.role, u.created, u.locked_until.as_deref().unwrap_or(""));
             }
         }
         UsersCommand::SetRole { name, role, db } => {
             let role: store::UserRole = role.parse()?;
-            let s = open(&rt, &db)?;
+            let s = open_existing(&rt, &db)?;
             rt.block_on(s.set_role(&name, role, &actor()))?;
             crate::output::note(&format!("{name} is now {role}"));
         }

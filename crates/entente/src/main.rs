@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod data_args;
 mod output;
 mod screen_args;
 mod serve_args;

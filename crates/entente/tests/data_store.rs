@@ -69,10 +69,19 @@ fn pg_url() -> Option<String> {
     Some(format!("{base}{sep}options[search_path]={schema}"))
 }
 
-/// The databases to test on: a fresh SQLite file, and a fresh PostgreSQL schema when configured.
+/// Creates (and seeds) a store, as `entente serve --db` or `users add` would on first use.
+fn create(db: &str) {
+    let rt = store::runtime().unwrap();
+    let s = rt.block_on(store::open(db)).unwrap();
+    rt.block_on(s.close());
+}
+
+/// The databases to test on, created and seeded: a fresh SQLite file, and a fresh PostgreSQL schema when
+/// configured.
 fn dbs(tmp: &Path) -> Vec<String> {
     let mut v = vec![tmp.join("store.db").display().to_string()];
     v.extend(pg_url());
+    v.iter().for_each(|db| create(db));
     v
 }
 
@@ -175,6 +184,26 @@ fn export_refuses_a_folder_that_is_not_a_dataset() {
 }
 
 #[test]
+fn read_only_commands_refuse_a_store_that_does_not_exist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("typo.db");
+    let db = missing.to_str().unwrap();
+    let out_dir = tmp.path().join("out");
+    for args in [
+        vec!["data", "export", out_dir.to_str().unwrap(), "--db", db],
+        vec!["users", "list", "--db", db],
+        vec!["users", "set-role", "ana", "--role", "admin", "--db", db],
+    ] {
+        let out = entente().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no store at") && err.contains("typo.db"), "{args:?}: {err}");
+        assert!(!missing.exists(), "{args:?} created a store");
+        assert!(!out_dir.exists(), "{args:?} wrote an export");
+    }
+}
+
+#[test]
 fn users_add_list_set_role() {
     let tmp = tempfile::tempdir().unwrap();
     for db in dbs(tmp.path()) {
@@ -274,8 +303,9 @@ fn kill_9_during_import_leaves_the_old_or_the_new_dataset() {
     let mut targets = vec![(sqlite, 24)];
     targets.extend(pg_url().map(|u| (u, 8)));
     for (db, rounds) in targets {
-        export(Some(&db), &tmp.path().join("first")); // create and seed (the old dataset)
-                                                      // how long a whole import takes, to spread the kills over it
+        create(&db); // the old dataset
+        export(Some(&db), &tmp.path().join("first"));
+        // how long a whole import takes, to spread the kills over it
         let t = Instant::now();
         let out = import(&db, &big);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -361,7 +391,8 @@ fn approve_crash_child() {
 fn kill_9_during_approve_leaves_a_consistent_ledger() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("approve.db").display().to_string();
-    export(Some(&db), &tmp.path().join("first")); // create and seed
+    create(&db);
+    export(Some(&db), &tmp.path().join("first"));
     let me = std::env::current_exe().unwrap();
     let mut rng = Lcg(7);
     let rt = store::runtime().unwrap();
