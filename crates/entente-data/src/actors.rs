@@ -164,7 +164,7 @@ pub fn load_actors(file: &str, text: &str, ds: &Dataset) -> Result<Vec<Actor>, D
             }]))
         }
     };
-    let mut r = FileReader { file, text, errors: &mut errors };
+    let mut r = FileReader::new(file, text, &mut errors);
     let root = doc.as_table();
     for (k, item) in root.iter() {
         if k != "actor" {
@@ -230,7 +230,7 @@ fn read_actor(
         "designation",
         "note",
     ];
-    let line = e.span.clone().map(|s| line_of(r.text, s.start)).unwrap_or(0);
+    let line = e.span.clone().map(|s| r.line(s.start)).unwrap_or(0);
     let id = r.string(e, "id", true);
     if let Some(id) = &id {
         let span = r.span_of(e, "id");

@@ -79,7 +79,7 @@ pub fn load(files: &Files) -> Result<Dataset, DataErrors> {
             st.broken.insert(p.name);
             continue;
         };
-        let mut r = FileReader { file: p.name, text: &p.text, errors: &mut errors };
+        let mut r = FileReader::new(p.name, &p.text, &mut errors);
         match p.name {
             "sources.toml" => read_sources(&mut r, doc, &mut ds, &mut st),
             "claims.toml" => read_claims(&mut r, doc, &mut ds, &mut st),
@@ -144,7 +144,7 @@ struct State {
 }
 
 fn loc(r: &FileReader, span: Option<Range<usize>>, path: &str) -> Loc {
-    Loc { file: leak(r.file), line: span.map(|s| line_of(r.text, s.start)), path: path.to_string() }
+    Loc { file: leak(r.file), line: span.map(|s| r.line(s.start)), path: path.to_string() }
 }
 
 fn leak(s: &str) -> &'static str {

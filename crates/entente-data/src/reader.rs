@@ -10,8 +10,10 @@ use toml_edit::{Item, TableLike, Value};
 /// One file being read: its name, text and the errors found so far.
 pub struct FileReader<'a> {
     pub file: &'a str,
-    pub text: &'a str,
     pub errors: &'a mut Vec<DataError>,
+    /// Byte offsets of the text's line breaks, so that a line number costs a binary search, not a scan of the
+    /// text from its start (which made validation quadratic in the size of a file).
+    line_breaks: Vec<usize>,
 }
 
 /// An entry (a table) being read, with its key path for messages.
@@ -29,16 +31,26 @@ impl<'t> Entry<'t> {
     }
 }
 
-/// 1-based line of a byte offset.
+/// 1-based line of a byte offset (a scan from the start: for one-off use; a [`FileReader`] indexes its lines).
 pub fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 impl<'a> FileReader<'a> {
+    pub fn new(file: &'a str, text: &'a str, errors: &'a mut Vec<DataError>) -> Self {
+        let line_breaks = text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect();
+        FileReader { file, errors, line_breaks }
+    }
+
+    /// 1-based line of a byte offset in this file (the same as [`line_of`]).
+    pub fn line(&self, offset: usize) -> usize {
+        self.line_breaks.partition_point(|&b| b < offset) + 1
+    }
+
     pub fn error(&mut self, span: Option<Range<usize>>, path: &str, field: &str, message: impl Into<String>) {
         self.errors.push(DataError {
             file: self.file.to_string(),
-            line: span.map(|s| line_of(self.text, s.start)),
+            line: span.map(|s| self.line(s.start)),
             path: path.to_string(),
             field: field.to_string(),
             message: message.into(),
@@ -464,4 +476,33 @@ pub fn valid_id(s: &str, allow_hyphen: bool) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || (allow_hyphen && c == '-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexed_line_numbers_equal_a_scan_from_the_start() {
+        let text = "a = 1\n\nb = 2\r\nc = [\n  1,\n]\nlast";
+        let mut errors = Vec::new();
+        let r = FileReader::new("x.toml", text, &mut errors);
+        for offset in 0..=text.len() + 3 {
+            assert_eq!(r.line(offset), line_of(text, offset), "offset {offset}");
+        }
+        assert_eq!(r.line(0), 1);
+        assert_eq!(r.line(text.find('b').unwrap()), 3);
+        assert_eq!(r.line(text.find("last").unwrap()), 7);
+        assert_eq!(r.line(text.len() + 3), 7, "past the end: the last line");
+    }
+
+    #[test]
+    fn a_file_without_line_breaks_is_one_line() {
+        let mut errors = Vec::new();
+        let r = FileReader::new("x.toml", "", &mut errors);
+        assert_eq!(r.line(0), 1);
+        let mut errors = Vec::new();
+        let r = FileReader::new("x.toml", "a = 1", &mut errors);
+        assert_eq!(r.line(4), 1);
+    }
 }
