@@ -421,6 +421,167 @@ fn an_admin_adds_users_and_creates_and_revokes_keys() {
     assert_eq!(a.post("/dash/admin/keys/revoke", &rform).status, 303);
     let api = s.client().send("GET", "/api/keys", None, &[("X-API-Key", &key)]);
     assert_eq!(api.status, 401, "revoked: {}", api.body);
+    // both are in the audit log with the key's id, role and label, never the key itself
+    let audit = s.rt.block_on(s.store().audit(1000, None)).unwrap();
+    let target = format!("api key {id}");
+    let made = audit.iter().find(|a| a.action == "key-create").expect("key creation audited");
+    assert_eq!((made.actor.as_str(), made.target.as_str()), ("adm", target.as_str()));
+    assert_eq!(made.after.as_deref(), Some("role admin, label ci"));
+    let gone = audit.iter().find(|a| a.action == "key-revoke").expect("key revocation audited");
+    assert_eq!((gone.actor.as_str(), gone.target.as_str()), ("adm", target.as_str()));
+    assert_eq!((gone.before.as_deref(), gone.after.as_deref()), (Some("role admin, label ci"), None));
+    let secret = key.rsplit('_').next().unwrap();
+    for a in &audit {
+        let all = format!("{} {} {:?} {:?}", a.action, a.target, a.before, a.after);
+        assert!(!all.contains(&key) && !all.contains(secret), "the key leaked into the audit log: {all}");
+    }
+    assert!(a.get("/dash/audit").body.contains("key-revoke"));
+}
+
+#[test]
+fn screening_results_alerts_jobs_and_the_audit_log_need_a_session_even_on_loopback() {
+    let s = Server::start(|_| {});
+    s.add_user("vic", UserRole::Viewer);
+    let anon = s.client();
+    for page in ["/dash", "/dash/evidence", &format!("/dash/claims/{CLAIM}"), "/dash/lists", "/dash/changes"] {
+        assert_eq!(anon.get(page).status, 200, "{page} stays readable anonymously on loopback");
+    }
+    for page in ["/dash/alerts", "/dash/audit", "/dash/jobs/0123456789abcdef", "/dash/jobs/0123456789abcdef/result.csv"]
+    {
+        let r = anon.get(page);
+        assert_eq!(r.status, 303, "{page}: {}", r.body);
+        assert!(r.location.as_deref().unwrap_or("").starts_with("/login?next="), "{page}: {:?}", r.location);
+    }
+    let r = anon.post("/dash/screen", &pairs(&[("name", "Kim Jong Un")]));
+    assert_eq!(r.status, 401, "screening a name needs a session: {}", r.body);
+    assert!(!r.body.contains("Kim Jong Un"));
+    let v = s.signed_in("vic");
+    assert_eq!(v.get("/dash/alerts").status, 200);
+    assert_eq!(v.get("/dash/audit").status, 200);
+}
+
+/// A figure as the dashboard prints it (`USD 12.3 bn`, `456 M`, `7.8 k`) as a number.
+fn parse_scaled(text: &str) -> f64 {
+    let t = text.trim().trim_start_matches("USD").trim();
+    let (num, mult) = match t.rsplit_once(' ') {
+        Some((n, "bn")) => (n, 1e9),
+        Some((n, "M")) => (n, 1e6),
+        Some((n, "k")) => (n, 1e3),
+        _ => (t, 1.0),
+    };
+    num.replace(',', "").parse::<f64>().unwrap_or_else(|e| panic!("`{text}` is not a figure: {e}")) * mult
+}
+
+/// The overview's headline section as served (raw bytes), up to the ledger revision it names (which every
+/// approved change and revert bumps).
+fn headline_bytes(html: &str) -> String {
+    let start = html.find("<section class=\"headline\"").unwrap_or_else(|| panic!("no headline in:\n{html}"));
+    let rest = &html[start..];
+    let end = rest.find("ledger revision").unwrap_or_else(|| panic!("the headline names no revision:\n{rest}"));
+    rest[..end].to_string()
+}
+
+#[test]
+fn a_new_claim_with_an_estimate_moves_the_headline_median_after_approval_and_revert_restores_it() {
+    let s = Server::start(|_| {});
+    s.add_user("ana", UserRole::Analyst);
+    s.add_user("rev", UserRole::Reviewer);
+    let ana = s.signed_in("ana");
+    let rev = s.signed_in("rev");
+    let median = |c: &Client| parse_scaled(&text_of(&c.get("/dash").body, "[data-figure=\"flow:KP->RU\"]"));
+    let headline = |c: &Client| headline_bytes(&c.get("/dash").body);
+    let (before, before_html) = (median(&ana), headline(&ana));
+
+    // The form says in words that a claim alone moves nothing, and offers the variables with dated estimates.
+    let page = ana.get("/dash/edit/claim");
+    assert_eq!(page.status, 200);
+    assert!(text_of(&page.body, "#claim-effect").contains("on its own it moves no figure"), "{}", page.body);
+    assert!(page.body.contains("<option value=\"containers\">containers — Containers shipped"), "{}", page.body);
+    // An existing claim's form names the variables whose estimates cite it.
+    let cited = ana.get("/dash/edit/claim/containers-dia-2025-07");
+    assert!(text_of(&cited.body, "#claim-effect").contains("Estimates of containers cite this claim today"));
+
+    let mut form = ana.form("/dash/edit/claim", "/dash/edit/claim");
+    for (k, v) in [
+        ("id", "containers-test-2025-09"),
+        ("sources", "newspim-2025-07-13"),
+        ("measure", "containers shipped KP->RU, cumulative"),
+        ("value_kind", "point"),
+        ("value_a", "80000"),
+        ("unit", "container"),
+        ("as_of", "2025-09-01"),
+        ("public", "2025-09-01"),
+        ("change_note", "a much larger container count"),
+        ("est_variable", "containers"),
+        ("est_dist", "pert"),
+        ("est_low", "90000"),
+        ("est_mode", "70000"),
+        ("est_high", "60000"),
+        ("est_note", "test: far more containers"),
+        ("action", "preview"),
+    ] {
+        set(&mut form, k, v);
+    }
+    // low > high: the dataset validator's error, beside the estimate's field
+    let r = ana.post("/dash/edit/claim", &form);
+    assert_eq!(r.status, 422, "{}", r.body);
+    let doc = Html::parse_document(&r.body);
+    let errs: Vec<String> = ["#f-est_low-error", "#f-est_high-error", "#f-est_mode-error"]
+        .iter()
+        .flat_map(|css| {
+            doc.select(&Selector::parse(css).unwrap()).map(|e| e.text().collect::<String>()).collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(errs.iter().any(|e| e.contains("the new estimate of containers")), "{errs:?}\n{}", r.body);
+    // a parameter the distribution lacks is named too
+    set(&mut form, "est_sd", "5");
+    let r = ana.post("/dash/edit/claim", &form);
+    assert!(text_of(&r.body, "#f-est_sd-error").contains("a pert has no `sd`"));
+    set(&mut form, "est_sd", "");
+    assert!(s.rt.block_on(s.store().changes(None)).unwrap().is_empty(), "nothing stored");
+
+    // Preview: the headline median moves up.
+    set(&mut form, "est_low", "60000");
+    set(&mut form, "est_high", "90000");
+    let r = ana.post("/dash/edit/claim", &form);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let medians: Vec<f64> = Html::parse_document(&r.body)
+        .select(&Selector::parse("#preview tbody tr td.num:first-of-type").unwrap())
+        .take(2) // the headline's table: now, with this change (the figures the change moves follow)
+        .map(|e| parse_scaled(&e.text().collect::<String>()))
+        .collect();
+    assert_eq!(medians.len(), 2, "{}", r.body);
+    assert!(medians[1] > medians[0] * 1.2, "the preview's median moves up: {medians:?}");
+    assert!((medians[0] - before).abs() <= before * 0.01, "'Now' is the overview's median: {medians:?} vs {before}");
+
+    // Submit: one change with two edits; the overview does not move until a reviewer approves.
+    set(&mut form, "action", "submit");
+    let r = ana.post("/dash/edit/claim", &form);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let change = r.location.unwrap();
+    let changes = s.rt.block_on(s.store().changes(None)).unwrap();
+    assert_eq!(changes.len(), 1);
+    let files: Vec<&str> = changes[0].edits.iter().map(|e| e.file.as_str()).collect();
+    assert_eq!(files, ["claims.toml", "variables.toml"]);
+    let var_after = changes[0].edits[1].after.as_deref().unwrap();
+    let var_before = changes[0].edits[1].before.as_deref().unwrap();
+    assert!(var_after.starts_with(var_before.trim_end()), "the variable's record is kept, the estimate appended");
+    assert!(var_after.contains("public = 2025-09-01\ndist = \"pert\"\nlow = 60000\nmode = 70000\nhigh = 90000\nclaims = [\"containers-test-2025-09\"]"), "{var_after}");
+    assert_eq!(headline(&ana), before_html, "a proposal alone changes nothing");
+
+    // The reviewer approves: the overview's median moves.
+    let approve = format!("{change}/approve");
+    let r = rev.post(&approve, &form_fields(&rev.get(&change).body, &approve));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = median(&ana);
+    assert!(after > before * 1.2, "approved: the headline median moved from {before} to {after}");
+    assert!((after - medians[1]).abs() <= after * 0.01, "as the preview said: {after} vs {medians:?}");
+
+    // Revert restores the headline byte for byte.
+    let revert = format!("{change}/revert");
+    let r = rev.post(&revert, &form_fields(&rev.get(&change).body, &revert));
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(headline(&ana), before_html, "reverted");
 }
 
 #[test]
