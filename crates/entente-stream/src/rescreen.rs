@@ -22,11 +22,10 @@ use crate::worker::{Lists, ListsVersion};
 use anyhow::{bail, Context, Result};
 use async_nats::jetstream::{self, object_store};
 use entente_app::lists::{lists_diff, DiffRequest};
-use entente_app::screen::ScreenRequest;
-use entente_screen::index::Index;
+use entente_app::screen::{LoadedIndex, ScreenRequest, ScreenRun};
 use entente_screen::iso20022::Party;
-use entente_screen::lists::{LoadOptions, ParsedList};
-use entente_screen::screen::{resolve, screen_all_with_policy, ScreenedParty};
+use entente_screen::lists::LoadOptions;
+use entente_screen::screen::ScreenedParty;
 use entente_screen::store::Diff;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -153,8 +152,11 @@ pub struct Delta {
     pub since: String,
     /// The whole target version (its run options, audit, ownership flags and labels).
     pub target: Arc<ListsVersion>,
-    /// Only the target's added and changed entities, in the target's list order.
-    pub sub: Index,
+    /// Only the target's added and changed entities, in the target's list order
+    /// ([`LoadedIndex::subset`]).
+    pub sub: LoadedIndex,
+    /// The target version's run without the country policy.
+    run: ScreenRun,
     /// Their ids, sorted.
     pub changed: Vec<String>,
 }
@@ -162,41 +164,15 @@ pub struct Delta {
 impl Delta {
     /// Builds the sub-index of the entries `ids` of a version.
     pub fn new(since: &str, target: Arc<ListsVersion>, ids: Vec<String>) -> Delta {
-        let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-        let full = &target.index.index;
-        let mut at = 0;
-        let lists = full
-            .lists
-            .iter()
-            .map(|info| {
-                let mut l = ParsedList::new(&info.list, &info.authority, &info.format, &info.source);
-                l.generated = info.generated.clone();
-                let end = (at + info.entities).min(full.entities.len());
-                l.entities =
-                    full.entities[at..end].iter().filter(|e| wanted.contains(e.id.as_str())).cloned().collect();
-                at = end;
-                l
-            })
-            .collect();
-        Delta { since: since.to_string(), sub: Index::build(lists), target, changed: ids }
+        let sub = target.index.subset(&ids.iter().map(String::as_str).collect());
+        let run = ScreenRun { policy: None, ..target.run.clone() };
+        Delta { since: since.to_string(), sub, run, target, changed: ids }
     }
 
     /// Screens parties against the sub-index with the target version's options (lists only, no country policy);
     /// hits name the target version's lists and carry its ownership flags.
     pub fn screen(&self, parties: Vec<Party>) -> Vec<ScreenedParty> {
-        let t = &self.target;
-        screen_all_with_policy(&self.sub, parties, &t.run.options, None)
-            .into_iter()
-            .map(|r| {
-                let mut p = resolve(&self.sub, &t.run.audit, r);
-                for h in &mut p.hits {
-                    if let Some(f) = t.index.ownership.get(&h.entity_id) {
-                        h.ownership = f.clone();
-                    }
-                }
-                p
-            })
-            .collect()
+        self.run.screen(&self.sub, parties)
     }
 }
 
@@ -262,7 +238,7 @@ impl Deltas {
             "rescreen {}..{version}: {} added or changed entries indexed ({} entities)",
             delta.since,
             delta.changed.len(),
-            delta.sub.entities.len()
+            delta.sub.index.entities.len()
         );
         Ok(Arc::new(delta))
     }

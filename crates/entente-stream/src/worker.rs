@@ -13,6 +13,7 @@ use crate::parties::{self, StoredParty};
 use crate::rescreen::{Delta, Deltas};
 use crate::setup::{self, StreamSettings, ALERTS_SUBJECT, DEAD_SUBJECT, RESULTS_SUBJECT};
 use anyhow::{Context, Result};
+use async_nats::jetstream::consumer::pull::{MessagesError, MessagesErrorKind};
 use async_nats::jetstream::{self, kv, AckKind};
 use async_nats::HeaderMap;
 use entente_app::screen::{LoadedIndex, ScreenRequest, ScreenRun};
@@ -20,7 +21,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -228,12 +229,7 @@ pub async fn run(
         max_deliver,
         stats: stats.clone(),
     });
-    let messages = consumer
-        .stream()
-        .max_messages_per_batch(cfg.batch)
-        .messages()
-        .await
-        .context("cannot pull from the consumer")?;
+    let messages = pull(consumer, cfg.batch, cfg.worker_id.clone()).await?;
     messages
         .take_until(shutdown)
         .for_each_concurrent(cfg.concurrency, |m| {
@@ -249,6 +245,82 @@ pub async fn run(
     // (bounded: a broker that is gone would keep a flush waiting for a reconnection forever)
     tokio::time::timeout(Duration::from_secs(5), client.flush()).await.ok();
     Ok(stats)
+}
+
+/// How long a pull request waits at the broker, and how often the broker says it is still waiting while there is
+/// nothing to deliver (the broker requires the heartbeat to be at most half the expiry).
+const PULL_EXPIRES: Duration = Duration::from_secs(10);
+const PULL_HEARTBEAT: Duration = Duration::from_secs(2);
+
+/// The consumer's messages, pulled in batches of `batch`, with a pull request always waiting at the broker.
+///
+/// Why the heartbeat: async-nats (0.51) keeps a count of the messages its outstanding pull requests may still
+/// deliver and sends the next request only when that count falls to half a batch. It adds a request's batch to
+/// the count when its background task reports the request *sent*, but counts messages down as they arrive, with a
+/// floor of 0. When a request's messages arrive before that report (the background task was descheduled between
+/// publishing the request and reporting it: likely on a loaded machine, and with `--batch 1` at every message),
+/// they are counted against nothing and the request's batch is added afterwards: the client then believes a
+/// request is still open that the broker has already fulfilled, sends no more, and the worker idles until the
+/// stream's own timer re-pulls, at the expiry + 5 s (35 s by default). A stream test with `--batch 1` got 558 of
+/// 1,200 results in 60 s that way. A request can also be lost at the broker (a consumer leader change in a
+/// cluster drops its waiting requests).
+///
+/// With an idle heartbeat the broker signals every [`PULL_HEARTBEAT`] while it holds a request of ours with
+/// nothing to deliver; with no request held, nothing comes, and after two heartbeats the stream reports
+/// `MissingHeartbeat`. The worker then opens a new pull stream (fresh count, a new request at once), so a lost or
+/// miscounted request costs at most ~4 s instead of 35. Messages the old stream had received but not yet handed
+/// over are redelivered after the ack wait (at-least-once, as after a crash).
+async fn pull(
+    consumer: jetstream::consumer::PullConsumer,
+    batch: usize,
+    worker_id: String,
+) -> Result<impl futures_util::Stream<Item = Result<jetstream::Message, MessagesError>>> {
+    let open = move |consumer: jetstream::consumer::PullConsumer| async move {
+        consumer
+            .stream()
+            .max_messages_per_batch(batch)
+            .expires(PULL_EXPIRES)
+            .heartbeat(PULL_HEARTBEAT)
+            .messages()
+            .await
+            .context("cannot pull from the consumer")
+    };
+    let first = open(consumer.clone()).await?;
+    // Set when a stream missed its heartbeats (it is then replaced); a stream that ends otherwise (the consumer
+    // was deleted, a request exceeded its limits) ends the worker's pulling as before.
+    let missed = Arc::new(AtomicBool::new(false));
+    let streams = futures_util::stream::unfold(Some(first), move |first| {
+        let (consumer, missed, worker_id) = (consumer.clone(), missed.clone(), worker_id.clone());
+        async move {
+            let messages = match first {
+                Some(m) => m,
+                None if missed.swap(false, Ordering::Relaxed) => loop {
+                    eprintln!(
+                        "worker {worker_id}: no heartbeat from the broker for {:?}: pulling again",
+                        PULL_HEARTBEAT * 2
+                    );
+                    match open(consumer.clone()).await {
+                        Ok(m) => break m,
+                        Err(e) => {
+                            eprintln!("worker {worker_id}: {e:#}");
+                            tokio::time::sleep(PULL_HEARTBEAT).await;
+                        }
+                    }
+                },
+                None => return None,
+            };
+            let flag = missed.clone();
+            let messages = messages.take_while(move |m| {
+                let lost = matches!(m, Err(e) if e.kind() == MessagesErrorKind::MissingHeartbeat);
+                if lost {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                std::future::ready(!lost)
+            });
+            Some((messages, None))
+        }
+    });
+    Ok(streams.flatten())
 }
 
 impl Ctx {

@@ -267,13 +267,14 @@ fn submit(s: &Server, input: &Path) -> Output {
     o
 }
 
-/// The results, `expect` of them (within 120 s); else the test fails with what `results` and the workers said
-/// (the workers are killed: none outlives a failed test).
+/// The results, `expect` of them (within 30 s: each test's take ~2 s, and a pull request lost or miscounted costs
+/// a worker ~4 s; async-nats's own re-pull, 35 s, would fail the test); else the test fails with what `results` and
+/// the workers said (the workers are killed: none outlives a failed test).
 fn results(s: &Server, expect: usize, workers: &mut [&mut Child]) -> Vec<serde_json::Value> {
     let o = entente()
         .args(["stream", "results"])
         .args(broker(s))
-        .args(["--expect", &expect.to_string(), "--timeout", "120"])
+        .args(["--expect", &expect.to_string(), "--timeout", "30"])
         .output()
         .unwrap();
     if !matches!(o.status.code(), Some(0 | 1)) {
