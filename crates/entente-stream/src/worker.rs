@@ -295,8 +295,13 @@ async fn pull(
             let messages = match first {
                 Some(m) => m,
                 None if missed.swap(false, Ordering::Relaxed) => loop {
+                    let broker = match consumer.get_info().await {
+                        Ok(i) => format!("{} pull requests waiting, {} messages pending", i.num_waiting, i.num_pending),
+                        Err(e) => format!("consumer info: {e}"),
+                    };
                     eprintln!(
-                        "worker {worker_id}: no heartbeat from the broker for {:?}: pulling again",
+                        "worker {worker_id}: no heartbeat from the broker for {:?} (the broker has {broker}): \
+                         pulling again",
                         PULL_HEARTBEAT * 2
                     );
                     match open(consumer.clone()).await {
