@@ -3,9 +3,9 @@
 //
 // Asserts behaviour, step by step (a failed step is reported and the run goes on; any failure exits 1):
 //   sign-in (a wrong password is refused with a message; the skip link and the sign-in form work by keyboard only),
-//   an analyst changes a claim's value through the form (a bad value first: the field's error; then a preview whose
-//   estimate moves; then a proposal), a reviewer approves it, and the overview's headline moves to the previewed
-//   figure; a listed name screened on /dash/screen shows a hit with its explanation, is recorded as an alert,
+//   an analyst adds a claim with a new estimate of a variable resting on it (a bad estimate first: the field's
+//   error; then a preview whose median moves; then one proposal), a reviewer approves it, and the overview's
+//   headline moves to the previewed figure; alerts, jobs and the audit log ask an anonymous visitor to sign in; a listed name screened on /dash/screen shows a hit with its explanation, is recorded as an alert,
 //   decided false positive with a note, and a second screen shows it allowed; a CSV batch is uploaded, its job
 //   finishes and result.csv downloads; every page at 1280 px and 390 px: one h1, landmarks, no horizontal scroll on
 //   the phone, no axe-core violation of impact serious or critical; no console error and no request that leaves
@@ -312,68 +312,72 @@ if (DOCS_IMG) {
   });
 }
 
-// The estimate's numbers come from the variables' estimates (variables.toml), which cite claims as their evidence:
-// a claim's value moves no figure, its grade moves the estimate's grade mix and confidence. So the analyst changes
-// a claim's credibility grade (after trying a bad value to see the field's error). The claim: the first, among
-// those figures depend on, whose change moves the previewed headline (the Reuters munition-share claim of the
-// embedded dataset first).
-const PREFERRED_CLAIMS = ['munition-share-reuters-2025-04'];
+// The estimate's numbers come from the variables' dated estimates (variables.toml), which cite claims as their
+// evidence: a claim alone moves no figure. So the analyst adds a claim together with a new estimate resting on it
+// (the claim form's "Use this claim in a new estimate"): a much larger container count. A bad estimate first
+// (low above high: the validator's error beside the estimate's field), then a preview whose median moves up, then
+// one proposal holding both records.
+const NEW_CLAIM = {
+  id: 'browser-containers-2025-09', sources: 'newspim-2025-07-13', measure: 'containers shipped KP->RU, cumulative',
+  value: '80000', unit: 'container', date: '2025-09-01',
+};
 
-await step('analyst: a bad claim value gets a field error, a preview moves the estimate, then a proposal', async () => {
+await step('analyst: a claim with a new estimate; a field error, a preview whose median moves, then a proposal', async () => {
   const page = analyst;
-  await go(page, '/dash/evidence');
-  const ids = await page.evaluate(() => [...document.querySelectorAll('tr')]
-    .filter((tr) => tr.querySelector('th a[href^="/dash/claims/"]') && tr.querySelector('a[href^="/dash/explain/"]'))
-    .map((tr) => tr.querySelector('th a').textContent.trim()));
-  check(ids.length > 0, 'the evidence page lists no claim with dependent figures');
-  state.evidenceClaim = ids[0];
-  const candidates = [...PREFERRED_CLAIMS.filter((c) => ids.includes(c)), ...ids.filter((c) => !c.startsWith('assume-') && !PREFERRED_CLAIMS.includes(c))];
-  // the field error first
-  const first = candidates[0];
-  await go(page, `/dash/edit/claim/${encodeURIComponent(first)}`);
-  equal(await page.locator('h1').innerText(), `Edit claim ${first}`, 'edit page title');
-  const value = await page.locator('#f-value_a').inputValue();
-  await page.locator('#f-value_a').fill('lots');
+  await go(page, '/dash/edit/claim');
+  equal(await page.locator('h1').innerText(), 'Add a claim', 'new claim page title');
+  const effect = await page.locator('#claim-effect').innerText();
+  check(/on its own it moves no figure/.test(effect), `the form does not say a claim alone moves nothing: ${effect}`);
+  check(await page.locator('#f-est_variable option[value="containers"]').count() === 1, 'no variable "containers" to estimate');
+  await page.locator('#f-id').fill(NEW_CLAIM.id);
+  await page.locator('#f-sources').fill(NEW_CLAIM.sources);
+  await page.locator('#f-measure').fill(NEW_CLAIM.measure);
+  await page.locator('#f-value_kind').selectOption('point');
+  await page.locator('#f-value_a').fill(NEW_CLAIM.value);
+  await page.locator('#f-unit').fill(NEW_CLAIM.unit);
+  await page.locator('#f-as_of').fill(NEW_CLAIM.date);
+  await page.locator('#f-public').fill(NEW_CLAIM.date);
+  await page.locator('#f-est_variable').selectOption('containers');
+  await page.locator('#f-est_dist').selectOption('pert');
+  await page.locator('#f-est_low').fill('90000');
+  await page.locator('#f-est_mode').fill('70000');
+  await page.locator('#f-est_high').fill('60000');
+  await page.locator('#f-est_note').fill('browser test: far more containers');
   const r0 = await clickAndWait(page, page.getByRole('button', { name: 'Preview' }), { statuses: [422] });
-  equal(r0.status(), 422, 'status of a form with a bad value');
-  const err = page.locator('#f-value_a-error');
-  check(await err.isVisible(), 'no error beside the value field');
-  check((await err.innerText()).includes('`lots` is not a number'), `value error: ${await err.innerText()}`);
-  equal(await page.locator('#f-value_a').getAttribute('aria-invalid'), 'true', 'aria-invalid on the value field');
-  check((await page.locator('#f-value_a').getAttribute('aria-describedby') || '').includes('f-value_a-error'),
-    'the value field is not described by its error');
+  equal(r0.status(), 422, 'status of a form whose estimate has low above high');
+  const errs = page.locator('#f-est_low-error, #f-est_mode-error, #f-est_high-error');
+  check(await errs.count() >= 1, 'no error beside the estimate\'s low / mode / high');
+  const errText = await errs.first().innerText();
+  check(/the new estimate of containers/.test(errText), `estimate error: ${errText}`);
+  const errId = await errs.first().getAttribute('id');
+  const field = page.locator(`#${errId.replace(/-error$/, '')}`);
+  equal(await field.getAttribute('aria-invalid'), 'true', 'aria-invalid on the estimate field at fault');
+  check((await field.getAttribute('aria-describedby') || '').includes(errId), 'the estimate field is not described by its error');
   check(await page.locator('#form-errors[role=alert]').isVisible(), 'no error summary (#form-errors)');
-  check(await page.locator('#preview').count() === 0, 'a preview was shown for an invalid value');
-  equal(await page.locator('#f-value_a').inputValue(), 'lots', 'the bad value kept in the form');
-  await page.locator('#f-value_a').fill(value);
+  check(await page.locator('#preview').count() === 0, 'a preview was shown for an invalid estimate');
+  equal(await page.locator('#f-est_low').inputValue(), '90000', 'the values kept in the form');
+  await page.locator('#f-est_low').fill('60000');
+  await page.locator('#f-est_high').fill('90000');
 
   const rowCells = async (row) => page.locator('#preview tbody tr', { has: page.locator(`th:text-is("${row}")`) }).locator('td').allInnerTexts();
-  let chosen = null;
-  for (const [i, id] of candidates.slice(0, 20).entries()) {
-    if (i > 0) await go(page, `/dash/edit/claim/${encodeURIComponent(id)}`);
-    const cred = await page.locator('#f-credibility').inputValue();
-    const to = cred === '5' ? '1' : '5';
-    await page.locator('#f-credibility').selectOption(to);
-    const r = await clickAndWait(page, page.getByRole('button', { name: 'Preview' }), { statuses: [422] });
-    if (r.status() !== 200) continue;
-    const now = await rowCells('Now');
-    const after = await rowCells('With this change');
-    check(now.length >= 5 && after.length >= 5, `the preview table has no Now / With this change rows (${now} / ${after})`);
-    equal(now[0], state.before.median, 'the preview\'s "Now" median against the overview');
-    equal(now[3], state.before.strong, 'the preview\'s "Now" share on strong evidence against the overview');
-    if (now.join('|') === after.join('|')) continue; // this claim's grade moves nothing: the next one
-    chosen = { id, from: cred, to, previewNow: now, previewAfter: after };
-    break;
-  }
-  check(chosen, `no claim's credibility change moved the previewed headline (tried ${Math.min(20, candidates.length)})`);
-  state.claim = chosen;
-  console.log(`      claim ${chosen.id}, credibility "${chosen.from}" → ${chosen.to}: preview ${chosen.previewNow.join(' / ')} → ${chosen.previewAfter.join(' / ')}`);
-  await page.getByLabel('Why this change (for the reviewer)').fill('browser test: the claim is graded improbable');
+  const r1 = await clickAndWait(page, page.getByRole('button', { name: 'Preview' }));
+  equal(r1.status(), 200, 'status of the preview');
+  const now = await rowCells('Now');
+  const after = await rowCells('With this change');
+  check(now.length >= 5 && after.length >= 5, `the preview table has no Now / With this change rows (${now} / ${after})`);
+  equal(now[0], state.before.median, 'the preview\'s "Now" median against the overview');
+  equal(now[3], state.before.strong, 'the preview\'s "Now" share on strong evidence against the overview');
+  check(usd(after[0]) > usd(now[0]) * 1.2, `the previewed median does not move up: ${now[0]} → ${after[0]}`);
+  state.claim = { id: NEW_CLAIM.id, previewNow: now, previewAfter: after };
+  console.log(`      claim ${NEW_CLAIM.id} + containers estimate pert 60000/70000/90000: preview ${now.join(' / ')} → ${after.join(' / ')}`);
+  await page.getByLabel('Why this change (for the reviewer)').fill('browser test: a much larger container count');
   const r = await clickAndWait(page, page.getByRole('button', { name: 'Submit for review' }));
   const m = /\/dash\/changes\/(\d+)$/.exec(new URL(page.url()).pathname);
   check(m, `after submitting: at ${page.url()} (status ${r.status()}), not a change page`);
   state.change = Number(m[1]);
-  check(/proposed/i.test(await page.locator('main').innerText()), 'the new change is not shown as proposed');
+  const main = await page.locator('main').innerText();
+  check(/proposed/i.test(main), 'the new change is not shown as proposed');
+  check(main.includes('claims.toml') && main.includes('variables.toml'), 'the change does not hold the claim and the variable');
   check(await page.getByRole('button', { name: 'Approve and apply' }).count() === 0, 'the author is offered to approve their own change');
   const unchanged = await headline(page);
   equal(JSON.stringify(numbers(unchanged)), JSON.stringify(numbers(state.before)), 'the headline before a reviewer approved');
@@ -389,6 +393,7 @@ await step('reviewer approves the change; the overview headline moves to the pre
   console.log(`      headline after: ${JSON.stringify(numbers(after))}, revision ${after.revision}`);
   check(JSON.stringify(numbers(after)) !== JSON.stringify(numbers(state.before)), 'the headline numbers did not change');
   check(after.revision > state.before.revision, `revision ${state.before.revision} → ${after.revision}`);
+  check(after.medianValue > state.before.medianValue * 1.2, `the median did not move up: ${state.before.median} → ${after.median}`);
   const p = state.claim.previewAfter;
   equal(after.median, p[0], 'the new median against the preview\'s "With this change"');
   equal(after.p5, p[1], 'the new P5 against the preview');
@@ -416,6 +421,18 @@ await step('CSRF: a form with a forged token is refused and changes nothing', as
   check(/security token/.test(await analyst.locator('main').innerText()), 'the refusal does not name the security token');
   await go(analyst, '/dash/changes');
   check(!/forged/.test(await analyst.locator('main').innerText()), 'a change with the forged token was stored');
+});
+
+await step('screening alerts, batch jobs and the audit log need a session (names are personal data)', async () => {
+  for (const path of ['/dash/alerts', '/dash/audit', '/dash/jobs/0123456789abcdef']) {
+    const page = await anonCtx.newPage();
+    try {
+      await go(page, path);
+      equal(new URL(page.url()).pathname, '/login', `an anonymous visit to ${path} ends at`);
+    } finally {
+      await page.close();
+    }
+  }
 });
 
 await step('the audit log shows the proposal and the approval with their actors', async () => {
@@ -558,8 +575,13 @@ const pages = [
     return (await clickAndWait(p, p.getByRole('button', { name: 'Preview' }), { statuses: [422] })).status();
   }],
   ['edit-claim-preview', analyst, async (p) => {
+    // a claim's value changed without an estimate: the preview says no figure moves, and why
     await go(p, `/dash/edit/claim/${encodeURIComponent(claimId())}`);
-    return (await clickAndWait(p, p.getByRole('button', { name: 'Preview' }))).status();
+    await p.locator('#f-value_a').fill('85000');
+    const status = (await clickAndWait(p, p.getByRole('button', { name: 'Preview' }))).status();
+    const text = await p.locator('#preview').innerText();
+    check(/No figure moves: no estimate rests on what this change alters/.test(text), `the preview does not say why nothing moves: ${text}`);
+    return status;
   }],
   ['edit-source-new', analyst, async (p) => (await go(p, '/dash/edit/source')).status()],
   ['changes', reviewer, async (p) => (await go(p, '/dash/changes')).status()],
