@@ -506,4 +506,34 @@ mod tests {
         let e = parse_input("a.xml", b"\xef\xbb\xbf  <Document>", InputFormat::Auto, &csv).unwrap_err();
         assert!(matches!(e, Error::Input(m) if m.contains("a.xml")));
     }
+
+    #[test]
+    fn a_subset_gives_the_hits_of_its_entities_exactly_as_the_whole_index_does_and_none_of_the_others() {
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../entente-screen/tests/fixtures/un_small.xml");
+        let req = ScreenRequest {
+            lists: ListsRequest { paths: vec![PathBuf::from(fixture)], ..Default::default() },
+            policy: PolicyChoice::None,
+            ..Default::default()
+        };
+        let full = load_index(&req.lists).unwrap();
+        let run = ScreenRun::new(&full, &req, Vec::new()).unwrap();
+        let party = || vec![Party::new("1", "name", Query { name: "Ri Pyong-chol".into(), ..Default::default() })];
+        let whole = run.screen(&full, party());
+        let id = whole[0].hits.first().expect("the fixture lists Ri Pyong-chol").entity_id.clone();
+        let others: Vec<&str> = full.index.entities.iter().map(|e| e.id.as_str()).filter(|e| *e != id).collect();
+        assert!(!others.is_empty());
+
+        let sub = full.subset(&BTreeSet::from([id.as_str()]));
+        assert_eq!(sub.index.entities.len(), 1);
+        assert_eq!(
+            sub.index.lists.iter().map(|l| (&l.list, &l.source)).collect::<Vec<_>>(),
+            full.index.lists.iter().map(|l| (&l.list, &l.source)).collect::<Vec<_>>()
+        );
+        let json = |r: &[ScreenedParty]| serde_json::to_string(r).unwrap();
+        assert_eq!(json(&run.screen(&sub, party())), json(&whole));
+
+        let rest = full.subset(&others.into_iter().collect());
+        assert_eq!(rest.index.entities.len(), full.index.entities.len() - 1);
+        assert!(run.screen(&rest, party())[0].hits.iter().all(|h| h.entity_id != id));
+    }
 }
