@@ -3,7 +3,8 @@
 # fresh PostgreSQL schema when ENTENTE_TEST_POSTGRES is set), adds the users viewer, analyst, reviewer and admin
 # with `entente users add`, starts the server on a free loopback port with the UN list from ../shared, waits for
 # /ready, and runs tests/browser/dashboard/dashboard.test.mjs (Playwright driving Debian's chromium, axe-core):
-# sign-in, a claim changed by an analyst and approved by a reviewer moving the headline, screening and an alert
+# sign-in, a claim added by an analyst with a new estimate resting on it and approved by a reviewer moving the
+# headline median (the preview said so first), screening and an alert
 # decided false positive then shown allowed, a CSV batch with its download, keyboard use, and every page at 1280 px
 # and 390 px (no horizontal scroll on the phone, no serious or critical axe-core violation). Console errors and
 # requests leaving 127.0.0.1 fail it. Exit status non-zero on any failure.

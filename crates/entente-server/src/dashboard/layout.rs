@@ -199,13 +199,26 @@ impl Field<'_> {
 /// A table from an `entente-report` document: column headers with `scope="col"`, the first cell of each row as a
 /// row header, numeric columns right-aligned; inside a box that scrolls on a narrow screen.
 pub fn table(t: &Table, caption: Option<&str>) -> Markup {
+    table_in(t, caption, caption.unwrap_or("table"))
+}
+
+/// A table in its scroll box named `label` for assistive technology (no visible caption: a heading above it says
+/// the same). Each box on a page needs its own name.
+pub fn labelled_table(t: &Table, label: &str) -> Markup {
+    table_in(t, None, label)
+}
+
+fn table_in(t: &Table, caption: Option<&str>, label: &str) -> Markup {
     let right = |i: usize| t.align.get(i) == Some(&Align::Right);
     html! {
-        div.scroll role="region" aria-label=(caption.unwrap_or("table")) tabindex="0" {
+        div.scroll role="region" aria-label=(label) tabindex="0" {
             table {
                 @if let Some(c) = caption { caption.muted { (c) } }
                 thead { tr { @for (i, h) in t.headers.iter().enumerate() {
-                    th scope="col" class=[right(i).then_some("num")] { (h) }
+                    th scope="col" class=[right(i).then_some("num")] {
+                        // the report's first column often has no header: name it for screen readers
+                        @if h.is_empty() { span.visually-hidden { "Figure" } } @else { (h) }
+                    }
                 } } }
                 tbody {
                     @for r in &t.rows {
@@ -233,7 +246,9 @@ pub fn doc(d: &Doc) -> Markup {
         }
         @for s in &d.sections {
             @if !s.heading.is_empty() { h2 { (s.heading) } }
-            @if let Some(t) = &s.table { (table(t, None)) }
+            @if let Some(t) = &s.table {
+                @if s.heading.is_empty() { (table(t, None)) } @else { (labelled_table(t, &s.heading)) }
+            }
             @for n in &s.notes { p.muted { (n) } }
         }
     }

@@ -172,6 +172,18 @@ fn body(o: &Overview) -> Markup {
                 span.big data-figure=(total.id) { (usd(total.summary.p50())) }
                 "median; 90 % interval " (usd(total.summary.p5())) " – " (usd(total.summary.p95())) "."
             }
+            // the basis the money rests on is part of the headline, never hidden (the hypotheses below show the others)
+            @if !a.basis.is_empty() {
+                p data-basis {
+                    "On the basis of: "
+                    @for (i, b) in a.basis.iter().enumerate() {
+                        @if i > 0 { "; " }
+                        (b.title.to_lowercase()) ": " strong { (b.option_title) } " (" code { (b.option) } ")"
+                        @if !b.pinned_by_scenario.is_empty() { " — the scenario fixes " (b.pinned_by_scenario.join(", ")) " itself" }
+                    }
+                    ". The other options are side by side below."
+                }
+            }
             @if let Some(c) = comp { p { "Identified Russian compensation: " (band(c)) "." } }
             @if let Some(r) = ratio {
                 p { "Deliveries per dollar of compensation: " (sig3(r.summary.p50())) " (90 %: " (sig3(r.summary.p5())) "–" (sig3(r.summary.p95())) ")." }
@@ -210,7 +222,7 @@ fn body(o: &Overview) -> Markup {
             @for s in doc.sections.iter().filter(|s| is_hyp(&s.heading)) {
                 div.card {
                     h3 { (s.heading) }
-                    @if let Some(t) = &s.table { (layout::table(t, None)) }
+                    @if let Some(t) = &s.table { (layout::labelled_table(t, &s.heading)) }
                     @for n in &s.notes { p.muted { (n) } }
                 }
             }
@@ -226,8 +238,8 @@ fn body(o: &Overview) -> Markup {
         p { "Each item links to its explanation; the evidence behind every figure is on the "
             a href="/dash/evidence" { "Evidence" } " page." }
         @for s in doc.sections.iter().filter(|s| !is_hyp(&s.heading)) {
-            h3 { (s.heading) }
-            @if let Some(t) = &s.table { (layout::table(t, Some(&s.heading))) }
+            @if !s.heading.is_empty() { h3 { (s.heading) } }
+            @if let Some(t) = &s.table { (layout::labelled_table(t, if s.heading.is_empty() { "Figures" } else { &s.heading })) }
             @for n in &s.notes { p.muted { (n) } }
         }
         h3 { "Items" }
