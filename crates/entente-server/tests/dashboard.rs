@@ -188,6 +188,13 @@ fn the_first_page_shows_the_headline_on_a_small_screen() {
     let total = v["figures"].as_array().unwrap().iter().find(|f| f["id"] == "flow:KP->RU").unwrap();
     let p50 = total["quantiles"].as_array().unwrap().iter().find(|q| q[0] == 0.5).unwrap()[1].as_f64().unwrap();
     assert_eq!(text_of(&r.body, "[data-figure=\"flow:KP->RU\"]"), entente_report::num::usd(p50));
+    // ... and it names the basis it rests on, as the API's plan does (never a bare dollar figure)
+    let basis = text_of(&r.body, "[data-basis]");
+    for b in v["basis"].as_array().expect("the API names the basis") {
+        let (title, option) = (b["title"].as_str().unwrap(), b["option"].as_str().unwrap());
+        assert!(basis.contains(&title.to_lowercase()) && basis.contains(option), "{title}={option} in {basis}");
+    }
+    assert!(basis.contains("price basis of munitions"), "{basis}");
     for chart in ["categories", "balance", "timeline"] {
         assert_eq!(count(&r.body, &format!("figure#chart-{chart} svg")), 1, "the report's {chart} chart");
     }
