@@ -262,9 +262,10 @@ const PULL_HEARTBEAT: Duration = Duration::from_secs(2);
 /// they are counted against nothing and the request's batch is added afterwards: the client then believes a
 /// request is still open that the broker has already fulfilled, sends no more, and the worker idles until the
 /// stream's own timer re-pulls, at the expiry + 5 s (35 s by default). A stream test with `--batch 1` got 558 of
-/// 1,200 results in 60 s that way; with the re-pull below, a single broker was seen holding no pull request of the
-/// worker's while 377–818 messages were pending (3 of 10 runs of 1,200 messages, `--batch 1`, loaded machine). A
-/// request can also be lost at the broker (a consumer leader change in a cluster drops its waiting requests).
+/// 1,200 results in 60 s that way. With 1,200 messages, `--batch 1` and a loaded machine, a worker without the
+/// re-pull below took ~39 s (instead of 3–5 s) in 2 of 6 runs; with it, a single broker was seen holding no pull
+/// request of the worker's while 377–1,062 messages were pending in 4 of 16 runs, each costing ~4 s. A request
+/// can also be lost at the broker (a consumer leader change in a cluster drops its waiting requests).
 ///
 /// With an idle heartbeat the broker signals every [`PULL_HEARTBEAT`] while it holds a request of ours with
 /// nothing to deliver; with no request held, nothing comes, and after two heartbeats the stream reports
