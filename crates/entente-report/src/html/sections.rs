@@ -8,7 +8,7 @@ use crate::doc::Align;
 use crate::num::{pct, sig3, usd};
 use entente_core::{Flow, Reliability};
 use entente_engine::stats::quantiles;
-use entente_engine::{Figure, FigureKind};
+use entente_engine::{Assessment, Figure, FigureKind};
 use std::collections::BTreeSet;
 
 /// A table cell: text, or links (to anchors in the report or to a source's address).
@@ -120,6 +120,31 @@ fn money_row(f: &Figure, label: String, gdp: bool) -> Vec<Cell> {
 }
 
 /// Builds every section; charts are drawn here.
+/// The balance chart (deliveries and compensation on one scale) with its note on the ratio, or None when the
+/// assessment lacks one of the two flows. The report and the dashboard draw it with this one function.
+pub fn balance_chart(a: &Assessment) -> Result<Option<(Chart, String)>, Box<dyn std::error::Error>> {
+    let fr = data::flow_ranges(a);
+    if fr.len() != 2 {
+        return Ok(None);
+    }
+    let note = a
+        .figures
+        .iter()
+        .find(|f| f.kind == FigureKind::Ratio)
+        .map(|x| {
+            format!(
+                "Deliveries per dollar of compensation: median {} (90 %: {}–{}).",
+                sig3(x.summary.p50()),
+                sig3(x.summary.p5()),
+                sig3(x.summary.p95())
+            )
+        })
+        .unwrap_or_default();
+    let chart =
+        charts::ranges("balance", "Deliveries and compensation on one scale (90 % interval, median)", &fr, &note)?;
+    Ok(Some((chart, note)))
+}
+
 pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
     let a = r.assessment;
     let total = a.total();
@@ -233,25 +258,8 @@ pub fn build(r: &ReportData) -> Result<Vec<Sec>, Box<dyn std::error::Error>> {
 
     // Deliveries versus compensation.
     let mut s = Sec::new("balance", "Deliveries versus Russia's compensation");
-    let fr = data::flow_ranges(a);
-    if fr.len() == 2 {
-        let ratio = a.figures.iter().find(|f| f.kind == FigureKind::Ratio);
-        let note = ratio
-            .map(|x| {
-                format!(
-                    "Deliveries per dollar of compensation: median {} (90 %: {}–{}).",
-                    sig3(x.summary.p50()),
-                    sig3(x.summary.p5()),
-                    sig3(x.summary.p95())
-                )
-            })
-            .unwrap_or_default();
-        s.charts.push(charts::ranges(
-            "balance",
-            "Deliveries and compensation on one scale (90 % interval, median)",
-            &fr,
-            &note,
-        )?);
+    if let Some((chart, note)) = balance_chart(a)? {
+        s.charts.push(chart);
         if !note.is_empty() {
             s.paras.push(note + " The ratio is computed in each simulated world, not from the medians.");
         }

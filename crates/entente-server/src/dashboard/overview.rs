@@ -103,26 +103,10 @@ fn draw(assessed: &Assessed) -> Vec<(String, String, String)> {
             Err(e) => out.push(("categories".into(), format!("chart not drawn: {e}"), String::new())),
         }
     }
-    let fr = data::flow_ranges(a);
-    if fr.len() == 2 {
-        let note = a
-            .figures
-            .iter()
-            .find(|f| f.kind == FigureKind::Ratio)
-            .map(|x| {
-                format!(
-                    "Deliveries per dollar of compensation: median {} (90 %: {}–{}).",
-                    sig3(x.summary.p50()),
-                    sig3(x.summary.p5()),
-                    sig3(x.summary.p95())
-                )
-            })
-            .unwrap_or_default();
-        match charts::ranges("balance", "Deliveries and compensation on one scale (90 % interval, median)", &fr, &note)
-        {
-            Ok(c) => out.push((c.id, c.title, c.svg)),
-            Err(e) => out.push(("balance".into(), format!("chart not drawn: {e}"), String::new())),
-        }
+    match entente_report::html::sections::balance_chart(a) {
+        Ok(Some((c, _))) => out.push((c.id, c.title, c.svg)),
+        Ok(None) => {}
+        Err(e) => out.push(("balance".into(), format!("chart not drawn: {e}"), String::new())),
     }
     out
 }
