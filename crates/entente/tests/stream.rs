@@ -26,6 +26,12 @@ fn nats_server_bin() -> Option<PathBuf> {
     found
 }
 
+/// `n` distinct free loopback ports (all probed at once, so none is handed out twice).
+fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    held.iter().map(|l| l.local_addr().unwrap().port()).collect()
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -43,31 +49,50 @@ struct Cluster {
 }
 
 impl Cluster {
+    /// Starts the three nodes; a node that exits at start (a port another test took between our probe and its bind)
+    /// makes a fresh try on new ports, at most three times.
     fn start(bin: &Path) -> Cluster {
-        let client: Vec<u16> = (0..3).map(|_| free_port()).collect();
-        let route: Vec<u16> = (0..3).map(|_| free_port()).collect();
+        let mut why = String::new();
+        for _ in 0..3 {
+            match Cluster::try_start(bin) {
+                Ok(c) => return c,
+                Err(e) => why = e,
+            }
+        }
+        panic!("the cluster did not start: {why}");
+    }
+
+    fn try_start(bin: &Path) -> Result<Cluster, String> {
+        let ports = free_ports(6);
+        let (client, route) = ports.split_at(3);
         let routes = route.iter().map(|p| format!("nats://127.0.0.1:{p}")).collect::<Vec<_>>().join(",");
         let nodes = (0..3)
             .map(|i| {
                 let dir = tempfile::tempdir().unwrap();
+                let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
                 let child = Command::new(bin)
                     .args(["-js", "-a", "127.0.0.1", "-p", &client[i].to_string(), "-n", &format!("n{i}")])
                     .args(["--cluster_name", "entente", "--cluster", &format!("nats://127.0.0.1:{}", route[i])])
                     .args(["--routes", &routes, "-sd"])
                     .arg(dir.path())
                     .stdout(Stdio::null())
-                    .stderr(Stdio::null())
+                    .stderr(log)
                     .spawn()
                     .unwrap();
                 Some(Server { child, port: client[i], _dir: dir })
             })
             .collect();
-        let c = Cluster { nodes };
+        let mut c = Cluster { nodes };
         // JetStream is ready once a meta leader is elected: account info answers without error
         let t = Instant::now();
-        for n in c.nodes.iter().flatten() {
+        for n in c.nodes.iter_mut().flatten() {
             while TcpStream::connect(("127.0.0.1", n.port)).is_err() {
-                assert!(t.elapsed() < Duration::from_secs(20), "node did not start");
+                if let Some(status) = n.child.try_wait().ok().flatten() {
+                    return Err(format!("node on port {} exited ({status}): {}", n.port, n.log()));
+                }
+                if t.elapsed() > Duration::from_secs(30) {
+                    return Err(format!("node on port {} did not listen in 30 s: {}", n.port, n.log()));
+                }
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
@@ -76,7 +101,7 @@ impl Cluster {
             assert!(t.elapsed() < Duration::from_secs(60), "no JetStream meta leader");
             std::thread::sleep(Duration::from_millis(200));
         }
-        c
+        Ok(c)
     }
 
     fn url(&self) -> String {
@@ -105,6 +130,11 @@ impl Server {
 
     fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// What the server wrote to its log (cluster nodes only), for a failure message.
+    fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("server.log")).unwrap_or_default()
     }
 }
 
@@ -502,7 +532,16 @@ fn a_cluster_node_stopped_mid_stream_loses_nothing() {
     let o = entente().args(["stream", "submit"]).args(cluster_args(&c)).arg("--input").arg(&csv).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // the node leading the payments stream: stopping it forces a leader election while the worker is busy
-    let info = Raw::connect(c.nodes[0].as_ref().unwrap().port).request("$JS.API.STREAM.INFO.ENTENTE_PAYMENTS", "");
+    // (polled: right after the submit, a node may answer before the stream's state has settled)
+    let t = Instant::now();
+    let info = loop {
+        let info = Raw::connect(c.nodes[0].as_ref().unwrap().port).request("$JS.API.STREAM.INFO.ENTENTE_PAYMENTS", "");
+        let settled = info["state"]["messages"].as_u64() == Some(1000) && info["cluster"]["leader"].is_string();
+        if settled || t.elapsed() > Duration::from_secs(20) {
+            break info;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!((info["config"]["num_replicas"].as_u64(), info["state"]["messages"].as_u64()), (Some(3), Some(1000)));
     let leader = info["cluster"]["leader"].as_str().expect("the stream has a leader").to_string();
     let victim: usize = leader.trim_start_matches('n').parse().unwrap();
