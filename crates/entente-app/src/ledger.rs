@@ -179,11 +179,24 @@ pub fn read_dataset(dir: &Path) -> Result<Files> {
     Ok(files)
 }
 
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The ledger's new revision.
+    pub revision: i64,
+    /// Files the ledger held before that the folder lacks (optional files such as `trade.csv` or `actors.toml`):
+    /// the import replaces the whole ledger, so they are gone now. A front end must say so.
+    pub removed: Vec<String>,
+}
+
 /// Imports a dataset folder into the store: read, validated (every error, nothing stored when any), stored in
-/// one transaction. Returns the new revision.
-pub async fn import(store: &Store, dir: &Path, actor: &str) -> Result<i64> {
+/// one transaction. The folder replaces the whole ledger; files it lacks are named in [`Imported::removed`].
+pub async fn import(store: &Store, dir: &Path, actor: &str) -> Result<Imported> {
     let files = read_dataset(dir)?;
-    Ok(store.import(&files, actor).await?)
+    let before = store.files().await?;
+    let removed = before.files.keys().filter(|n| !files.files.contains_key(*n)).cloned().collect();
+    let revision = store.import(&files, actor).await?;
+    Ok(Imported { revision, removed })
 }
 
 /// Writes `files` into `dir` (created if missing). Each file is written to a temporary file in `dir`, synced and

@@ -125,9 +125,15 @@ pub fn run_data(a: DataCmdArgs) -> Result<u8> {
         DataCommand::Import { dir, db } => {
             let rt = store::runtime()?;
             let s = open(&rt, &db)?;
-            let rev = rt.block_on(ledger::import(&s, &dir, &actor()))?;
+            let done = rt.block_on(ledger::import(&s, &dir, &actor()))?;
             rt.block_on(s.close());
-            crate::output::note(&format!("imported {} into {db}: ledger revision {rev}", dir.display()));
+            crate::output::note(&format!("imported {} into {db}: ledger revision {}", dir.display(), done.revision));
+            if !done.removed.is_empty() {
+                crate::output::note(&format!(
+                    "warning: the folder has no {}: the ledger no longer holds them (the import replaces it whole)",
+                    done.removed.join(", ")
+                ));
+            }
         }
     }
     Ok(0)

@@ -184,6 +184,29 @@ fn export_refuses_a_folder_that_is_not_a_dataset() {
 }
 
 #[test]
+fn an_import_without_an_optional_file_says_the_ledger_lost_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("store.db").display().to_string();
+    create(&db);
+    let src = tmp.path().join("src");
+    export(None, &src);
+    std::fs::remove_file(src.join("meetings.csv")).unwrap();
+    let out = import(&db, &src);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning: the folder has no meetings.csv"), "{err}");
+    let back = tmp.path().join("back");
+    export(Some(&db), &back);
+    assert!(!back.join("meetings.csv").exists());
+    assert_eq!(dataset(&back), dataset(&src));
+    // a complete folder warns of nothing
+    export(None, &src);
+    let out = import(&db, &src);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn read_only_commands_refuse_a_store_that_does_not_exist() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("typo.db");
