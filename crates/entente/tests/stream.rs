@@ -85,23 +85,54 @@ impl Cluster {
         let mut c = Cluster { nodes };
         // JetStream is ready once a meta leader is elected: account info answers without error
         let t = Instant::now();
-        for n in c.nodes.iter_mut().flatten() {
-            while TcpStream::connect(("127.0.0.1", n.port)).is_err() {
-                if let Some(status) = n.child.try_wait().ok().flatten() {
-                    return Err(format!("node on port {} exited ({status}): {}", n.port, n.log()));
-                }
+        for i in 0..3 {
+            while TcpStream::connect(("127.0.0.1", c.nodes[i].as_ref().unwrap().port)).is_err() {
+                c.all_alive()?;
                 if t.elapsed() > Duration::from_secs(30) {
+                    let n = c.nodes[i].as_ref().unwrap();
                     return Err(format!("node on port {} did not listen in 30 s: {}", n.port, n.log()));
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
-        // (a fresh connection per try: an unanswered request leaves nothing behind to misread)
-        while !Raw::connect(c.nodes[0].as_ref().unwrap().port).ready() {
-            assert!(t.elapsed() < Duration::from_secs(60), "no JetStream meta leader");
+        // (a fresh connection per try: an unanswered request leaves nothing behind to misread). A node whose route
+        // port was taken listens on its client port and then exits: the handshake fails (connection reset), which
+        // is a retry on new ports, not a test failure.
+        loop {
+            c.all_alive()?;
+            match Raw::try_connect(c.nodes[0].as_ref().unwrap().port) {
+                Ok(mut raw) => {
+                    if raw.ready() {
+                        break;
+                    }
+                }
+                Err(e) if t.elapsed() > Duration::from_secs(10) => {
+                    return Err(format!("node 0 refused the NATS handshake for 10 s ({e}): {}", c.logs()));
+                }
+                Err(_) => {}
+            }
+            if t.elapsed() > Duration::from_secs(60) {
+                return Err(format!("no JetStream meta leader in 60 s: {}", c.logs()));
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
+        // (a node that lost its port to another process exits within milliseconds of starting)
+        c.all_alive()?;
         Ok(c)
+    }
+
+    /// Err (with its log) when a node has exited.
+    fn all_alive(&mut self) -> Result<(), String> {
+        for n in self.nodes.iter_mut().flatten() {
+            if let Some(status) = n.child.try_wait().ok().flatten() {
+                return Err(format!("node on port {} exited ({status}): {}", n.port, n.log()));
+            }
+        }
+        Ok(())
+    }
+
+    fn logs(&self) -> String {
+        self.nodes.iter().flatten().map(|n| format!("\n--- node on port {} ---\n{}", n.port, n.log())).collect()
     }
 
     fn url(&self) -> String {
@@ -110,19 +141,34 @@ impl Cluster {
 }
 
 impl Server {
+    /// The server picks its own port (`-p -1`) and names it in its log: no probe-then-bind race with the other
+    /// tests' servers and connections.
     fn start(bin: &Path) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let child = Command::new(bin)
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let mut child = Command::new(bin)
+            .args(["-js", "-a", "127.0.0.1", "-p", "-1", "-sd"])
             .arg(dir.path())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         let t = Instant::now();
+        let marker = "Listening for client connections on 127.0.0.1:";
+        let port = loop {
+            let text = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+            if let Some(port) = text.lines().find_map(|l| l.split_once(marker)).and_then(|(_, p)| p.trim().parse().ok())
+            {
+                break port;
+            }
+            if let Some(status) = child.try_wait().ok().flatten() {
+                panic!("nats-server exited ({status}): {text}");
+            }
+            assert!(t.elapsed() < Duration::from_secs(10), "nats-server did not start in 10 s: {text}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(t.elapsed() < Duration::from_secs(10), "nats-server did not start on port {port}");
+            assert!(t.elapsed() < Duration::from_secs(10), "nats-server did not listen on port {port}");
             std::thread::sleep(Duration::from_millis(20));
         }
         Server { child, port, _dir: dir }
@@ -132,7 +178,7 @@ impl Server {
         format!("nats://127.0.0.1:{}", self.port)
     }
 
-    /// What the server wrote to its log (cluster nodes only), for a failure message.
+    /// What the server wrote to its log, for a failure message.
     fn log(&self) -> String {
         std::fs::read_to_string(self._dir.path().join("server.log")).unwrap_or_default()
     }
@@ -153,14 +199,27 @@ struct Raw {
 
 impl Raw {
     fn connect(port: u16) -> Raw {
-        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut raw = Raw { w: s.try_clone().unwrap(), r: BufReader::new(s) };
-        let info = raw.line();
-        assert!(info.starts_with("INFO"), "{info}");
-        raw.w.write_all(b"CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":true}\r\nPING\r\n").unwrap();
-        raw.pong();
-        raw
+        Raw::try_connect(port).unwrap_or_else(|e| panic!("NATS handshake on port {port}: {e}"))
+    }
+    fn try_connect(port: u16) -> std::io::Result<Raw> {
+        let s = TcpStream::connect(("127.0.0.1", port))?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut raw = Raw { w: s.try_clone()?, r: BufReader::new(s) };
+        let mut info = String::new();
+        raw.r.read_line(&mut info)?;
+        if !info.starts_with("INFO") {
+            return Err(std::io::Error::other(format!("expected INFO, got {info:?}")));
+        }
+        raw.w.write_all(b"CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":true}\r\nPING\r\n")?;
+        loop {
+            let mut l = String::new();
+            raw.r.read_line(&mut l)?;
+            match l.trim_end() {
+                "PONG" => return Ok(raw),
+                e if e.starts_with("-ERR") || l.is_empty() => return Err(std::io::Error::other(format!("got {e:?}"))),
+                _ => {}
+            }
+        }
     }
     fn line(&mut self) -> String {
         let mut l = String::new();
