@@ -592,6 +592,57 @@ fn a_new_claim_with_an_estimate_moves_the_headline_median_after_approval_and_rev
 }
 
 #[test]
+fn a_claim_can_carry_an_estimate_of_a_variable_with_one_undated_distribution_and_an_expression_takes_none() {
+    let s = Server::start(|_| {});
+    s.add_user("ana", UserRole::Analyst);
+    let ana = s.signed_in("ana");
+    let page = ana.get("/dash/edit/claim");
+    // price_kn23 has one undated distribution; price_122_shell is an expression of other variables
+    assert!(page.body.contains("<option value=\"price_kn23\">price_kn23 — "), "{}", page.body);
+    assert!(!page.body.contains("<option value=\"price_122_shell\">"), "an expression is offered");
+
+    let mut form = ana.form("/dash/edit/claim", "/dash/edit/claim");
+    for (k, v) in [
+        ("id", "price-kn23-test-2025-10"),
+        ("sources", "newspim-2025-07-13"),
+        ("measure", "price of a KN-23 missile"),
+        ("value_kind", "point"),
+        ("value_a", "20000000"),
+        ("unit", "USD"),
+        ("as_of", "2025-10-01"),
+        ("public", "2025-10-01"),
+        ("change_note", "a far higher missile price"),
+        ("est_variable", "price_kn23"),
+        ("est_dist", "pert"),
+        ("est_low", "15e6"),
+        ("est_mode", "20e6"),
+        ("est_high", "30e6"),
+        ("action", "preview"),
+    ] {
+        set(&mut form, k, v);
+    }
+    let r = ana.post("/dash/edit/claim", &form);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let medians: Vec<f64> = Html::parse_document(&r.body)
+        .select(&Selector::parse("#preview tbody tr td.num:first-of-type").unwrap())
+        .take(2)
+        .map(|e| parse_scaled(&e.text().collect::<String>()))
+        .collect();
+    assert_eq!(medians.len(), 2, "{}", r.body);
+    assert!(medians[1] > medians[0], "a five-fold missile price moves the median up: {medians:?}");
+    set(&mut form, "action", "submit");
+    let r = ana.post("/dash/edit/claim", &form);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let changes = s.rt.block_on(s.store().changes(None)).unwrap();
+    let c = &changes[0];
+    let var = c.edits.iter().find(|e| e.file == "variables.toml").expect("the variable's edit");
+    let text = var.after.as_deref().unwrap();
+    // the old distribution is now the first dated estimate, dated by its latest claim (value-bloomberg-2023)
+    assert!(text.contains("[[variable.estimate]]\npublic = 2023-11-30\ndist = \"pert\"\nlow = 2e6"), "{text}");
+    assert!(text.contains("[[variable.estimate]]\npublic = 2025-10-01\ndist = \"pert\"\nlow = 15000000"), "{text}");
+}
+
+#[test]
 fn evidence_filters_and_each_claim_links_its_figures_to_their_explanation() {
     let s = Server::start(|_| {});
     let c = s.client();

@@ -402,7 +402,9 @@ struct FormState {
     cited_by: Vec<String>,
 }
 
-/// A variable with dated estimates (`[[variable.estimate]]`): one a claim form may add an estimate to.
+/// A variable a claim form may add an estimate to: one with dated estimates (`[[variable.estimate]]`) or with a
+/// single undated distribution, which then becomes its first dated estimate (see [`date_the_estimate`]). A variable
+/// given by an expression follows its inputs and takes no estimate.
 #[derive(Debug, Clone)]
 struct VarInfo {
     id: String,
@@ -410,7 +412,8 @@ struct VarInfo {
     description: String,
 }
 
-/// The variables with dated estimates, in file order, and the ids of the variables whose estimates cite `claim`.
+/// The variables an estimate may be added to, in file order, and the ids of the variables whose estimates cite
+/// `claim`.
 fn variables_of(records: &[entente_store::Record], claim: Option<&str>) -> (Vec<VarInfo>, Vec<String>) {
     let mut vars = Vec::new();
     let mut cited = Vec::new();
@@ -429,11 +432,30 @@ fn variables_of(records: &[entente_store::Record], claim: Option<&str>) -> (Vec<
         if cites(t) || estimates.is_some_and(|a| a.iter().any(cites)) {
             cited.push(r.id.clone());
         }
-        if estimates.is_some() {
+        if estimates.is_some() || t.contains_key("dist") || t.contains_key("value") {
             vars.push(VarInfo { id: r.id.clone(), unit: text("unit"), description: text("description") });
         }
     }
     (vars, cited)
+}
+
+/// Each claim's public date, from the ledger's claim records.
+fn claim_dates(records: &[entente_store::Record]) -> BTreeMap<String, chrono::NaiveDate> {
+    let mut out = BTreeMap::new();
+    for r in records.iter().filter(|r| r.kind == "claim") {
+        let Ok(doc) = r.text.parse::<DocumentMut>() else { continue };
+        let public = doc
+            .get("claim")
+            .and_then(|i| i.as_array_of_tables())
+            .and_then(|a| a.get(0))
+            .and_then(|t| t.get("public"))
+            .and_then(|i| i.as_datetime())
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d.to_string(), "%Y-%m-%d").ok());
+        if let Some(d) = public {
+            out.insert(r.id.clone(), d);
+        }
+    }
+    out
 }
 
 /// The distributions an estimate may take, with the parameters each needs (the dataset's keys).
@@ -447,14 +469,52 @@ const DISTS: &[(&str, &[&str])] = &[
 ];
 const EST_PARAMS: &[&str] = &["low", "mode", "high", "mean", "sd", "value"];
 
+/// The keys of a variable's undated estimate: its distribution, truncation, claims and note.
+const UNDATED_KEYS: &[&str] = &["dist", "value", "low", "mode", "high", "mean", "sd", "min", "max", "claims", "note"];
+
+/// A variable's single undated estimate made its first dated one (`[[variable.estimate]]`), dated as the loader
+/// dates an undated estimate: by the latest public date of its claims. The model reads the variable exactly as
+/// before, as of every date; the keys keep their comments. `claim_public` gives a claim's public date.
+fn date_the_estimate(
+    var: &mut toml_edit::Table,
+    claim_public: &dyn Fn(&str) -> Option<chrono::NaiveDate>,
+) -> Result<(), String> {
+    let claims: Vec<String> = var
+        .get("claims")
+        .and_then(|i| i.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let Some(public) = claims.iter().filter_map(|c| claim_public(c)).max() else {
+        return Err("this variable's estimate cites no claim with a public date, so it cannot be dated: \
+            give it one in variables.toml first"
+            .to_string());
+    };
+    let mut first = toml_edit::Table::new();
+    first.decor_mut().set_prefix("\n");
+    let public: toml_edit::Datetime =
+        public.format("%Y-%m-%d").to_string().parse().map_err(|e: toml_edit::DatetimeParseError| e.to_string())?;
+    first.insert("public", toml_edit::value(public));
+    for k in UNDATED_KEYS {
+        if let Some((key, item)) = var.remove_entry(k) {
+            first.insert_formatted(&key, item);
+        }
+    }
+    let mut aot = toml_edit::ArrayOfTables::new();
+    aot.push(first);
+    var.insert("estimate", Item::ArrayOfTables(aot));
+    Ok(())
+}
+
 /// The variable record with a new dated estimate appended (`[[variable.estimate]]`: public, dist and its
-/// parameters, claims, note), edited with toml_edit so the record's comments and other estimates are kept. Errors
-/// name the form's `est_…` fields.
+/// parameters, claims, note), edited with toml_edit so the record's comments and other estimates are kept; a
+/// variable with one undated estimate has it dated first ([`date_the_estimate`]). Errors name the form's `est_…`
+/// fields.
 fn append_estimate(
     var_text: &str,
     claim: &str,
     public: Option<toml_edit::Datetime>,
     v: &Values,
+    claim_public: &dyn Fn(&str) -> Option<chrono::NaiveDate>,
 ) -> Result<String, Errors> {
     let mut errors = Errors::new();
     let get = |k: &str| v.get(k).map(|s| s.trim()).unwrap_or("");
@@ -509,12 +569,16 @@ fn append_estimate(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let undated = var.contains_key("dist") || var.contains_key("value");
+    if undated && !var.contains_key("estimate") && !var.contains_key("expr") {
+        date_the_estimate(var, claim_public).map_err(|m| Errors::from([("est_variable".to_string(), m)]))?;
+    }
     match var.get_mut("estimate").and_then(|i| i.as_array_of_tables_mut()) {
         Some(a) => a.push(est),
         None => {
             return Err(Errors::from([(
                 "est_variable".to_string(),
-                "this variable has no dated estimates ([[variable.estimate]]) to add to".to_string(),
+                "this variable follows an expression of others (`expr`): it takes no estimate of its own".to_string(),
             )]))
         }
     }
@@ -839,7 +903,14 @@ async fn submit(
             Some(r) => {
                 let public = st.values.get("public").and_then(|p| date(p));
                 let claim_id = edits[0].id.clone();
-                match append_estimate(&r.text, &claim_id, public, &st.values) {
+                // the claims' public dates, this claim's as the form gives it
+                let claims = store.records("claims.toml").await.map_err(|e| super::store_error(e, Some(who)))?;
+                let mut dates = claim_dates(&claims);
+                match public.as_ref().and_then(|p| chrono::NaiveDate::parse_from_str(&p.to_string(), "%Y-%m-%d").ok()) {
+                    Some(d) => dates.insert(claim_id.clone(), d),
+                    None => dates.remove(&claim_id),
+                };
+                match append_estimate(&r.text, &claim_id, public, &st.values, &|c| dates.get(c).copied()) {
                     Ok(text) => edits.push(Edit {
                         file: "variables.toml".into(),
                         id: est_var.clone(),
@@ -1025,7 +1096,8 @@ mod tests {
         .into_iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-        let text = append_estimate(base, "new-claim", date("2025-09-01"), &v).unwrap();
+        let none = |_: &str| None;
+        let text = append_estimate(base, "new-claim", date("2025-09-01"), &v, &none).unwrap();
         assert!(text.starts_with(&base[..base.len() - 1]), "{text}");
         assert!(
             text.ends_with("[[variable.estimate]]\npublic = 2025-09-01\ndist = \"pert\"\nlow = 60000\nmode = 70000\nhigh = 90000\nclaims = [\"new-claim\"]\nnote = \"n\"\n\n"),
@@ -1035,12 +1107,95 @@ mod tests {
         bad.insert("est_mode".into(), "".into());
         bad.insert("est_sd".into(), "3".into());
         bad.insert("est_high".into(), "lots".into());
-        let e = append_estimate(base, "x", None, &bad).unwrap_err();
+        let e = append_estimate(base, "x", None, &bad, &none).unwrap_err();
         assert!(e["est_mode"].contains("a pert needs `mode`"), "{e:?}");
         assert!(e["est_sd"].contains("has no `sd`"), "{e:?}");
         assert!(e["est_high"].contains("`lots` is not a number"), "{e:?}");
         bad.insert("est_dist".into(), "cauchy".into());
-        assert!(append_estimate(base, "x", None, &bad).unwrap_err()["est_dist"].contains("not one of"));
+        assert!(append_estimate(base, "x", None, &bad, &none).unwrap_err()["est_dist"].contains("not one of"));
+    }
+
+    /// The embedded dataset with one variable's record replaced by `text`, loaded by the CLI's loader: its
+    /// variables as JSON, and the variable's record as it stands in the embedded file.
+    fn embedded_with(var: &str, text: Option<&str>) -> (String, String) {
+        let mut files: BTreeMap<String, String> =
+            entente_data::EMBEDDED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let mut recs = entente_store::ledger::split_files(&files);
+        let vars = recs.get_mut("variables.toml").unwrap();
+        let r = vars.iter_mut().find(|r| r.kind == "variable" && r.id == var).unwrap();
+        let original = r.text.clone();
+        if let Some(t) = text {
+            r.text = t.to_string();
+        }
+        files.insert("variables.toml".into(), entente_store::ledger::assemble(vars));
+        let ds = entente_data::load(&entente_data::Files { files }).unwrap_or_else(|e| panic!("{e}"));
+        (serde_json::to_string(&ds.variables).unwrap(), original)
+    }
+
+    #[test]
+    fn an_undated_estimate_is_dated_by_its_latest_claim_and_reads_the_same() {
+        let recs = entente_store::ledger::split_files(
+            &entente_data::EMBEDDED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+        );
+        let dates = claim_dates(&recs["claims.toml"]);
+        assert_eq!(dates.len(), recs["claims.toml"].iter().filter(|r| r.kind == "claim").count());
+        for var in ["price_kn23", "troop_cap", "shells_per_container_122"] {
+            let (before, text) = embedded_with(var, None);
+            let mut doc: DocumentMut = text.parse().unwrap();
+            let t = doc["variable"].as_array_of_tables_mut().unwrap().get_mut(0).unwrap();
+            date_the_estimate(t, &|c| dates.get(c).copied()).unwrap();
+            let dated = doc.to_string();
+            assert!(dated.contains("[[variable.estimate]]\npublic = "), "{dated}");
+            // the loader reads it as before: same distribution, claims, note and (derived) public date
+            let (after, _) = embedded_with(var, Some(&dated));
+            assert_eq!(before, after, "{var}: {dated}");
+        }
+        // price_kn23's latest claim is value-bloomberg-2023
+        let (_, text) = embedded_with("price_kn23", None);
+        let mut doc: DocumentMut = text.parse().unwrap();
+        let t = doc["variable"].as_array_of_tables_mut().unwrap().get_mut(0).unwrap();
+        date_the_estimate(t, &|c| dates.get(c).copied()).unwrap();
+        let latest = [
+            "price-srbm-kida-2022",
+            "price-srbm-bennett-2022",
+            "price-srbm-scmp-2022",
+            "price-scud-export-2016",
+            "value-bloomberg-2023",
+        ]
+        .iter()
+        .map(|c| dates[*c])
+        .max()
+        .unwrap();
+        assert!(doc.to_string().contains(&format!("public = {latest}\n")), "{doc}");
+        // no claim with a date: an error beside the variable, nothing written
+        let mut doc: DocumentMut = text.parse().unwrap();
+        let t = doc["variable"].as_array_of_tables_mut().unwrap().get_mut(0).unwrap();
+        assert!(date_the_estimate(t, &|_| None).unwrap_err().contains("cannot be dated"));
+    }
+
+    #[test]
+    fn a_new_estimate_on_an_undated_variable_dates_the_old_one_first_and_an_expression_takes_none() {
+        let base = "[[variable]]\nid = \"p\"\nunit = \"USD\"\ndist = \"pert\" # the old one\nlow = 1\nmode = 2\nhigh = 3\nclaims = [\"a\", \"b\"]\nnote = \"old\"\n";
+        let v: Values = [("est_dist", "point"), ("est_value", "5")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let dates = |c: &str| match c {
+            "a" => day("2023-01-05"),
+            "b" => day("2024-02-01"),
+            _ => None,
+        };
+        let text = append_estimate(base, "n", date("2025-01-01"), &v, &dates).unwrap();
+        assert_eq!(
+            text,
+            "[[variable]]\nid = \"p\"\nunit = \"USD\"\n\n[[variable.estimate]]\npublic = 2024-02-01\ndist = \"pert\" # the old one\nlow = 1\nmode = 2\nhigh = 3\nclaims = [\"a\", \"b\"]\nnote = \"old\"\n\n[[variable.estimate]]\npublic = 2025-01-01\ndist = \"point\"\nvalue = 5\nclaims = [\"n\"]\n"
+        );
+        let e = append_estimate(base, "n", date("2025-01-01"), &v, &|_| None).unwrap_err();
+        assert!(e["est_variable"].contains("cannot be dated"), "{e:?}");
+        let expr = "[[variable]]\nid = \"q\"\nunit = \"1\"\nexpr = \"p * 2\"\n";
+        let e = append_estimate(expr, "n", date("2025-01-01"), &v, &dates).unwrap_err();
+        assert!(e["est_variable"].contains("expression"), "{e:?}");
     }
 
     #[test]
