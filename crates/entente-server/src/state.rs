@@ -140,6 +140,8 @@ pub struct State {
     pub ledger: ArcSwapOption<Ledger>,
     /// Dashboard results cached per (ledger revision, request) — see [`crate::dashboard::overview`].
     pub cache: Mutex<HashMap<String, Arc<dyn std::any::Any + Send + Sync>>>,
+    /// The dashboard's batch jobs in memory: running, and the newest finished — see [`crate::dashboard::jobs`].
+    pub jobs: crate::dashboard::jobs::Registry,
 }
 
 /// The ledger's dataset at one revision.
@@ -181,6 +183,7 @@ impl State {
             store: None,
             ledger: ArcSwapOption::empty(),
             cache: Mutex::new(HashMap::new()),
+            jobs: Default::default(),
             cfg,
         })
     }

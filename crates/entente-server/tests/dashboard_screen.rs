@@ -41,17 +41,32 @@ impl Dash {
 
     fn start_with(tweak: impl FnOnce(&mut Config)) -> Dash {
         let dir = tempfile::tempdir().unwrap();
-        let mut cfg = Config::new();
-        cfg.addr = "127.0.0.1:0".parse().unwrap();
-        cfg.lists = vec![fixtures().join("un_small.xml")];
-        cfg.keys = dir.path().join("keys.json");
-        cfg.store = dir.path().join("store");
-        cfg.db = Some(dir.path().join("entente.db").display().to_string());
+        let mut cfg = Dash::config(dir.path());
         tweak(&mut cfg);
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let running = rt.block_on(entente_server::start(cfg)).unwrap();
         let base = format!("http://{}", running.addr);
         Dash { rt, running: Some(running), base, _dir: dir }
+    }
+
+    fn config(dir: &Path) -> Config {
+        let mut cfg = Config::new();
+        cfg.addr = "127.0.0.1:0".parse().unwrap();
+        cfg.lists = vec![fixtures().join("un_small.xml")];
+        cfg.keys = dir.join("keys.json");
+        cfg.store = dir.join("store");
+        cfg.db = Some(dir.join("entente.db").display().to_string());
+        cfg
+    }
+
+    /// Stops the server and starts a new one on the same store (a new port, nothing kept in memory).
+    fn restart(&mut self) {
+        if let Some(r) = self.running.take() {
+            self.rt.block_on(r.stop()).unwrap();
+        }
+        let running = self.rt.block_on(entente_server::start(Dash::config(self._dir.path()))).unwrap();
+        self.base = format!("http://{}", running.addr);
+        self.running = Some(running);
     }
 
     fn store(&self) -> Store {
@@ -422,6 +437,41 @@ fn a_batch_job_gives_the_clis_bytes_and_records_its_hits() {
 }
 
 #[test]
+fn a_finished_job_survives_a_restart_with_its_page_and_downloads() {
+    let mut d = Dash::start();
+    let ana = d.user("ana", UserRole::Analyst);
+    let vic = d.user("vic", UserRole::Viewer);
+    let file = std::fs::read(fixtures().join("parties.csv")).unwrap();
+    let up = d.upload(&ana, &ana.csrf, "parties.csv", &file, &[]);
+    let (job, page) = d.wait_job(&ana, &up);
+    let csv = d.get(&format!("{job}/result.csv"), Some(&ana)).body;
+    let json = d.get(&format!("{job}/result.json"), Some(&ana)).body;
+    let done = texts(&page.body, "p.notice.good");
+    // another user's job (a viewer's: done, no alerts recorded)
+    let other = d.upload(&vic, &vic.csrf, "parties.csv", &file, &[]);
+    let (vic_job, _) = d.wait_job(&vic, &other);
+
+    d.restart();
+    let page = d.get(&job, Some(&ana));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.refresh.is_none());
+    assert_eq!(texts(&page.body, "p.notice.good"), done, "the same counts after the restart");
+    assert_accessible(&page.body);
+    assert_eq!(d.get(&format!("{job}/result.csv"), Some(&ana)).body, csv, "the same bytes");
+    assert_eq!(d.get(&format!("{job}/result.json"), Some(&ana)).body, json);
+    // still the owner's (and admins') only; listed on the owner's screening page
+    assert_eq!(d.get(&job, Some(&vic)).status, 404);
+    assert_eq!(d.get(&format!("{job}/result.csv"), Some(&vic)).status, 404);
+    let screen = d.get("/dash/screen", Some(&ana)).body;
+    assert!(screen.contains(&format!("href=\"{job}\"")), "{screen}");
+    assert!(!screen.contains(&vic_job), "another user's job is listed: {screen}");
+    assert!(d.get("/dash/screen", Some(&vic)).body.contains(&format!("href=\"{vic_job}\"")));
+    let adm = d.user("adm", UserRole::Admin);
+    assert_eq!(d.get(&job, Some(&adm)).status, 200);
+    assert_eq!(d.get("/dash/jobs/0123456789abcdef", Some(&ana)).status, 404);
+}
+
+#[test]
 fn a_bad_upload_names_the_line_and_records_nothing() {
     let d = Dash::start();
     let ana = d.user("ana", UserRole::Analyst);
@@ -471,7 +521,7 @@ fn a_running_job_shows_its_progress_and_refreshes_and_uploads_keep_the_batch_lim
     let d = Dash::start_with(|cfg| cfg.batch_limit = 1000);
     let ana = d.user("ana", UserRole::Analyst);
     // A job in progress (registered as the upload handler does, its progress reported through the app's trait).
-    let job = entente_server::dashboard::jobs::start("ana", "big.csv");
+    let job = entente_server::dashboard::jobs::start(&d.running.as_ref().unwrap().state, "ana", "big.csv");
     job.start(1000, "screening");
     job.inc(250);
     let path = format!("/dash/jobs/{}", job.id);

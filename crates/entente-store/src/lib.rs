@@ -1,6 +1,6 @@
 //! The entente store: the evidence ledger (the dataset files split into records), users and sessions, change
-//! proposals with review, screening alerts and decisions (the allow-list), and an append-only audit log, in
-//! SQLite (one file, WAL) or PostgreSQL. All SQL of entente lives in this crate.
+//! proposals with review, screening alerts and decisions (the allow-list), finished batch screening jobs, and an
+//! append-only audit log, in SQLite (one file, WAL) or PostgreSQL. All SQL of entente lives in this crate.
 //!
 //! Every write is one transaction, so a crash (kill -9) leaves either the old or the new state. Writers are
 //! serialised: SQLite transactions that write start with `BEGIN IMMEDIATE`; on PostgreSQL they lock the one
@@ -11,6 +11,7 @@
 
 mod alerts;
 mod change;
+mod jobs;
 pub mod ledger;
 mod users;
 
@@ -19,6 +20,7 @@ pub use change::{
     apply, apply_edits, apply_resolved, field_errors, validate, ChangeSet, Edit, FieldError, Op, ResolvedEdit,
 };
 pub use entente_data::Files;
+pub use jobs::{JobCounts, JobOutcome, JobSummary, StoredJob};
 pub use ledger::Record;
 pub use users::{LoginError, NewSession, Session, User, UserRole, LOCK_AFTER_FAILURES, LOCK_MINUTES, SESSION_HOURS};
 

@@ -376,3 +376,58 @@ async fn a_csv_row_whose_key_changes_is_approved_and_reverted() {
         assert_eq!(store.files().await.unwrap().files, base.files, "{:?}", store.backend());
     }
 }
+
+fn finished_job(id: &str, owner: &str, created: &str, outcome: entente_store::JobOutcome) -> entente_store::StoredJob {
+    entente_store::StoredJob {
+        id: id.into(),
+        owner: owner.into(),
+        name: format!("{id}.csv"),
+        created: created.into(),
+        finished: created.into(),
+        outcome,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_jobs_are_kept_across_a_reopen_and_the_oldest_forgotten() {
+    use entente_store::{JobCounts, JobOutcome};
+    for (store, dir) in stores().await {
+        let done = |recorded: Result<Vec<i64>, String>| {
+            JobOutcome::Done(JobCounts {
+                parties: 3,
+                alerting: 1,
+                hits: 2,
+                allowed: 1,
+                already_open: 0,
+                recorded,
+                csv: "query,score\nIvan,0.9\n".into(),
+                json: "{\"results\":[]}\n".into(),
+            })
+        };
+        let a = finished_job("a1", "ana", "2026-12-01T10:00:00.000Z", done(Ok(vec![4, 7])));
+        let b = finished_job("b2", "bob", "2026-12-01T11:00:00.000Z", JobOutcome::Failed("lists gone".into()));
+        let c = finished_job("c3", "ana", "2026-12-01T12:00:00.000Z", done(Err("needs the analyst role".into())));
+        for j in [&a, &b, &c] {
+            store.save_job(j, 2).await.unwrap();
+        }
+        // keep 2: the oldest is forgotten; the others read back whole
+        assert_eq!(store.job("a1").await.unwrap(), None);
+        assert_eq!(store.job("b2").await.unwrap().as_ref(), Some(&b));
+        assert_eq!(store.job("c3").await.unwrap().as_ref(), Some(&c));
+        let all: Vec<String> = store.jobs(None, 10).await.unwrap().into_iter().map(|j| j.id).collect();
+        assert_eq!(all, ["c3", "b2"], "newest first");
+        let ana = store.jobs(Some("ana"), 10).await.unwrap();
+        assert_eq!(ana.len(), 1);
+        assert_eq!((ana[0].parties, ana[0].alerting, ana[0].error.as_deref()), (3, 1, None));
+        assert_eq!(store.jobs(Some("bob"), 10).await.unwrap()[0].error.as_deref(), Some("lists gone"));
+        // a job is stored once
+        assert!(store.save_job(&c, 2).await.is_err());
+        let d = finished_job("d4", "ana", "2026-12-01T13:00:00.000Z", done(Ok(vec![9])));
+        store.save_job(&d, 2).await.unwrap();
+        if store.backend() == entente_store::Backend::Sqlite {
+            store.close().await;
+            let again = open(dir.path().join("s.db").to_str().unwrap()).await.unwrap();
+            assert_eq!(again.job("d4").await.unwrap().as_ref(), Some(&d), "a reopen keeps finished jobs");
+        }
+    }
+}

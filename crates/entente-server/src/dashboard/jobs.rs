@@ -7,8 +7,9 @@
 //! csv|json` writes for the same file, lists, threshold and run time (plus the allow-list's `ALLOWED` marks when a
 //! decision allows a hit).
 //!
-//! Jobs live in memory (a restart forgets them; their alerts are in the store). A job is visible to the user who
-//! started it and to admins. The last [`KEEP`] jobs are kept.
+//! A running job lives in memory; once it ends, a server with a store writes it there (the newest [`KEEP_STORED`]
+//! are kept), so its page and downloads survive a restart. Without a store a restart forgets jobs (the newest
+//! [`KEEP`] are kept in memory). A job is visible to the user who started it and to admins.
 
 use super::layout;
 use super::session::{UserRole, Visitor, Who};
@@ -20,33 +21,21 @@ use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, SecondsFormat, Utc};
 use entente_app::Progress;
+use entente_store::{JobOutcome, StoredJob};
 use maud::html;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-/// How many jobs are remembered (the oldest are forgotten first).
+/// How many jobs are remembered in memory (the oldest are forgotten first).
 pub const KEEP: usize = 50;
 
-/// What a finished job produced.
-#[derive(Debug, Clone)]
-pub struct JobResult {
-    /// `entente screen --format csv` bytes.
-    pub csv: String,
-    /// `entente screen --format json` bytes.
-    pub json: String,
-    pub parties: usize,
-    /// Parties that need a reviewer (allowed hits left out).
-    pub alerting: usize,
-    /// List hits (allowed ones included).
-    pub hits: usize,
-    /// Hits an allow-list decision allows.
-    pub allowed: usize,
-    /// Alert ids recorded in the store, or why none were.
-    pub recorded: Result<Vec<i64>, String>,
-    /// Hits not recorded because the same name and entity is an open alert already.
-    pub already_open: usize,
-}
+/// How many finished jobs the store keeps (the oldest are forgotten first).
+pub const KEEP_STORED: usize = 500;
+
+/// What a finished job produced: counts, the alerts recorded and the result files (the store's type, so what is
+/// shown before and after a restart is the same).
+pub type JobResult = entente_store::JobCounts;
 
 /// Where a job is.
 #[derive(Debug, Clone)]
@@ -111,9 +100,14 @@ pub fn count(n: usize, word: &str) -> String {
     }
 }
 
-fn registry() -> &'static Mutex<VecDeque<Arc<Job>>> {
-    static JOBS: OnceLock<Mutex<VecDeque<Arc<Job>>>> = OnceLock::new();
-    JOBS.get_or_init(|| Mutex::new(VecDeque::new()))
+/// A server's jobs in memory, oldest first.
+#[derive(Debug, Default)]
+pub struct Registry(Mutex<VecDeque<Arc<Job>>>);
+
+impl Registry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<Job>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// A new job id: 128 random bits, hex.
@@ -125,7 +119,7 @@ fn new_id() -> String {
 }
 
 /// Registers a running job of `owner` for the file `name`.
-pub fn start(owner: &str, name: &str) -> Arc<Job> {
+pub fn start(state: &State, owner: &str, name: &str) -> Arc<Job> {
     let job = Arc::new(Job {
         id: new_id(),
         owner: owner.to_string(),
@@ -135,7 +129,7 @@ pub fn start(owner: &str, name: &str) -> Arc<Job> {
         done: AtomicUsize::new(0),
         state: Mutex::new(JobState::Running),
     });
-    let mut jobs = registry().lock().unwrap_or_else(|e| e.into_inner());
+    let mut jobs = state.jobs.lock();
     jobs.push_back(job.clone());
     while jobs.len() > KEEP {
         jobs.pop_front();
@@ -143,15 +137,112 @@ pub fn start(owner: &str, name: &str) -> Arc<Job> {
     job
 }
 
-/// The job with this id, if it is still remembered.
-pub fn find(id: &str) -> Option<Arc<Job>> {
-    registry().lock().unwrap_or_else(|e| e.into_inner()).iter().find(|j| j.id == id).cloned()
+/// Ends the job: on a server with a store it is written there first (a failed write is logged: the job stays in
+/// memory until a restart), then its page shows it done — so a job shown done is one a restart keeps.
+pub async fn finish(store: Option<&entente_store::Store>, job: &Job, state: JobState) {
+    let outcome = match (store, &state) {
+        (None, _) | (_, JobState::Running) => None,
+        (Some(_), JobState::Done(r)) => Some(JobOutcome::Done((**r).clone())),
+        (Some(_), JobState::Failed(e)) => Some(JobOutcome::Failed(e.clone())),
+    };
+    if let (Some(store), Some(outcome)) = (store, outcome) {
+        save(store, job, outcome).await;
+    }
+    job.set_state(state);
 }
 
-/// The jobs `who` may see, newest first.
-pub fn recent(who: &Who) -> Vec<Arc<Job>> {
-    let jobs = registry().lock().unwrap_or_else(|e| e.into_inner());
-    jobs.iter().rev().filter(|j| j.visible_to(who)).cloned().collect()
+async fn save(store: &entente_store::Store, job: &Job, outcome: JobOutcome) {
+    let stored = StoredJob {
+        id: job.id.clone(),
+        owner: job.owner.clone(),
+        name: job.name.clone(),
+        created: stamp(&job.created),
+        finished: stamp(&Utc::now()),
+        outcome,
+    };
+    if let Err(e) = store.save_job(&stored, KEEP_STORED).await {
+        crate::log::event("job", &format!("batch job {} was not stored (a restart will forget it): {e}", job.id));
+    }
+}
+
+fn stamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The job with this id: running or finished in memory, else finished in the store.
+pub async fn find(state: &State, id: &str) -> Option<Arc<Job>> {
+    let mem = state.jobs.lock().iter().find(|j| j.id == id).cloned();
+    if mem.is_some() {
+        return mem;
+    }
+    let stored = match state.store.as_ref()?.job(id).await {
+        Ok(j) => j?,
+        Err(e) => {
+            crate::log::event("job", &format!("batch job {id} could not be read from the store: {e}"));
+            return None;
+        }
+    };
+    let (parties, state) = match stored.outcome {
+        JobOutcome::Done(r) => (r.parties, JobState::Done(Box::new(r))),
+        JobOutcome::Failed(e) => (0, JobState::Failed(e)),
+    };
+    Some(Arc::new(Job {
+        id: stored.id,
+        owner: stored.owner,
+        name: stored.name,
+        created: DateTime::parse_from_rfc3339(&stored.created).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
+        total: AtomicUsize::new(parties),
+        done: AtomicUsize::new(parties),
+        state: Mutex::new(state),
+    }))
+}
+
+/// A job in a list: its id, file name, start and state in a few words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentJob {
+    pub id: String,
+    pub name: String,
+    /// RFC 3339, UTC, milliseconds (sorts as text).
+    pub created: String,
+    pub status: String,
+}
+
+/// The jobs `who` started, newest first: those in memory and the finished ones in the store.
+pub async fn recent(state: &State, who: &Who, limit: usize) -> Vec<RecentJob> {
+    let mut out: Vec<RecentJob> = {
+        let jobs = state.jobs.lock();
+        jobs.iter()
+            .filter(|j| j.owner == who.name)
+            .map(|j| RecentJob {
+                id: j.id.clone(),
+                name: j.name.clone(),
+                created: stamp(&j.created),
+                status: status_text(j),
+            })
+            .collect()
+    };
+    if let Some(store) = &state.store {
+        match store.jobs(Some(&who.name), limit).await {
+            Ok(stored) => {
+                let in_memory: Vec<String> = out.iter().map(|o| o.id.clone()).collect();
+                for j in stored.into_iter().filter(|j| !in_memory.contains(&j.id)) {
+                    let status = match &j.error {
+                        Some(e) => format!("failed: {e}"),
+                        None => done_text(j.parties, j.alerting),
+                    };
+                    out.push(RecentJob { id: j.id, name: j.name, created: j.created, status });
+                }
+            }
+            Err(e) => crate::log::event("job", &format!("the store's batch jobs could not be read: {e}")),
+        }
+    }
+    out.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.id.cmp(&a.id)));
+    out.truncate(limit);
+    out
+}
+
+fn done_text(parties: usize, alerting: usize) -> String {
+    format!("done: {parties} screened, {alerting} to review")
 }
 
 /// A job's state in a few words, for lists.
@@ -162,7 +253,7 @@ pub fn status_text(job: &Job) -> String {
             format!("running: {done} of {total} parties")
         }
         JobState::Failed(e) => format!("failed: {e}"),
-        JobState::Done(r) => format!("done: {} screened, {} to review", r.parties, r.alerting),
+        JobState::Done(r) => done_text(r.parties, r.alerting),
     }
 }
 
@@ -173,22 +264,22 @@ pub fn routes() -> Router<Arc<State>> {
 /// The job if the visitor may see it; else the page to answer (sign in, or 404 — a job of someone else is not
 /// admitted to exist).
 #[allow(clippy::result_large_err)] // the error is the page to answer, as in the session's role checks
-fn visible(v: &Visitor, id: &str) -> Result<(Who, Arc<Job>), Response> {
+async fn visible(state: &State, v: &Visitor, id: &str) -> Result<(Who, Arc<Job>), Response> {
     let who = v.at_least(UserRole::Viewer, "Seeing a batch job")?.clone();
-    match find(id) {
+    match find(state, id).await {
         Some(j) if j.visible_to(&who) => Ok((who, j)),
         _ => Err(layout::error_page(
             StatusCode::NOT_FOUND,
             "No such job",
-            "There is no batch job with this id for you (jobs are kept in memory: a restart forgets them; their \
-             alerts stay in the alert list).",
+            "There is no batch job with this id for you (a server with a store keeps the newest 500 finished \
+             jobs; without one a restart forgets them; their alerts stay in the alert list).",
             Some(&who),
         )),
     }
 }
 
-async fn page(v: Visitor, Path(id): Path<String>) -> Response {
-    let (who, job) = match visible(&v, &id) {
+async fn page(S(state): S<Arc<State>>, v: Visitor, Path(id): Path<String>) -> Response {
+    let (who, job) = match visible(&state, &v, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -242,8 +333,8 @@ async fn page(v: Visitor, Path(id): Path<String>) -> Response {
     r
 }
 
-async fn download(S(_state): S<Arc<State>>, v: Visitor, Path((id, file)): Path<(String, String)>) -> Response {
-    let (who, job) = match visible(&v, &id) {
+async fn download(S(state): S<Arc<State>>, v: Visitor, Path((id, file)): Path<(String, String)>) -> Response {
+    let (who, job) = match visible(&state, &v, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };

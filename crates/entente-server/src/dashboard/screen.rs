@@ -227,7 +227,23 @@ fn name_form(who: Option<&Who>, f: &NameForm, errors: &FieldErrors) -> Markup {
     }
 }
 
-fn batch_form(who: Option<&Who>, error: Option<&str>, limit: usize) -> Markup {
+/// What every rendering of the screening page needs beyond its forms: the upload limit and the visitor's recent
+/// batch jobs (from memory and the store).
+struct PageCtx {
+    limit: usize,
+    recent: Vec<jobs::RecentJob>,
+}
+
+async fn page_ctx(state: &State, who: Option<&Who>) -> PageCtx {
+    let recent = match who {
+        Some(w) => jobs::recent(state, w, 10).await,
+        None => Vec::new(),
+    };
+    PageCtx { limit: state.cfg.batch_limit, recent }
+}
+
+fn batch_form(who: Option<&Who>, error: Option<&str>, ctx: &PageCtx) -> Markup {
+    let limit = ctx.limit;
     html! {
         section aria-labelledby="batch-h" {
             h2 id="batch-h" { "Screen a file" }
@@ -252,12 +268,11 @@ fn batch_form(who: Option<&Who>, error: Option<&str>, limit: usize) -> Markup {
                     @if w.role < UserRole::Analyst {
                         p.muted { "Hits of a file are recorded as alerts when an analyst (or higher) screens it." }
                     }
-                    @let recent = jobs::recent(w);
-                    @if !recent.is_empty() {
+                    @if !ctx.recent.is_empty() {
                         h3 { "Your recent files" }
                         ul style="overflow-wrap: anywhere" {
-                            @for j in recent.iter().take(10) {
-                                li { a href=(format!("/dash/jobs/{}", j.id)) { (j.name) } " — " (jobs::status_text(j)) }
+                            @for j in &ctx.recent {
+                                li { a href=(format!("/dash/jobs/{}", j.id)) { (j.name) } " — " (j.status) }
                             }
                         }
                     }
@@ -374,7 +389,7 @@ fn screen_page(
     form: &NameForm,
     errors: &FieldErrors,
     shown: Shown<'_>,
-    limit: usize,
+    ctx: &PageCtx,
 ) -> Response {
     let Shown { results, notice, batch_error } = shown;
     let main = html! {
@@ -406,7 +421,7 @@ fn screen_page(
                 }
             }
         }
-        (batch_form(who, batch_error, limit))
+        (batch_form(who, batch_error, ctx))
     };
     layout::respond(status, layout::Page { title: "Screening", nav: "/dash/screen", who, main }.markup())
 }
@@ -416,7 +431,8 @@ async fn form_page(S(state): S<Arc<State>>, v: Visitor) -> Response {
         Ok(w) => w,
         Err(r) => return r,
     };
-    screen_page(StatusCode::OK, who, &NameForm::default(), &Vec::new(), Shown::default(), state.cfg.batch_limit)
+    let ctx = page_ctx(&state, who).await;
+    screen_page(StatusCode::OK, who, &NameForm::default(), &Vec::new(), Shown::default(), &ctx)
 }
 
 /// Screens one query against the loaded lists and applies the allow-list.
@@ -438,10 +454,10 @@ async fn screen_name(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm
         Ok(w) => Some(w),
         Err(r) => return r,
     };
-    let limit = state.cfg.batch_limit;
+    let ctx = page_ctx(&state, who).await;
     let (query, threshold) = match f.query() {
         Ok(q) => q,
-        Err(errors) => return screen_page(StatusCode::UNPROCESSABLE_ENTITY, who, &f, &errors, Shown::default(), limit),
+        Err(errors) => return screen_page(StatusCode::UNPROCESSABLE_ENTITY, who, &f, &errors, Shown::default(), &ctx),
     };
     match run_one(&state, query, threshold).await {
         Ok((o, marks)) => screen_page(
@@ -450,7 +466,7 @@ async fn screen_name(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm
             &f,
             &Vec::new(),
             Shown { results: Some((&o, &marks)), ..Default::default() },
-            limit,
+            &ctx,
         ),
         Err(e) => {
             let n = html! { p.notice.bad role="alert" { "Screening failed: " (e) } };
@@ -460,7 +476,7 @@ async fn screen_name(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm
                 &f,
                 &Vec::new(),
                 Shown { notice: Some(n), ..Default::default() },
-                limit,
+                &ctx,
             )
         }
     }
@@ -473,7 +489,7 @@ async fn record(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) ->
         Ok(w) => w.clone(),
         Err(r) => return r,
     };
-    let limit = state.cfg.batch_limit;
+    let ctx = page_ctx(&state, Some(&who)).await;
     let store = match super::store(&state, Some(&who)) {
         Ok(s) => s.clone(),
         Err(r) => return r,
@@ -481,7 +497,7 @@ async fn record(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) ->
     let (query, threshold) = match f.query() {
         Ok(q) => q,
         Err(errors) => {
-            return screen_page(StatusCode::UNPROCESSABLE_ENTITY, Some(&who), &f, &errors, Shown::default(), limit)
+            return screen_page(StatusCode::UNPROCESSABLE_ENTITY, Some(&who), &f, &errors, Shown::default(), &ctx)
         }
     };
     let (o, marks) = match run_one(&state, query, threshold).await {
@@ -494,7 +510,7 @@ async fn record(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) ->
                 &f,
                 &Vec::new(),
                 Shown { notice: Some(n), ..Default::default() },
-                limit,
+                &ctx,
             );
         }
     };
@@ -523,7 +539,7 @@ async fn record(S(state): S<Arc<State>>, v: Visitor, Form(f): Form<NameForm>) ->
         &f,
         &Vec::new(),
         Shown { results: Some((&o, &marks)), notice: Some(notice), ..Default::default() },
-        limit,
+        &ctx,
     )
 }
 
@@ -621,6 +637,7 @@ async fn batch(S(state): S<Arc<State>>, v: Visitor, m: Multipart) -> Response {
         Err(r) => return r,
     };
     let limit = state.cfg.batch_limit;
+    let ctx = page_ctx(&state, Some(&who)).await;
     let fail = |status: StatusCode, msg: &str| {
         screen_page(
             status,
@@ -628,7 +645,7 @@ async fn batch(S(state): S<Arc<State>>, v: Visitor, m: Multipart) -> Response {
             &NameForm::default(),
             &Vec::new(),
             Shown { batch_error: Some(msg), ..Default::default() },
-            limit,
+            &ctx,
         )
     };
     let up = match read_upload(m, limit).await {
@@ -657,9 +674,10 @@ async fn batch(S(state): S<Arc<State>>, v: Visitor, m: Multipart) -> Response {
         Ok(Err(e)) => return fail(StatusCode::UNPROCESSABLE_ENTITY, &format!("field `file`: {e}")),
         Err(e) => return fail(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
-    let job = jobs::start(&who.name, &name);
+    let job = jobs::start(&state, &who.name, &name);
     let id = job.id.clone();
     let store = if who.role >= UserRole::Analyst { state.store.clone() } else { None };
+    let job_store = state.store.clone();
     let viewer = who.role < UserRole::Analyst;
     let actor = who.name.clone();
     tokio::spawn(async move {
@@ -711,7 +729,7 @@ async fn batch(S(state): S<Arc<State>>, v: Visitor, m: Multipart) -> Response {
                 JobState::Done(Box::new(r))
             }
         };
-        job.set_state(state);
+        jobs::finish(job_store.as_ref(), &job, state).await;
     });
     Redirect::to(&format!("/dash/jobs/{id}")).into_response()
 }
