@@ -12,12 +12,10 @@ use axum::extract::{Query as Q, Request, State as S};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use entente_app::screen::{
-    InputFormat, PolicyChoice, ScreenRequest, DEFAULT_LIMIT, DEFAULT_MAX_LIST_AGE_DAYS, DEFAULT_THRESHOLD,
-};
+use entente_app::screen::{InputFormat, PolicyChoice, ScreenRequest, ScreenRun, DEFAULT_LIMIT, DEFAULT_THRESHOLD};
 use entente_app::Silent;
 use entente_report::views::screen as view;
-use entente_screen::index::{Query, SearchOptions};
+use entente_screen::index::Query;
 use entente_screen::model::{DateSpec, IdKind, Identifier, Schema};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -248,10 +246,7 @@ pub async fn batch(S(state): S<Arc<State>>, Q(p): Q<BatchParams>, req: Request) 
     let threshold = threshold(p.threshold)?;
     let limit = limit(p.limit)?;
     let algorithm = crate::yente::algorithm(p.algorithm.as_deref())?;
-    let policy = match policy(p.policy.as_deref())? {
-        PolicyChoice::None => None,
-        _ => Some(entente_screen::policy::Policy::default_policy()),
-    };
+    let policy = policy(p.policy.as_deref())?;
     let name = p.name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "upload".into());
     let data: Bytes = axum::body::to_bytes(req.into_body(), state.cfg.batch_limit).await.map_err(|_| {
         ApiError::new(
@@ -271,20 +266,10 @@ pub async fn batch(S(state): S<Arc<State>>, Q(p): Q<BatchParams>, req: Request) 
     let parties = tokio::task::spawn_blocking(move || entente_app::screen::parse_input(&n1, &d1, format, &csv))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))??;
-    let now = chrono::Utc::now();
-    let mut audit = lists.audit().clone();
-    audit.set_run(now, threshold, &format!("{algorithm:?}").to_ascii_lowercase());
-    audit.check_age(now, DEFAULT_MAX_LIST_AGE_DAYS);
-    audit.inputs = vec![entente_screen::lists::SourceFile {
-        path: name,
-        sha256: entente_screen::store::sha256_hex(&data),
-        bytes: data.len() as u64,
-    }];
-    audit.policy = policy.as_ref().map(|p| entente_screen::audit::PolicyAudit {
-        source: p.source.clone(),
-        sha256: p.sha256.clone(),
-        jurisdictions: p.jurisdictions.iter().map(|j| j.id.clone()).collect(),
-    });
+    // The application's screening run, as the CLI and the dashboard use it: the audit, the policy, and the
+    // ownership flags of the lists attached to every hit.
+    let req = ScreenRequest { threshold, algorithm, limit, policy, ..ScreenRequest::default() };
+    let run = ScreenRun::new(&lists.loaded, &req, vec![entente_app::screen::input_audit(&name, &data)])?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::task::spawn_blocking(move || {
         let line = |v: &dyn erased::Ser| -> Bytes {
@@ -296,15 +281,12 @@ pub async fn batch(S(state): S<Arc<State>>, Q(p): Q<BatchParams>, req: Request) 
         struct AuditLine<'a> {
             audit: &'a entente_screen::audit::Audit,
         }
-        if tx.blocking_send(Ok(line(&AuditLine { audit: &audit }))).is_err() {
+        if tx.blocking_send(Ok(line(&AuditLine { audit: &run.audit }))).is_err() {
             return;
         }
-        let opts = SearchOptions { algorithm, threshold, limit };
-        let index = lists.index();
         let (mut n, mut alerts, mut allowed) = (0usize, 0usize, 0usize);
         for chunk in parties.chunks(BATCH_STEP) {
-            let found = entente_screen::screen::screen_all_with_policy(index, chunk.to_vec(), &opts, policy.as_ref());
-            let found: Vec<_> = found.into_iter().map(|r| entente_screen::screen::resolve(index, &audit, r)).collect();
+            let found = run.screen(&lists.loaded, chunk.to_vec());
             let marks = allow.apply(&found);
             let mut buf = Vec::new();
             for (i, r) in found.iter().enumerate() {

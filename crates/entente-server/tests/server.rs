@@ -475,3 +475,56 @@ fn stopping_lets_a_request_in_flight_finish() {
     assert_eq!(status, 200, "{body}");
     assert!(json(&body)["samples"] == 20000);
 }
+
+/// The batch endpoint screens through the application's run, as the CLI, `/api/screen` and the dashboard do: a hit on
+/// a company that listed owners hold 50 % of carries the ownership flag there too.
+#[test]
+fn the_streamed_batch_carries_ownership_flags_as_api_screen_does() {
+    let company =
+        |id: &str, name: &str| format!(r#"{{"id":"{id}","schema":"Company","properties":{{"name":["{name}"]}}}}"#);
+    let sanction = |e: &str| {
+        format!(
+            r#"{{"id":"s-{e}","schema":"Sanction","properties":{{"entity":["{e}"],"authority":["Office of Foreign Assets Control"],"startDate":["2022-05-08"]}}}}"#
+        )
+    };
+    let own = |o: &str, a: &str| {
+        format!(
+            r#"{{"id":"o-{o}-{a}","schema":"Ownership","properties":{{"owner":["{o}"],"asset":["{a}"],"percentage":["25"]}}}}"#
+        )
+    };
+    let lines = [
+        company("alpha", "ALPHA MARITIME HOLDING"),
+        company("beta", "BETA FREIGHT TRADING"),
+        company("target", "ZVEZDA NORTHERN LOGISTICS"),
+        sanction("alpha"),
+        sanction("beta"),
+        own("alpha", "target"),
+        own("beta", "target"),
+    ];
+    let s = Server::start(|cfg, dir| {
+        let f = dir.join("owners.ftm.jsonl");
+        std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+        cfg.lists = vec![f];
+    });
+    let q = br#"{"queries": [{"name": "Zvezda Northern Logistics"}], "policy": "none"}"#;
+    let (status, _, body) = call("POST", &s.url("/api/screen"), &[("content-type", "application/json")], Some(q));
+    assert_eq!(status, 200, "{body}");
+    let one = json(&body)["results"][0]["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["entity_id"] == "ftm:target")
+        .cloned()
+        .expect("a hit on the target");
+    assert_eq!(one["ownership"][0]["known_percentage"], 50.0, "{one}");
+
+    let csv = b"name\nZvezda Northern Logistics\n";
+    let (status, _, body) =
+        call("POST", &s.url("/api/screen/batch?policy=none"), &[("content-type", "text/csv")], Some(csv));
+    assert_eq!(status, 200, "{body}");
+    let lines: Vec<serde_json::Value> = body.lines().map(json).collect();
+    let hit = lines[1]["hits"].as_array().unwrap().iter().find(|h| h["entity_id"] == "ftm:target").cloned();
+    let hit = hit.unwrap_or_else(|| panic!("no hit on the target: {body}"));
+    assert_eq!(hit["ownership"], one["ownership"], "{body}");
+    assert_eq!(hit["score"], one["score"]);
+}
