@@ -6,7 +6,7 @@
 # sign-in, a claim added by an analyst with a new estimate resting on it and approved by a reviewer moving the
 # headline median (the preview said so first), screening and an alert
 # decided false positive then shown allowed, a CSV batch with its download, keyboard use, and every page at 1280 px
-# and 390 px (no horizontal scroll on the phone, no serious or critical axe-core violation). Console errors and
+# and 390 px (no horizontal scroll on the phone nor at 360 px, no serious or critical axe-core violation). Console errors and
 # requests leaving 127.0.0.1 fail it. Exit status non-zero on any failure.
 #
 # Artefacts (their paths are printed): screenshots and axe-core reports of every page at both widths, the batch

@@ -8,7 +8,7 @@
 //   headline moves to the previewed figure; alerts, jobs and the audit log ask an anonymous visitor to sign in; a listed name screened on /dash/screen shows a hit with its explanation, is recorded as an alert,
 //   decided false positive with a note, and a second screen shows it allowed; a CSV batch is uploaded, its job
 //   finishes and result.csv downloads; every page at 1280 px and 390 px: one h1, landmarks, no horizontal scroll on
-//   the phone, no axe-core violation of impact serious or critical; no console error and no request that leaves
+//   the phone (nor at 360 px), no axe-core violation of impact serious or critical; no console error and no request that leaves
 //   127.0.0.1 anywhere.
 //
 // Environment: DASH_URL (http://127.0.0.1:PORT), DASH_OUT (artefact folder), ENTENTE_PASSWORD (the users'
@@ -624,6 +624,11 @@ for (const [name, userPage, open] of pages) {
         if (size === 'phone') {
           check(shape.scrollWidth <= viewport.width + 1,
             `the page scrolls horizontally: scrollWidth ${shape.scrollWidth} > ${viewport.width}` + await widest(page, viewport.width));
+          // responsive from 360 px: no horizontal scroll at the narrowest width either (screenshots stay at 390)
+          await page.setViewportSize({ width: 360, height: 780 });
+          const narrow = await page.evaluate(() => document.documentElement.scrollWidth);
+          check(narrow <= 361, `at 360 px the page scrolls horizontally: scrollWidth ${narrow}` + await widest(page, 360));
+          await page.setViewportSize(viewport);
         }
         const shot = join(OUT, `${LABEL}-${name}-${size}.png`);
         await page.screenshot({ path: shot, fullPage: true });
