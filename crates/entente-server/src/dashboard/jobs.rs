@@ -271,8 +271,10 @@ async fn visible(state: &State, v: &Visitor, id: &str) -> Result<(Who, Arc<Job>)
         _ => Err(layout::error_page(
             StatusCode::NOT_FOUND,
             "No such job",
-            "There is no batch job with this id for you (a server with a store keeps the newest 500 finished \
-             jobs; without one a restart forgets them; their alerts stay in the alert list).",
+            &format!(
+                "There is no batch job with this id for you (a server with a store keeps the newest {KEEP_STORED} \
+                 finished jobs; without one a restart forgets them; their alerts stay in the alert list)."
+            ),
             Some(&who),
         )),
     }
