@@ -469,6 +469,13 @@ fn a_finished_job_survives_a_restart_with_its_page_and_downloads() {
     let adm = d.user("adm", UserRole::Admin);
     assert_eq!(d.get(&job, Some(&adm)).status, 200);
     assert_eq!(d.get("/dash/jobs/0123456789abcdef", Some(&ana)).status, 404);
+    // a stored job the store cannot read back is a store error (500), not "no such job"
+    let id = job.rsplit('/').next().unwrap();
+    let q = entente_store::sqlx::query("UPDATE screen_job SET parties = -1 WHERE id = $1").bind(id);
+    d.rt.block_on(q.execute(d.store().pool())).unwrap();
+    let r = d.get(&job, Some(&ana));
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert!(r.body.contains("negative count"), "{}", r.body);
 }
 
 #[test]

@@ -169,24 +169,20 @@ fn stamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// The job with this id: running or finished in memory, else finished in the store.
-pub async fn find(state: &State, id: &str) -> Option<Arc<Job>> {
+/// The job with this id: running or finished in memory, else finished in the store. Err when the store could not
+/// be read (not the same as no such job).
+pub async fn find(state: &State, id: &str) -> Result<Option<Arc<Job>>, entente_store::Error> {
     let mem = state.jobs.lock().iter().find(|j| j.id == id).cloned();
     if mem.is_some() {
-        return mem;
+        return Ok(mem);
     }
-    let stored = match state.store.as_ref()?.job(id).await {
-        Ok(j) => j?,
-        Err(e) => {
-            crate::log::event("job", &format!("batch job {id} could not be read from the store: {e}"));
-            return None;
-        }
-    };
+    let Some(store) = state.store.as_ref() else { return Ok(None) };
+    let Some(stored) = store.job(id).await? else { return Ok(None) };
     let (parties, state) = match stored.outcome {
         JobOutcome::Done(r) => (r.parties, JobState::Done(Box::new(r))),
         JobOutcome::Failed(e) => (0, JobState::Failed(e)),
     };
-    Some(Arc::new(Job {
+    Ok(Some(Arc::new(Job {
         id: stored.id,
         owner: stored.owner,
         name: stored.name,
@@ -194,7 +190,7 @@ pub async fn find(state: &State, id: &str) -> Option<Arc<Job>> {
         total: AtomicUsize::new(parties),
         done: AtomicUsize::new(parties),
         state: Mutex::new(state),
-    }))
+    })))
 }
 
 /// A job in a list: its id, file name, start and state in a few words.
@@ -267,8 +263,9 @@ pub fn routes() -> Router<Arc<State>> {
 async fn visible(state: &State, v: &Visitor, id: &str) -> Result<(Who, Arc<Job>), Response> {
     let who = v.at_least(UserRole::Viewer, "Seeing a batch job")?.clone();
     match find(state, id).await {
-        Some(j) if j.visible_to(&who) => Ok((who, j)),
-        _ => Err(layout::error_page(
+        Ok(Some(j)) if j.visible_to(&who) => Ok((who, j)),
+        Err(e) => Err(super::store_error(e, Some(&who))),
+        Ok(_) => Err(layout::error_page(
             StatusCode::NOT_FOUND,
             "No such job",
             &format!(
