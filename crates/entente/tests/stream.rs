@@ -32,10 +32,6 @@ fn free_ports(n: usize) -> Vec<u16> {
     held.iter().map(|l| l.local_addr().unwrap().port()).collect()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// A nats-server with JetStream on a free loopback port, stopped when dropped.
 struct Server {
     child: Child,
@@ -250,7 +246,8 @@ impl Raw {
     }
     /// A request/reply (the JetStream API): the reply's payload.
     fn request(&mut self, subject: &str, payload: &str) -> serde_json::Value {
-        let inbox = format!("_INBOX.test{}", free_port());
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let inbox = format!("_INBOX.test{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         let cmd = format!("SUB {inbox} 1\r\nPUB {subject} {inbox} {}\r\n{payload}\r\n", payload.len());
         self.w.write_all(cmd.as_bytes()).unwrap();
         loop {
@@ -298,6 +295,16 @@ impl Raw {
 
 fn entente() -> Command {
     Command::new(env!("CARGO_BIN_EXE_entente"))
+}
+
+/// `entente stream lists publish` of a fixture list as `version`.
+fn publish_lists(s: &Server, version: &str, file: &str) {
+    let o = entente()
+        .args(["stream", "lists", "publish", "--nats", &s.url(), "--version", version, "--lists"])
+        .arg(format!("{FIXTURES}/{file}"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// Settings every command gives (they create the streams and the consumer when missing).
@@ -639,14 +646,7 @@ fn a_list_version_switch_mid_stream_leaves_every_result_labelled_with_the_versio
     let Some(bin) = nats_server_bin() else { return };
     let s = Server::start(&bin);
     let dir = tempfile::tempdir().unwrap();
-    let publish = |version: &str, file: &str| {
-        let o = entente()
-            .args(["stream", "lists", "publish", "--nats", &s.url(), "--version", version, "--lists"])
-            .arg(format!("{FIXTURES}/{file}"))
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    };
+    let publish = |version: &str, file: &str| publish_lists(&s, version, file);
     // v1 lists Sergei Viktorovich Testov; v2 drops him and adds Kim Su Il
     publish("v1", "un_small.xml");
     let mut w = entente()
@@ -699,14 +699,7 @@ fn rescreen_since_a_version_screens_stored_parties_against_only_the_added_and_ch
     let Some(bin) = nats_server_bin() else { return };
     let s = Server::start(&bin);
     let dir = tempfile::tempdir().unwrap();
-    let publish = |version: &str, file: &str| {
-        let o = entente()
-            .args(["stream", "lists", "publish", "--nats", &s.url(), "--version", version, "--lists"])
-            .arg(format!("{FIXTURES}/{file}"))
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    };
+    let publish = |version: &str, file: &str| publish_lists(&s, version, file);
     let rescreen = |extra: &[&str]| -> Output {
         entente().args(["stream", "rescreen"]).args(broker(&s)).args(extra).output().unwrap()
     };

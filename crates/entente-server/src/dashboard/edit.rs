@@ -906,7 +906,8 @@ async fn submit(
                 // the claims' public dates, this claim's as the form gives it
                 let claims = store.records("claims.toml").await.map_err(|e| super::store_error(e, Some(who)))?;
                 let mut dates = claim_dates(&claims);
-                match public.as_ref().and_then(|p| chrono::NaiveDate::parse_from_str(&p.to_string(), "%Y-%m-%d").ok()) {
+                match st.values.get("public").and_then(|p| chrono::NaiveDate::parse_from_str(p.trim(), "%Y-%m-%d").ok())
+                {
                     Some(d) => dates.insert(claim_id.clone(), d),
                     None => dates.remove(&claim_id),
                 };

@@ -140,18 +140,26 @@ pub fn start(state: &State, owner: &str, name: &str) -> Arc<Job> {
 /// Ends the job: on a server with a store it is written there first (a failed write is logged: the job stays in
 /// memory until a restart), then its page shows it done — so a job shown done is one a restart keeps.
 pub async fn finish(store: Option<&entente_store::Store>, job: &Job, state: JobState) {
-    let outcome = match (store, &state) {
-        (None, _) | (_, JobState::Running) => None,
-        (Some(_), JobState::Done(r)) => Some(JobOutcome::Done((**r).clone())),
-        (Some(_), JobState::Failed(e)) => Some(JobOutcome::Failed(e.clone())),
+    let state = match (store, state) {
+        (Some(store), JobState::Done(r)) => save(store, job, JobOutcome::Done(*r)).await.into(),
+        (Some(store), JobState::Failed(e)) => save(store, job, JobOutcome::Failed(e)).await.into(),
+        (_, state) => state,
     };
-    if let (Some(store), Some(outcome)) = (store, outcome) {
-        save(store, job, outcome).await;
-    }
     job.set_state(state);
 }
 
-async fn save(store: &entente_store::Store, job: &Job, outcome: JobOutcome) {
+/// A finished job's state, from what the store holds.
+impl From<JobOutcome> for JobState {
+    fn from(o: JobOutcome) -> JobState {
+        match o {
+            JobOutcome::Done(r) => JobState::Done(Box::new(r)),
+            JobOutcome::Failed(e) => JobState::Failed(e),
+        }
+    }
+}
+
+/// Writes the finished job to the store; gives its outcome back (the results are not copied).
+async fn save(store: &entente_store::Store, job: &Job, outcome: JobOutcome) -> JobOutcome {
     let stored = StoredJob {
         id: job.id.clone(),
         owner: job.owner.clone(),
@@ -163,6 +171,7 @@ async fn save(store: &entente_store::Store, job: &Job, outcome: JobOutcome) {
     if let Err(e) = store.save_job(&stored, KEEP_STORED).await {
         crate::log::event("job", &format!("batch job {} was not stored (a restart will forget it): {e}", job.id));
     }
+    stored.outcome
 }
 
 fn stamp(t: &DateTime<Utc>) -> String {
@@ -178,9 +187,9 @@ pub async fn find(state: &State, id: &str) -> Result<Option<Arc<Job>>, entente_s
     }
     let Some(store) = state.store.as_ref() else { return Ok(None) };
     let Some(stored) = store.job(id).await? else { return Ok(None) };
-    let (parties, state) = match stored.outcome {
-        JobOutcome::Done(r) => (r.parties, JobState::Done(Box::new(r))),
-        JobOutcome::Failed(e) => (0, JobState::Failed(e)),
+    let parties = match &stored.outcome {
+        JobOutcome::Done(r) => r.parties,
+        JobOutcome::Failed(_) => 0,
     };
     Ok(Some(Arc::new(Job {
         id: stored.id,
@@ -189,7 +198,7 @@ pub async fn find(state: &State, id: &str) -> Result<Option<Arc<Job>>, entente_s
         created: DateTime::parse_from_rfc3339(&stored.created).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
         total: AtomicUsize::new(parties),
         done: AtomicUsize::new(parties),
-        state: Mutex::new(state),
+        state: Mutex::new(stored.outcome.into()),
     })))
 }
 
